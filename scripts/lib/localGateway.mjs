@@ -1,0 +1,150 @@
+// Helpers shared by `npm start`, the benchmark and the end-to-end tests: apply the D1
+// migrations to a local state directory, seed tenants and files into it through
+// wrangler's platform proxy (the same local D1/R2 that `wrangler dev` uses), and run
+// `wrangler dev` on it.
+import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { getPlatformProxy } from "wrangler";
+import { encryptSecret } from "../../src/tenants/secretBox.ts";
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const WRANGLER = join(ROOT, "node_modules/.bin/wrangler");
+
+/** Reads MASTER_KEY from .dev.vars, creating the file with a fresh random key the first time. */
+export function ensureDevVars(path = join(ROOT, ".dev.vars")) {
+  if (existsSync(path)) {
+    const match = /^MASTER_KEY\s*=\s*"?([A-Za-z0-9+/=]+)"?\s*$/m.exec(readFileSync(path, "utf8"));
+    if (match) return match[1];
+  }
+  const key = randomBytes(32).toString("base64");
+  writeFileSync(path, `# Local secrets for wrangler dev (never committed).\nMASTER_KEY="${key}"\n`);
+  return key;
+}
+
+function persistArgs(persistTo) {
+  return persistTo ? ["--persist-to", persistTo] : [];
+}
+
+/** `wrangler d1 migrations apply DB --local`: the same SQL files the tests apply. */
+export function applyMigrations({ persistTo } = {}) {
+  const result = spawnSync(WRANGLER, ["d1", "migrations", "apply", "DB", "--local", ...persistArgs(persistTo)], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, CI: "true" },
+    encoding: "utf8",
+  });
+  if (result.status !== 0) {
+    throw new Error(`D1 migrations failed:\n${result.stdout}\n${result.stderr}`);
+  }
+}
+
+/** Runs `fn(env)` with local D1 and R2 bindings on the given state directory. */
+export async function withLocalBindings(fn, { persistTo } = {}) {
+  // Only D1 and R2 are needed to seed, and the Durable Object class lives in the Worker
+  // the proxy does not run; a config without it keeps wrangler from warning about that.
+  const configPath = join(ROOT, ".wrangler", "seed.wrangler.json");
+  mkdirSync(dirname(configPath), { recursive: true });
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      name: "dlgate-seed",
+      compatibility_date: "2026-11-01",
+      d1_databases: [{ binding: "DB", database_name: "dlgate", database_id: "00000000-0000-0000-0000-000000000000" }],
+      r2_buckets: [{ binding: "FILES", bucket_name: "dlgate-files" }],
+    }),
+  );
+  const proxy = await getPlatformProxy({
+    configPath,
+    persist: { path: join(persistTo ?? join(ROOT, ".wrangler", "state"), "v3") },
+  });
+  try {
+    return await fn(proxy.env);
+  } finally {
+    await proxy.dispose();
+  }
+}
+
+/**
+ * Creates or refreshes a tenant with HS256 keys. Upserts, so re-running is safe and
+ * re-encrypts the secret with the current MASTER_KEY.
+ */
+export async function upsertTenant(env, masterKey, { id, name, hosts = [], settings = {}, keys = [] }) {
+  const statements = [
+    env.DB.prepare(
+      "INSERT INTO tenants (id, name, settings) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name, settings = excluded.settings",
+    ).bind(id, name, JSON.stringify(settings)),
+  ];
+  for (const host of hosts) {
+    statements.push(
+      env.DB.prepare(
+        "INSERT INTO tenant_hosts (host, tenant_id) VALUES (?, ?) ON CONFLICT(host) DO UPDATE SET tenant_id = excluded.tenant_id",
+      ).bind(host, id),
+    );
+  }
+  for (const { kid, secret } of keys) {
+    const box = await encryptSecret(masterKey, new TextEncoder().encode(secret));
+    statements.push(
+      env.DB.prepare(
+        `INSERT INTO signing_keys (tenant_id, kid, alg, secret_enc, status) VALUES (?, ?, 'HS256', ?, 'active')
+         ON CONFLICT(tenant_id, kid) DO UPDATE SET alg = 'HS256', secret_enc = excluded.secret_enc, public_jwk = NULL, status = 'active', retired_at = NULL`,
+      ).bind(id, kid, box),
+    );
+  }
+  await env.DB.batch(statements);
+}
+
+/** Puts a file into local R2 under `<tenant>/<fileId>` with its name and type. */
+export async function putLocalFile(env, { tenant, fileId, body, filename, contentType }) {
+  await env.FILES.put(`${tenant}/${fileId}`, body, {
+    httpMetadata: contentType ? { contentType } : undefined,
+    customMetadata: filename ? { filename } : undefined,
+  });
+}
+
+/**
+ * Starts `wrangler dev` and resolves once it answers /healthz. Returns the child and
+ * its base URL; `stop()` ends it.
+ */
+export async function startWranglerDev({ port = 8787, persistTo, vars = {}, inheritOutput = false } = {}) {
+  const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--log-level", inheritOutput ? "info" : "error", ...persistArgs(persistTo)];
+  for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
+  const child = spawn(WRANGLER, args, {
+    cwd: ROOT,
+    stdio: inheritOutput ? ["inherit", "inherit", "inherit"] : ["ignore", "pipe", "pipe"],
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+    detached: !inheritOutput,
+  });
+  let output = "";
+  child.stdout?.on("data", (chunk) => (output += chunk));
+  child.stderr?.on("data", (chunk) => (output += chunk));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited early (${child.exitCode}):\n${output}`);
+    try {
+      const res = await fetch(`${baseUrl}/healthz`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      stopChild(child);
+      throw new Error(`wrangler dev did not answer within 90 s:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { child, baseUrl, stop: () => stopChild(child), output: () => output };
+}
+
+function stopChild(child) {
+  if (child.exitCode !== null) return;
+  try {
+    // Detached: kill the whole group (wrangler spawns workerd).
+    process.kill(-child.pid, "SIGTERM");
+  } catch {
+    child.kill("SIGTERM");
+  }
+}

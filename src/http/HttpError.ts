@@ -1,0 +1,44 @@
+/**
+ * The one error type of the gateway. Anything that refuses a request throws (or returns)
+ * an HttpError; `renderError` turns it into the JSON or HTML body of DESIGN.md §7.
+ */
+export const ERROR_STATUS = {
+  invalid_token: 403,
+  not_yet_valid: 403,
+  expired: 410,
+  revoked: 410,
+  limit_reached: 403,
+  ip_not_allowed: 403,
+  device_limit_reached: 403,
+  pending: 403,
+  auth_required: 401,
+  forbidden: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  precondition_failed: 412,
+  range_not_satisfiable: 416,
+  rate_limited: 429,
+  bad_request: 400,
+  payload_too_large: 413,
+  origin_error: 502,
+  unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export class HttpError extends Error {
+  readonly status: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** Extra response headers (Retry-After, Content-Range, Allow). */
+    readonly headers: Record<string, string> = {},
+    /** For `bad_request`: which input is wrong and why. */
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = "HttpError";
+    this.status = ERROR_STATUS[code];
+  }
+}

@@ -1,0 +1,153 @@
+import type { LinkState } from "../policy/decideAccess.ts";
+
+/**
+ * The SQLite tables inside one DownloadLink Durable Object. All calls are synchronous
+ * (`ctx.storage.sql`), which is what makes check-then-count atomic: no other request
+ * can run between reading the count and writing it.
+ */
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS link (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  tenant_id TEXT, link_id TEXT, file_id TEXT,
+  count INTEGER NOT NULL DEFAULT 0,
+  revoked INTEGER NOT NULL DEFAULT 0,
+  limit_override INTEGER,
+  extra_downloads INTEGER NOT NULL DEFAULT 0,
+  expires_at_override INTEGER,
+  -- Bumped on every change, so mirrors of this state can refuse older writes.
+  version INTEGER NOT NULL DEFAULT 0
+);
+INSERT OR IGNORE INTO link (id) VALUES (1);
+CREATE TABLE IF NOT EXISTS grants (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  started_at INTEGER NOT NULL,
+  refunded INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS devices (device TEXT PRIMARY KEY, first_seen INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS outbox (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  event TEXT NOT NULL
+);`;
+
+/** Counted downloads kept for the resume window and refunds; older ones only matter as a count. */
+const GRANTS_KEPT = 100;
+/** Enough for any sane device limit, bounded so an unlimited public link cannot grow storage forever. */
+const DEVICES_KEPT = 1000;
+
+interface LinkRow extends Record<string, SqlStorageValue> {
+  tenant_id: string | null;
+  link_id: string | null;
+  file_id: string | null;
+  count: number;
+  revoked: number;
+  limit_override: number | null;
+  extra_downloads: number;
+  expires_at_override: number | null;
+  version: number;
+}
+
+export interface LinkIdentity {
+  tenantId: string;
+  linkId: string;
+  fileId: string;
+}
+
+export class LinkStorage {
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec(SCHEMA);
+  }
+
+  private row(): LinkRow {
+    return this.sql.exec<LinkRow>("SELECT * FROM link WHERE id = 1").one();
+  }
+
+  identity(): LinkIdentity | null {
+    const row = this.row();
+    return row.tenant_id && row.link_id && row.file_id
+      ? { tenantId: row.tenant_id, linkId: row.link_id, fileId: row.file_id }
+      : null;
+  }
+
+  /** Remembers which tenant/link this object is; the alarm needs it to write to D1. */
+  rememberIdentity(identity: LinkIdentity): void {
+    this.sql.exec(
+      "UPDATE link SET tenant_id = ?, link_id = ?, file_id = ? WHERE id = 1 AND (tenant_id IS NOT ? OR file_id IS NOT ?)",
+      identity.tenantId,
+      identity.linkId,
+      identity.fileId,
+      identity.tenantId,
+      identity.fileId,
+    );
+  }
+
+  state(): LinkState & { version: number } {
+    const row = this.row();
+    const last = this.sql
+      .exec<{ last: number | null }>("SELECT MAX(started_at) AS last FROM grants WHERE refunded = 0")
+      .one().last;
+    const devices = new Set(
+      this.sql
+        .exec<{ device: string }>("SELECT device FROM devices")
+        .toArray()
+        .map((d) => d.device),
+    );
+    return {
+      count: row.count,
+      lastCountedAt: last,
+      revoked: row.revoked === 1,
+      limitOverride: row.limit_override,
+      extraDownloads: row.extra_downloads,
+      expiresAtOverride: row.expires_at_override,
+      devices,
+      version: row.version,
+    };
+  }
+
+  /** Takes one download; returns the grant id that a refund names. */
+  count(now: number, device: string): number {
+    this.sql.exec("UPDATE link SET count = count + 1, version = version + 1 WHERE id = 1");
+    const grantId = this.sql
+      .exec<{ id: number }>("INSERT INTO grants (started_at) VALUES (?) RETURNING id", now)
+      .one().id;
+    this.sql.exec("DELETE FROM grants WHERE id <= ?", grantId - GRANTS_KEPT);
+    this.sql.exec(
+      "INSERT OR IGNORE INTO devices (device, first_seen) SELECT ?, ? WHERE (SELECT COUNT(*) FROM devices) < ?",
+      device,
+      now,
+      DEVICES_KEPT,
+    );
+    return grantId;
+  }
+
+  /** Gives a download back (DESIGN.md §6 rule 4). Returns false when already refunded or unknown. */
+  refund(grantId: number): boolean {
+    const changed = this.sql.exec("UPDATE grants SET refunded = 1 WHERE id = ? AND refunded = 0", grantId).rowsWritten;
+    if (changed === 0) return false;
+    this.sql.exec("UPDATE link SET count = MAX(count - 1, 0), version = version + 1 WHERE id = 1");
+    return true;
+  }
+
+  setRevoked(revoked: boolean): void {
+    this.sql.exec("UPDATE link SET revoked = ?, version = version + 1 WHERE id = 1", revoked ? 1 : 0);
+  }
+
+  setLimitOverride(limit: number | null): void {
+    this.sql.exec("UPDATE link SET limit_override = ?, version = version + 1 WHERE id = 1", limit);
+  }
+
+  addDownloads(extra: number): void {
+    this.sql.exec("UPDATE link SET extra_downloads = extra_downloads + ?, version = version + 1 WHERE id = 1", extra);
+  }
+
+  setExpiryOverride(expiresAt: number | null): void {
+    this.sql.exec("UPDATE link SET expires_at_override = ?, version = version + 1 WHERE id = 1", expiresAt);
+  }
+
+  /** Starts the link over: count, devices and resume history cleared; overrides kept. */
+  reset(): void {
+    this.sql.exec("UPDATE link SET count = 0, version = version + 1 WHERE id = 1");
+    this.sql.exec("DELETE FROM grants");
+    this.sql.exec("DELETE FROM devices");
+  }
+}

@@ -1,0 +1,97 @@
+import type { Claims } from "../token/claims.ts";
+import { addressAllowed } from "./clientAddress.ts";
+
+/** DESIGN.md §3: clocks of origin and edge may disagree by this much. */
+export const CLOCK_SKEW_SECONDS = 30;
+
+/** What the link's Durable Object knows: the count and the store's overrides. */
+export interface LinkState {
+  count: number;
+  /** Unix ms of the newest counted download that was not refunded, or null. */
+  lastCountedAt: number | null;
+  revoked: boolean;
+  /** Replaces the `lim` claim when set. */
+  limitOverride: number | null;
+  /** Added to the limit ("give this customer 2 more downloads"). */
+  extraDownloads: number;
+  /** Replaces the `exp` claim when set (Unix seconds). */
+  expiresAtOverride: number | null;
+  /** Devices that have had a counted download. */
+  devices: ReadonlySet<string>;
+}
+
+export interface AccessRequest {
+  claims: Claims;
+  clientIp: string | null;
+  device: string;
+  /** True when the answer would carry the file's bytes or promise them (GET/HEAD 200/206). */
+  delivers: boolean;
+  /** True when those bytes are actually sent: a GET that is not a prefetch. */
+  sendsBody: boolean;
+  /** First byte of a 206, or null for a full 200. */
+  rangeStart: number | null;
+  /** Unix ms. */
+  now: number;
+  resumeWindowMs: number;
+}
+
+export type Refusal =
+  "not_yet_valid" | "expired" | "revoked" | "ip_not_allowed" | "limit_reached" | "device_limit_reached";
+
+export type AccessDecision = { ok: true; counted: boolean; resume: boolean } | { ok: false; reason: Refusal };
+
+/** The limit in force: the store's override (or the claim) plus any extra downloads; null = unlimited. */
+export function effectiveLimit(
+  claims: Claims,
+  state: Pick<LinkState, "limitOverride" | "extraDownloads">,
+): number | null {
+  const base = state.limitOverride ?? claims.lim ?? null;
+  return base === null ? null : base + state.extraDownloads;
+}
+
+/** The expiry in force, Unix seconds, or null for none. The store's override wins. */
+export function effectiveExpiry(claims: Claims, state: Pick<LinkState, "expiresAtOverride">): number | null {
+  return state.expiresAtOverride ?? claims.exp ?? null;
+}
+
+export function isExpired(claims: Claims, state: Pick<LinkState, "expiresAtOverride">, nowMs: number): boolean {
+  const exp = effectiveExpiry(claims, state);
+  return exp !== null && nowMs / 1000 >= exp + CLOCK_SKEW_SECONDS;
+}
+
+/**
+ * One decision for one request on one link, DESIGN.md §6. Pure: the Durable Object
+ * calls it with its state and then applies the outcome, so the rules are testable
+ * without storage and the check-then-count happens in one synchronous step.
+ */
+export function decideAccess(req: AccessRequest, state: LinkState): AccessDecision {
+  const { claims, now } = req;
+  if (claims.nbf !== undefined && now / 1000 < claims.nbf - CLOCK_SKEW_SECONDS)
+    return { ok: false, reason: "not_yet_valid" };
+  if (state.revoked) return { ok: false, reason: "revoked" };
+  if (isExpired(claims, state, now)) return { ok: false, reason: "expired" };
+  if (claims.ips !== undefined && !addressAllowed(req.clientIp, claims.ips))
+    return { ok: false, reason: "ip_not_allowed" };
+
+  // 304, 412 and 416 hand out no bytes: only the checks above apply to them.
+  if (!req.delivers) return { ok: true, counted: false, resume: false };
+
+  const newDevice = !state.devices.has(req.device);
+  const deviceRefused = claims.dev !== undefined && newDevice && state.devices.size >= claims.dev;
+
+  // Rule 3: a range past byte 0 continues a counted download that began inside the
+  // window, and is free even at the limit. Anything else needs a download left.
+  const resume =
+    req.rangeStart !== null &&
+    req.rangeStart > 0 &&
+    state.lastCountedAt !== null &&
+    now - state.lastCountedAt < req.resumeWindowMs;
+  if (!resume) {
+    const limit = effectiveLimit(claims, state);
+    if (limit !== null && state.count >= limit) return { ok: false, reason: "limit_reached" };
+  }
+  // A device beyond the limit gets no bytes at all, resumed or not; otherwise ranges
+  // from a new device would be a way around `dev`.
+  if (deviceRefused) return { ok: false, reason: "device_limit_reached" };
+  return { ok: true, counted: req.sendsBody && !resume, resume };
+}

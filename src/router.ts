@@ -1,0 +1,42 @@
+import { Router, type IRequest } from "itty-router";
+import type { Env } from "./env.ts";
+import { errorBoundary } from "./http/errorBoundary.ts";
+import { HttpError } from "./http/HttpError.ts";
+import { json } from "./http/json.ts";
+import { serveBenchBaseline } from "./routes/benchBaseline.ts";
+import { serveDownload } from "./routes/download.ts";
+import { serveDownloadInfo } from "./routes/downloadInfo.ts";
+import { openApiDocument } from "./routes/openapi.ts";
+
+type Args = [Env, ExecutionContext];
+
+const param = (request: IRequest, name: string): string => request.params[name] ?? "";
+
+function notFound(): never {
+  throw new HttpError("not_found", "There is nothing at this address.");
+}
+
+/** The route table (DESIGN.md §4). Each path exists bare and under `/api/:tenant`. */
+export const router = Router<IRequest, Args>({ catch: errorBoundary });
+
+for (const prefix of ["", "/api/:tenant"]) {
+  const tenantOf = (request: IRequest) => (prefix ? param(request, "tenant") : undefined);
+  router
+    .get(`${prefix}/downloads/:token/info`, (request, env) =>
+      serveDownloadInfo(request, env, param(request, "token"), tenantOf(request)),
+    )
+    .get(`${prefix}/downloads/:token`, (request, env) =>
+      serveDownload(request, env, param(request, "token"), tenantOf(request)),
+    )
+    .head(`${prefix}/downloads/:token`, (request, env) =>
+      serveDownload(request, env, param(request, "token"), tenantOf(request)),
+    );
+}
+
+router
+  .get("/healthz", () => json({ ok: true, service: "dlgate" }))
+  .get("/openapi.json", () => json(openApiDocument()))
+  .get("/__bench/r2/:tenant/:file", (request, env) =>
+    serveBenchBaseline(env, param(request, "tenant"), param(request, "file")),
+  )
+  .all("*", notFound);

@@ -1,0 +1,180 @@
+import type { Env } from "../env.ts";
+import { fileHeaders, presentedName, validatorHeaders } from "../files/fileHeaders.ts";
+import { fileMetadata, forgetFileMetadata, type FileMetadata } from "../files/fileMetadata.ts";
+import { planResponse, type ResponsePlan } from "../files/planResponse.ts";
+import { HttpError } from "../http/HttpError.ts";
+import type { AdmitRequest, AdmitResult } from "../links/DownloadLink.ts";
+import { linkStub } from "../links/linkStub.ts";
+import { clientAddress } from "../policy/clientAddress.ts";
+import { deviceCookie, deviceId } from "../policy/deviceId.ts";
+import { refusalError } from "../policy/refusalError.ts";
+import type { Claims } from "../token/claims.ts";
+import { resolveLink } from "./resolveLink.ts";
+
+/** Browser and proxy prefetches (DESIGN.md §6 rule 2): answered like HEAD, never counted. */
+export function isPrefetch(headers: Headers): boolean {
+  const purpose = `${headers.get("Sec-Purpose") ?? ""},${headers.get("Purpose") ?? ""}`.toLowerCase();
+  return /(^|[\s,;])prefetch($|[\s,;])/.test(purpose);
+}
+
+/**
+ * `GET|HEAD /downloads/:token`: verify → plan → count (Durable Object) → stream (R2).
+ * The R2 read starts alongside the count so the first byte is not delayed by it; if the
+ * link refuses, the body is cancelled unread.
+ */
+export async function serveDownload(
+  request: Request,
+  env: Env,
+  token: string,
+  tenantParam?: string,
+): Promise<Response> {
+  const { tenant, claims } = await resolveLink(request, env, token, tenantParam);
+  const key = `${tenant.id}/${claims.fid}`;
+  const link = linkStub(env, tenant.id, claims.lid);
+  const ip = clientAddress(request.headers);
+  const device = await deviceId(request.headers, ip);
+
+  const admitBase = {
+    link: { tenantId: tenant.id, linkId: claims.lid, fileId: claims.fid, orderNumber: claims.ord ?? null },
+    claims,
+    clientIp: ip,
+    device: device.id,
+    resumeWindowMs: tenant.settings.resume_window_seconds * 1000,
+    log: {
+      ip,
+      userAgent: request.headers.get("User-Agent"),
+      country: typeof request.cf?.country === "string" ? request.cf.country : null,
+      range: request.headers.get("Range"),
+    },
+  };
+
+  // One retry: if the file was replaced after its metadata was cached, plan again.
+  for (let attempt = 0; ; attempt++) {
+    const file = await fileMetadata(env.FILES, key);
+    if (!file) {
+      const result = await link.admit({
+        ...admitBase,
+        delivers: false,
+        sendsBody: false,
+        rangeStart: null,
+        plannedStatus: 404,
+        plannedBytes: 0,
+      });
+      if (!result.ok) throw refusalError(result.reason);
+      throw fileNotFound();
+    }
+
+    const plan = planResponse(request.headers, file);
+    const delivers = plan.status === 200 || plan.status === 206;
+    const sendsBody = delivers && request.method === "GET" && !isPrefetch(request.headers);
+    const admitRequest: AdmitRequest = {
+      ...admitBase,
+      delivers,
+      sendsBody,
+      rangeStart: plan.status === 206 ? plan.start : null,
+      plannedStatus: plan.status,
+      plannedBytes: delivers ? plan.length : 0,
+    };
+
+    const bodyRead =
+      sendsBody && delivers
+        ? env.FILES.get(key, { range: { offset: plan.start, length: plan.length }, onlyIf: { etagMatches: file.etag } })
+        : null;
+    let decision: AdmitResult;
+    try {
+      decision = await link.admit(admitRequest);
+    } catch (error) {
+      void bodyRead?.then((o) => cancelBody(o)).catch(() => {});
+      throw error;
+    }
+    if (!decision.ok) {
+      void bodyRead?.then((o) => cancelBody(o)).catch(() => {});
+      throw refusalError(decision.reason);
+    }
+
+    if (!bodyRead || !delivers) return bodilessResponse(plan, file, claims, device, request);
+
+    let object: R2ObjectBody | R2Object | null;
+    try {
+      object = await bodyRead;
+    } catch (error) {
+      await giveBack(link, decision, 503, "unavailable");
+      throw error;
+    }
+    if (object && "body" in object) {
+      return new Response(object.body, {
+        status: plan.status,
+        headers: deliveryHeaders(plan, file, claims, device, request),
+      });
+    }
+
+    // Missing (deleted since the head) or replaced (etag changed): nothing was served.
+    forgetFileMetadata(key);
+    await giveBack(link, decision, object ? 409 : 404, object ? "file_changed" : "not_found");
+    if (!object || attempt >= 1) throw fileNotFound();
+  }
+}
+
+function fileNotFound(): HttpError {
+  return new HttpError("not_found", "The file for this download link does not exist.");
+}
+
+function cancelBody(object: R2ObjectBody | R2Object | null): void {
+  if (object && "body" in object) void object.body.cancel();
+}
+
+async function giveBack(
+  link: ReturnType<typeof linkStub>,
+  decision: AdmitResult & { ok: true },
+  status: number,
+  error: string,
+): Promise<void> {
+  if (decision.grantId !== null) await link.refund(decision.grantId, decision.eventId, status, error);
+}
+
+type Device = { id: string; fromCookie: boolean };
+type DeliveryPlan = Extract<ResponsePlan, { status: 200 | 206 }>;
+
+/** Headers of a 200/206 and of its HEAD twin, which must be identical. */
+function deliveryHeaders(
+  plan: DeliveryPlan,
+  file: FileMetadata,
+  claims: Claims,
+  device: Device,
+  request: Request,
+): Headers {
+  const headers = fileHeaders(
+    file,
+    presentedName(file, claims.fn, claims.fid),
+    plan.length,
+    request.headers.get("User-Agent"),
+  );
+  if (plan.status === 206)
+    headers.set("Content-Range", `bytes ${plan.start}-${plan.start + plan.length - 1}/${file.size}`);
+  // Pin the device identity the gateway just derived, so it survives a change of network.
+  if (!device.fromCookie)
+    headers.append("Set-Cookie", deviceCookie(device.id, new URL(request.url).protocol === "https:"));
+  return headers;
+}
+
+/** HEAD, prefetch, 304, 412 and 416: the same headers a GET would get, and no body. */
+function bodilessResponse(
+  plan: ResponsePlan,
+  file: FileMetadata,
+  claims: Claims,
+  device: Device,
+  request: Request,
+): Response {
+  switch (plan.status) {
+    case 304:
+      return new Response(null, { status: 304, headers: validatorHeaders(file) });
+    case 412:
+      throw new HttpError("precondition_failed", "The file does not match the request's preconditions.");
+    case 416:
+      throw new HttpError("range_not_satisfiable", `The requested range is outside the file (${file.size} bytes).`, {
+        "Content-Range": `bytes */${file.size}`,
+      });
+    default:
+      return new Response(null, { status: plan.status, headers: deliveryHeaders(plan, file, claims, device, request) });
+  }
+}

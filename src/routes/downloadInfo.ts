@@ -1,0 +1,50 @@
+import type { Env } from "../env.ts";
+import { presentedName, presentedType } from "../files/fileHeaders.ts";
+import { fileMetadata } from "../files/fileMetadata.ts";
+import { HttpError } from "../http/HttpError.ts";
+import { json } from "../http/json.ts";
+import { linkStub } from "../links/linkStub.ts";
+import { addressAllowed, clientAddress } from "../policy/clientAddress.ts";
+import { effectiveExpiry, effectiveLimit, isExpired } from "../policy/decideAccess.ts";
+import { refusalError } from "../policy/refusalError.ts";
+import { resolveLink } from "./resolveLink.ts";
+import type { DownloadInfo } from "./schemas.ts";
+
+/**
+ * `GET /downloads/:token/info`: the link's state, answered 200 even when expired,
+ * exhausted or revoked so a store page can say why. Never counts and logs nothing.
+ */
+export async function serveDownloadInfo(
+  request: Request,
+  env: Env,
+  token: string,
+  tenantParam?: string,
+): Promise<Response> {
+  const { tenant, claims } = await resolveLink(request, env, token, tenantParam);
+  // The IP restriction says who may use the link at all, so it applies here too.
+  if (claims.ips !== undefined && !addressAllowed(clientAddress(request.headers), claims.ips)) {
+    throw refusalError("ip_not_allowed");
+  }
+  const [file, state] = await Promise.all([
+    fileMetadata(env.FILES, `${tenant.id}/${claims.fid}`),
+    linkStub(env, tenant.id, claims.lid).snapshot(),
+  ]);
+  if (!file) throw new HttpError("not_found", "The file for this download link does not exist.");
+
+  const name = presentedName(file, claims.fn, claims.fid);
+  const limit = effectiveLimit(claims, state);
+  const expiry = effectiveExpiry(claims, state);
+  const info: DownloadInfo = {
+    file_name: name,
+    file_size: file.size,
+    mime_type: presentedType(file, name),
+    download_count: state.count,
+    download_limit: limit,
+    remaining_downloads: limit === null ? null : Math.max(0, limit - state.count),
+    expires_at: expiry === null ? null : new Date(expiry * 1000).toISOString(),
+    is_expired: isExpired(claims, state, Date.now()),
+    is_limit_reached: limit !== null && state.count >= limit,
+    revoked: state.revoked,
+  };
+  return json(info);
+}

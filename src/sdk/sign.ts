@@ -1,0 +1,84 @@
+/**
+ * Token signing for origins written in JavaScript (Node ≥ 20, Workers, Deno, Bun).
+ * Origins in other languages use their own JWT library: see docs/TOKEN.md.
+ *
+ * This module imports nothing from the gateway, so Node can run it straight from
+ * TypeScript (type stripping) for the CLI and the scripts.
+ */
+import { SignJWT } from "jose";
+
+export interface LinkGrant {
+  /** Tenant id: the `iss` claim. */
+  tenant: string;
+  /** Link id (`lid`): the unit the gateway counts. */
+  link: string;
+  /** File id (`fid`): the R2 key is `<tenant>/<file>`. */
+  file: string;
+  /** Download limit (`lim`); omit for unlimited. */
+  limit?: number;
+  /** Expiry: a Date, Unix seconds, or a duration from now such as "7d", "12h", "30m". */
+  expires?: Date | number | string;
+  /** Not valid before (`nbf`), a Date or Unix seconds. */
+  notBefore?: Date | number;
+  /** Allowed client addresses or CIDR blocks (`ips`). */
+  ips?: string[];
+  /** Device limit (`dev`). */
+  devices?: number;
+  /** Customer id (`sub`). */
+  customer?: string;
+  /** Require the customer's own credential on download (`auth`). */
+  requireLogin?: boolean;
+  /** File name to present (`fn`). */
+  filename?: string;
+  /** Order number (`ord`). */
+  order?: string;
+}
+
+export type SigningKey =
+  { kid: string; alg?: "HS256"; secret: string | Uint8Array } | { kid: string; alg: "EdDSA"; privateKey: CryptoKey };
+
+const DURATION = /^(\d+)\s*([smhdw])$/;
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
+
+/** "7d" → seconds. Throws on anything else, so a typo never silently means "no expiry". */
+export function parseDuration(text: string): number {
+  const match = DURATION.exec(text.trim());
+  if (!match) throw new Error(`not a duration: ${JSON.stringify(text)} (use e.g. 30m, 12h, 7d)`);
+  return Number(match[1]) * (UNIT_SECONDS[match[2] as string] as number);
+}
+
+function toNumericDate(value: Date | number | string, now: number): number {
+  if (value instanceof Date) return Math.floor(value.getTime() / 1000);
+  if (typeof value === "number") return value;
+  return now + parseDuration(value);
+}
+
+/** Builds the claim set of DESIGN.md §3 from a grant. */
+export function grantClaims(grant: LinkGrant, now = Math.floor(Date.now() / 1000)): Record<string, unknown> {
+  const claims: Record<string, unknown> = { iss: grant.tenant, lid: grant.link, fid: grant.file, iat: now };
+  if (grant.expires !== undefined) claims.exp = toNumericDate(grant.expires, now);
+  if (grant.notBefore !== undefined) claims.nbf = toNumericDate(grant.notBefore, now);
+  if (grant.limit !== undefined) claims.lim = grant.limit;
+  if (grant.ips !== undefined && grant.ips.length > 0) claims.ips = grant.ips;
+  if (grant.devices !== undefined) claims.dev = grant.devices;
+  if (grant.customer !== undefined) claims.sub = grant.customer;
+  if (grant.requireLogin) claims.auth = true;
+  if (grant.filename !== undefined) claims.fn = grant.filename;
+  if (grant.order !== undefined) claims.ord = grant.order;
+  return claims;
+}
+
+/** Signs a grant into a compact JWS, the `<token>` of `/downloads/<token>`. */
+export async function signDownloadToken(grant: LinkGrant, key: SigningKey): Promise<string> {
+  const jwt = new SignJWT(grantClaims(grant));
+  if (key.alg === "EdDSA") {
+    return jwt.setProtectedHeader({ alg: "EdDSA", kid: key.kid, typ: "JWT" }).sign(key.privateKey);
+  }
+  const secret = typeof key.secret === "string" ? new TextEncoder().encode(key.secret) : key.secret;
+  return jwt.setProtectedHeader({ alg: "HS256", kid: key.kid, typ: "JWT" }).sign(secret);
+}
+
+/** `https://downloads.example.com` + token → the link a customer clicks. */
+export function downloadUrl(baseUrl: string, token: string): string {
+  return `${baseUrl.replace(/\/+$/, "")}/downloads/${token}`;
+}

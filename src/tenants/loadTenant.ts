@@ -1,0 +1,55 @@
+import { and, eq } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { signingKeys, tenantHosts, tenants } from "../db/schema.ts";
+import type { Env } from "../env.ts";
+import { importEd25519PublicKey, importHmacKey, type VerificationKey } from "../token/keyring.ts";
+import { decryptSecret } from "./secretBox.ts";
+import { parseTenantSettings, type TenantSettings } from "./tenantSettings.ts";
+
+export interface Tenant {
+  id: string;
+  name: string;
+  originUrl: string | null;
+  settings: TenantSettings;
+  keyring: ReadonlyMap<string, VerificationKey>;
+}
+
+/** Reads a tenant and its active keys from D1 and imports the keys. Null when unknown. */
+export async function loadTenant(env: Env, tenantId: string): Promise<Tenant | null> {
+  const db = drizzle(env.DB);
+  const [row] = await db.select().from(tenants).where(eq(tenants.id, tenantId)).limit(1);
+  if (!row) return null;
+  const keys = await db
+    .select()
+    .from(signingKeys)
+    .where(and(eq(signingKeys.tenantId, tenantId), eq(signingKeys.status, "active")));
+
+  const keyring = new Map<string, VerificationKey>();
+  for (const k of keys) {
+    try {
+      if (k.alg === "HS256" && k.secretEnc) {
+        keyring.set(k.kid, {
+          kid: k.kid,
+          alg: "HS256",
+          key: await importHmacKey(await decryptSecret(env.MASTER_KEY, k.secretEnc)),
+        });
+      } else if (k.alg === "EdDSA" && k.publicJwk) {
+        keyring.set(k.kid, { kid: k.kid, alg: "EdDSA", key: await importEd25519PublicKey(JSON.parse(k.publicJwk)) });
+      }
+    } catch (error) {
+      // One unreadable key (wrong MASTER_KEY, corrupt row) must not take the tenant's other keys down.
+      console.error(`tenant ${tenantId}: key ${k.kid} could not be loaded`, error);
+    }
+  }
+  return { id: row.id, name: row.name, originUrl: row.originUrl, settings: parseTenantSettings(row.settings), keyring };
+}
+
+/** Host name (no port) → tenant id, or null. */
+export async function loadTenantIdForHost(env: Env, host: string): Promise<string | null> {
+  const [row] = await drizzle(env.DB)
+    .select({ tenantId: tenantHosts.tenantId })
+    .from(tenantHosts)
+    .where(eq(tenantHosts.host, host))
+    .limit(1);
+  return row?.tenantId ?? null;
+}

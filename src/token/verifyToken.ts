@@ -1,0 +1,73 @@
+import { compactVerify, errors, type CompactJWSHeaderParameters } from "jose";
+import { claimsSchema, type Claims } from "./claims.ts";
+import type { Keyring } from "./keyring.ts";
+
+/** DESIGN.md §3: longer tokens are refused before any parsing. */
+export const MAX_TOKEN_LENGTH = 4096;
+
+export type TokenFailure =
+  | "too_long"
+  | "malformed"
+  | "missing_kid"
+  | "unknown_kid"
+  | "wrong_alg"
+  | "bad_signature"
+  | "bad_claims"
+  | "wrong_tenant";
+
+export type TokenVerdict = { ok: true; claims: Claims; kid: string } | { ok: false; reason: TokenFailure };
+
+/** Thrown inside jose's key callback so the reason survives jose's own error handling. */
+class KeySelectionError extends Error {
+  constructor(readonly reason: TokenFailure) {
+    super(reason);
+  }
+}
+
+const PINNED_ALGORITHMS = ["HS256", "EdDSA"];
+
+/**
+ * Checks a token's signature and claim shapes. Time (exp/nbf) is *not* judged here:
+ * the link's Durable Object may hold a new expiry that wins over the claim, so the
+ * policy step decides. Algorithms are pinned twice: jose refuses anything outside
+ * HS256/EdDSA, and the header alg must equal the alg the named key was registered with,
+ * so an HMAC key can never be used to "verify" an EdDSA header or the reverse.
+ */
+export async function verifyToken(token: string, keyring: Keyring, tenantId: string): Promise<TokenVerdict> {
+  if (token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: "too_long" };
+  if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token)) return { ok: false, reason: "malformed" };
+
+  let kid = "";
+  let payload: Uint8Array;
+  try {
+    const result = await compactVerify(
+      token,
+      (header: CompactJWSHeaderParameters) => {
+        if (typeof header.kid !== "string" || header.kid === "") throw new KeySelectionError("missing_kid");
+        const entry = keyring.get(header.kid);
+        if (!entry) throw new KeySelectionError("unknown_kid");
+        if (header.alg !== entry.alg) throw new KeySelectionError("wrong_alg");
+        kid = header.kid;
+        return entry.key;
+      },
+      { algorithms: PINNED_ALGORITHMS },
+    );
+    payload = result.payload;
+  } catch (error) {
+    if (error instanceof KeySelectionError) return { ok: false, reason: error.reason };
+    if (error instanceof errors.JOSEAlgNotAllowed) return { ok: false, reason: "wrong_alg" };
+    if (error instanceof errors.JWSSignatureVerificationFailed) return { ok: false, reason: "bad_signature" };
+    return { ok: false, reason: "malformed" };
+  }
+
+  let raw: unknown;
+  try {
+    raw = JSON.parse(new TextDecoder().decode(payload));
+  } catch {
+    return { ok: false, reason: "malformed" };
+  }
+  const parsed = claimsSchema.safeParse(raw);
+  if (!parsed.success) return { ok: false, reason: "bad_claims" };
+  if (parsed.data.iss !== tenantId) return { ok: false, reason: "wrong_tenant" };
+  return { ok: true, claims: parsed.data, kid };
+}
