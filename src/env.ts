@@ -7,6 +7,8 @@ declare global {
     interface Env {
       /** base64 of 32 random bytes: the AES-GCM key that encrypts tenants' signing secrets at rest. */
       MASTER_KEY: string;
+      /** Bearer secret of the operator scope (create tenants, issue their first admin key). Unset = operator API off. */
+      OPERATOR_SECRET?: string;
     }
   }
 }

@@ -3,9 +3,11 @@ import type { Env } from "./env.ts";
 import { errorBoundary } from "./http/errorBoundary.ts";
 import { HttpError } from "./http/HttpError.ts";
 import { json } from "./http/json.ts";
+import { adminRouter } from "./routes/admin/adminRouter.ts";
 import { serveBenchBaseline } from "./routes/benchBaseline.ts";
 import { serveDownload } from "./routes/download.ts";
 import { serveDownloadInfo } from "./routes/downloadInfo.ts";
+import { myDownloads, orderDownloads } from "./routes/listings.ts";
 import { openApiDocument } from "./routes/openapi.ts";
 
 type Args = [Env, ExecutionContext];
@@ -28,6 +30,10 @@ for (const prefix of ["", "/api/:tenant"]) {
     .get(`${prefix}/downloads/:token`, (request, env) =>
       serveDownload(request, env, param(request, "token"), tenantOf(request)),
     )
+    .get(`${prefix}/my/downloads`, (request, env) => myDownloads(request, env, tenantOf(request)))
+    .get(`${prefix}/orders/:orderNumber/downloads`, (request, env) =>
+      orderDownloads(request, env, param(request, "orderNumber"), tenantOf(request)),
+    )
     .head(`${prefix}/downloads/:token`, (request, env) =>
       serveDownload(request, env, param(request, "token"), tenantOf(request)),
     );
@@ -36,6 +42,7 @@ for (const prefix of ["", "/api/:tenant"]) {
 router
   .get("/healthz", () => json({ ok: true, service: "dlgate" }))
   .get("/openapi.json", () => json(openApiDocument()))
+  .all("/admin/v1/*", (request, env, ctx) => adminRouter.fetch(request, env, ctx))
   .get("/__bench/r2/:tenant/:file", (request, env) =>
     serveBenchBaseline(env, param(request, "tenant"), param(request, "file")),
   )

@@ -12,6 +12,8 @@ export const tenants = sqliteTable("tenants", {
   originUrl: text("origin_url"),
   /** JSON, validated by `tenantSettingsSchema` on read. */
   settings: text("settings").notNull().default("{}"),
+  /** HS256 secret for customer JWTs, AES-GCM encrypted like signing secrets; null = none. */
+  customerSecretEnc: text("customer_secret_enc"),
   createdAt: integer("created_at")
     .notNull()
     .default(sql`(unixepoch())`),
@@ -78,5 +80,128 @@ export const downloadEvents = sqliteTable(
   (t) => [
     index("download_events_link_at").on(t.tenantId, t.linkId, t.at),
     index("download_events_tenant_at").on(t.tenantId, t.at),
+  ],
+);
+
+/** Issuer API keys. Only a SHA-256 of the key is kept; the prefix identifies it in listings. */
+export const adminKeys = sqliteTable(
+  "admin_keys",
+  {
+    /** The key's public prefix, e.g. `dlgk_3f9a2c1b`. */
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    name: text("name").notNull().default(""),
+    /** hex SHA-256 of the whole key. */
+    hash: text("hash").notNull().unique(),
+    createdAt: integer("created_at")
+      .notNull()
+      .default(sql`(unixepoch())`),
+    revokedAt: integer("revoked_at"),
+  },
+  (t) => [index("admin_keys_tenant").on(t.tenantId)],
+);
+
+/** Files a tenant sells: bytes in R2 at `<tenant>/<id>`, or pulled from an origin URL on first download. */
+export const files = sqliteTable(
+  "files",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    id: text("id").notNull(),
+    name: text("name").notNull(),
+    /** Null until known (a pull-through file before its first download). */
+    size: integer("size"),
+    mimeType: text("mime_type").notNull(),
+    sha256: text("sha256"),
+    source: text("source", { enum: ["r2", "url"] }).notNull(),
+    /** For source "url": where the bytes come from. Never shown to customers. */
+    originUrl: text("origin_url"),
+    createdAt: integer("created_at")
+      .notNull()
+      .default(sql`(unixepoch())`),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.id] })],
+);
+
+export const orders = sqliteTable(
+  "orders",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    number: text("number").notNull(),
+    customerId: text("customer_id").notNull(),
+    status: text("status", { enum: ["pending", "complete", "canceled"] }).notNull(),
+    /** Unix seconds. */
+    purchasedAt: integer("purchased_at").notNull(),
+    /** Unguessable key for "order by link" pages that have no login. */
+    accessKey: text("access_key").notNull().unique(),
+    createdAt: integer("created_at")
+      .notNull()
+      .default(sql`(unixepoch())`),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.number] }),
+    index("orders_customer").on(t.tenantId, t.customerId, t.purchasedAt),
+  ],
+);
+
+export const orderItems = sqliteTable(
+  "order_items",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    orderNumber: text("order_number").notNull(),
+    position: integer("position").notNull(),
+    productId: text("product_id").notNull(),
+    productName: text("product_name").notNull(),
+    productSlug: text("product_slug"),
+    variantName: text("variant_name"),
+    sku: text("sku"),
+    vendor: text("vendor"),
+    /** JSON array of strings. */
+    tags: text("tags").notNull().default("[]"),
+  },
+  (t) => [index("order_items_order").on(t.tenantId, t.orderNumber, t.position)],
+);
+
+/** One link per order item × file: the grant, and the count mirrored from its Durable Object. */
+export const links = sqliteTable(
+  "links",
+  {
+    tenantId: text("tenant_id").notNull(),
+    id: text("id").notNull(),
+    orderNumber: text("order_number").notNull(),
+    itemId: text("item_id").notNull(),
+    fileId: text("file_id").notNull(),
+    customerId: text("customer_id").notNull(),
+    /** The grant as signed into the link's tokens (`lim`); null = unlimited. */
+    downloadLimit: integer("download_limit"),
+    /** The grant's expiry as signed (`exp`), Unix seconds; null = none. */
+    expiresAt: integer("expires_at"),
+    // Mirrored from the link's Durable Object (the source of truth), see mirrorLinkState.
+    downloadCount: integer("download_count").notNull().default(0),
+    limitOverride: integer("limit_override"),
+    extraDownloads: integer("extra_downloads").notNull().default(0),
+    expiresAtOverride: integer("expires_at_override"),
+    /** Downloads taken back by the store (refunded purchases), shown by some storefront APIs. */
+    canceledCount: integer("canceled_count").notNull().default(0),
+    /** JSON array of addresses/CIDRs, or null. */
+    ipRestriction: text("ip_restriction"),
+    deviceLimit: integer("device_limit"),
+    requireLogin: integer("require_login", { mode: "boolean" }).notNull().default(false),
+    revoked: integer("revoked", { mode: "boolean" }).notNull().default(false),
+    /** Unix ms. */
+    lastDownloadAt: integer("last_download_at"),
+    /** The Durable Object's state version last mirrored here; older writes are refused. */
+    countVersion: integer("count_version").notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    index("links_customer").on(t.tenantId, t.customerId),
+    index("links_order").on(t.tenantId, t.orderNumber),
   ],
 );

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { insertDownloadEvents } from "../db/insertDownloadEvents.ts";
+import { flushLinkOutbox } from "../db/flushLinkOutbox.ts";
 import type { Env } from "../env.ts";
 import { ERROR_STATUS } from "../http/HttpError.ts";
 import { decideAccess, type AccessRequest, type LinkState, type Refusal } from "../policy/decideAccess.ts";
@@ -93,6 +93,11 @@ export class DownloadLink extends DurableObject<Env> {
     return this.snapshot();
   }
 
+  setPending(pending: boolean): LinkSnapshot {
+    this.store.setPending(pending);
+    return this.snapshot();
+  }
+
   setLimit(limit: number | null): LinkSnapshot {
     this.store.setLimitOverride(limit);
     return this.snapshot();
@@ -132,12 +137,14 @@ export class DownloadLink extends DurableObject<Env> {
     }
   }
 
-  /** Writes the outbox to D1. On failure keeps every event and tries again later, without end. */
+  /** Writes the outbox (and the state mirror) to D1. On failure keeps every event and tries again later, without end. */
   override async alarm(): Promise<void> {
     this.alarmPending = false;
     try {
       for (let batch = this.outbox.oldest(FLUSH_BATCH); batch.length > 0; batch = this.outbox.oldest(FLUSH_BATCH)) {
-        await insertDownloadEvents(this.env.DB, batch);
+        // The link's current state rides along, so D1's listing copy follows within seconds.
+        const identity = this.store.identity();
+        await flushLinkOutbox(this.env.DB, batch, identity ? { ...identity, state: this.snapshot() } : null);
         this.outbox.remove(batch.map((e) => e.id));
       }
       this.flushFailures = 0;

@@ -11,6 +11,7 @@ CREATE TABLE IF NOT EXISTS link (
   tenant_id TEXT, link_id TEXT, file_id TEXT,
   count INTEGER NOT NULL DEFAULT 0,
   revoked INTEGER NOT NULL DEFAULT 0,
+  pending INTEGER NOT NULL DEFAULT 0,
   limit_override INTEGER,
   extra_downloads INTEGER NOT NULL DEFAULT 0,
   expires_at_override INTEGER,
@@ -41,6 +42,7 @@ interface LinkRow extends Record<string, SqlStorageValue> {
   file_id: string | null;
   count: number;
   revoked: number;
+  pending: number;
   limit_override: number | null;
   extra_downloads: number;
   expires_at_override: number | null;
@@ -96,6 +98,7 @@ export class LinkStorage {
       count: row.count,
       lastCountedAt: last,
       revoked: row.revoked === 1,
+      pending: row.pending === 1,
       limitOverride: row.limit_override,
       extraDownloads: row.extra_downloads,
       expiresAtOverride: row.expires_at_override,
@@ -130,6 +133,11 @@ export class LinkStorage {
 
   setRevoked(revoked: boolean): void {
     this.sql.exec("UPDATE link SET revoked = ?, version = version + 1 WHERE id = 1", revoked ? 1 : 0);
+  }
+
+  /** While the order is unpaid the link refuses downloads with `pending`. */
+  setPending(pending: boolean): void {
+    this.sql.exec("UPDATE link SET pending = ?, version = version + 1 WHERE id = 1", pending ? 1 : 0);
   }
 
   setLimitOverride(limit: number | null): void {

@@ -10,6 +10,8 @@ export interface LinkState {
   /** Unix ms of the newest counted download that was not refunded, or null. */
   lastCountedAt: number | null;
   revoked: boolean;
+  /** The order is not paid yet. */
+  pending: boolean;
   /** Replaces the `lim` claim when set. */
   limitOverride: number | null;
   /** Added to the limit ("give this customer 2 more downloads"). */
@@ -36,7 +38,7 @@ export interface AccessRequest {
 }
 
 export type Refusal =
-  "not_yet_valid" | "expired" | "revoked" | "ip_not_allowed" | "limit_reached" | "device_limit_reached";
+  "not_yet_valid" | "expired" | "revoked" | "pending" | "ip_not_allowed" | "limit_reached" | "device_limit_reached";
 
 export type AccessDecision = { ok: true; counted: boolean; resume: boolean } | { ok: false; reason: Refusal };
 
@@ -69,6 +71,7 @@ export function decideAccess(req: AccessRequest, state: LinkState): AccessDecisi
   if (claims.nbf !== undefined && now / 1000 < claims.nbf - CLOCK_SKEW_SECONDS)
     return { ok: false, reason: "not_yet_valid" };
   if (state.revoked) return { ok: false, reason: "revoked" };
+  if (state.pending) return { ok: false, reason: "pending" };
   if (isExpired(claims, state, now)) return { ok: false, reason: "expired" };
   if (claims.ips !== undefined && !addressAllowed(req.clientIp, claims.ips))
     return { ok: false, reason: "ip_not_allowed" };

@@ -1,3 +1,4 @@
+import { base64url } from "../utils/encoding.ts";
 import { addressPrefix } from "./clientAddress.ts";
 
 export const DEVICE_COOKIE = "dlg_device";
@@ -30,10 +31,4 @@ function readCookie(header: string | null, name: string): string | null {
     if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
   }
   return null;
-}
-
-function base64url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }

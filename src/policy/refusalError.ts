@@ -6,6 +6,7 @@ const REFUSAL_MESSAGES: Record<Refusal, string> = {
   not_yet_valid: "This download link is not valid yet.",
   expired: "This download link has expired.",
   revoked: "This download link has been withdrawn by the store.",
+  pending: "This order is not paid yet; the download opens once it is.",
   ip_not_allowed: "This download link cannot be used from your network.",
   limit_reached: "This file has been downloaded as many times as the purchase allows.",
   device_limit_reached: "This download link has been used on the maximum number of devices.",

@@ -34,8 +34,10 @@ export interface LinkGrant {
   order?: string;
 }
 
+/** HS256: the secret as text (its UTF-8 bytes are the key), raw bytes, or an imported HMAC CryptoKey. */
 export type SigningKey =
-  { kid: string; alg?: "HS256"; secret: string | Uint8Array } | { kid: string; alg: "EdDSA"; privateKey: CryptoKey };
+  | { kid: string; alg?: "HS256"; secret: string | Uint8Array | CryptoKey }
+  | { kid: string; alg: "EdDSA"; privateKey: CryptoKey };
 
 const DURATION = /^(\d+)\s*([smhdw])$/;
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };

@@ -12,6 +12,10 @@ export interface Tenant {
   originUrl: string | null;
   settings: TenantSettings;
   keyring: ReadonlyMap<string, VerificationKey>;
+  /** The newest active HS256 key: what the gateway signs the links it mints with. */
+  signingKey: VerificationKey | null;
+  /** HS256 key for the storefront's customer JWTs, when the tenant configured one. */
+  customerKey: CryptoKey | null;
 }
 
 /** Reads a tenant and its active keys from D1 and imports the keys. Null when unknown. */
@@ -22,7 +26,8 @@ export async function loadTenant(env: Env, tenantId: string): Promise<Tenant | n
   const keys = await db
     .select()
     .from(signingKeys)
-    .where(and(eq(signingKeys.tenantId, tenantId), eq(signingKeys.status, "active")));
+    .where(and(eq(signingKeys.tenantId, tenantId), eq(signingKeys.status, "active")))
+    .orderBy(signingKeys.createdAt);
 
   const keyring = new Map<string, VerificationKey>();
   for (const k of keys) {
@@ -41,7 +46,24 @@ export async function loadTenant(env: Env, tenantId: string): Promise<Tenant | n
       console.error(`tenant ${tenantId}: key ${k.kid} could not be loaded`, error);
     }
   }
-  return { id: row.id, name: row.name, originUrl: row.originUrl, settings: parseTenantSettings(row.settings), keyring };
+  const hmacKeys = [...keyring.values()].filter((k) => k.alg === "HS256");
+  let customerKey: CryptoKey | null = null;
+  if (row.customerSecretEnc) {
+    try {
+      customerKey = await importHmacKey(await decryptSecret(env.MASTER_KEY, row.customerSecretEnc));
+    } catch (error) {
+      console.error(`tenant ${tenantId}: customer secret could not be loaded`, error);
+    }
+  }
+  return {
+    id: row.id,
+    name: row.name,
+    originUrl: row.originUrl,
+    settings: parseTenantSettings(row.settings),
+    keyring,
+    signingKey: hmacKeys.at(-1) ?? null,
+    customerKey,
+  };
 }
 
 /** Host name (no port) → tenant id, or null. */

@@ -1,5 +1,32 @@
 import { z } from "zod";
 
+/** How the storefront's customers prove who they are (DESIGN.md §8). */
+export const customerAuthSchema = z.discriminatedUnion("mode", [
+  z.object({
+    /** A JWT signed by the storefront: HS256 (tenant's customer secret), or a public key / JWKS. */
+    mode: z.literal("jwt"),
+    /** Also read the token from this cookie, for browsers. */
+    cookie: z
+      .string()
+      .regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}$/)
+      .optional(),
+    /** RS256/ES256/EdDSA public key as a JWK. */
+    public_jwk: z.record(z.string(), z.unknown()).optional(),
+    /** A JWKS document with the storefront's public keys. */
+    jwks_url: z.url({ protocol: /^https?$/ }).optional(),
+    /** When set, the token's `iss` must equal it. */
+    issuer: z.string().optional(),
+  }),
+  z.object({
+    /** The storefront answers `{"customer_id": "…"}` for the forwarded cookies. */
+    mode: z.literal("auth_url"),
+    url: z.url({ protocol: /^https?$/ }),
+    cache_seconds: z.number().int().min(0).max(3600).default(60),
+  }),
+]);
+
+export type CustomerAuth = z.infer<typeof customerAuthSchema>;
+
 /** Per-tenant settings, stored as JSON in `tenants.settings`. Every field has a default. */
 export const tenantSettingsSchema = z.object({
   /** DESIGN.md §6 rule 3: how long after a counted download a resume is free. */
@@ -9,6 +36,9 @@ export const tenantSettingsSchema = z.object({
     .min(0)
     .max(30 * 86400)
     .default(86400),
+  customer_auth: customerAuthSchema.optional(),
+  /** Public base URL for links the gateway mints (listings, issuer API); default: the request's origin. */
+  public_url: z.url({ protocol: /^https?$/ }).optional(),
 });
 
 export type TenantSettings = z.infer<typeof tenantSettingsSchema>;

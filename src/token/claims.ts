@@ -2,7 +2,7 @@ import ipaddr from "ipaddr.js";
 import { z } from "zod";
 
 /** A single address or CIDR block, IPv4 or IPv6, as `ipaddr.js` understands it. */
-const addressOrCidr = z.string().refine((value) => {
+export const addressOrCidr = z.string().refine((value) => {
   try {
     if (value.includes("/")) ipaddr.parseCIDR(value);
     else ipaddr.parse(value);

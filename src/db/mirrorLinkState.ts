@@ -1,0 +1,33 @@
+import { and, eq, lt } from "drizzle-orm";
+import type { DrizzleD1Database } from "drizzle-orm/d1";
+import type { LinkSnapshot } from "../links/DownloadLink.ts";
+import { links } from "./schema.ts";
+
+export interface LinkStateMirror {
+  tenantId: string;
+  linkId: string;
+  state: LinkSnapshot;
+}
+
+/**
+ * Copies a link's Durable Object state to its D1 row for listings. Guarded by the
+ * state's version, so a delayed older write never overwrites a newer one. Links the
+ * issuer API never created have no row, and the update is a no-op for them.
+ */
+export function mirrorLinkState(db: DrizzleD1Database, mirror: LinkStateMirror) {
+  const { state } = mirror;
+  return db
+    .update(links)
+    .set({
+      downloadCount: state.count,
+      limitOverride: state.limitOverride,
+      extraDownloads: state.extraDownloads,
+      expiresAtOverride: state.expiresAtOverride,
+      revoked: state.revoked,
+      lastDownloadAt: state.lastCountedAt,
+      countVersion: state.version,
+    })
+    .where(
+      and(eq(links.tenantId, mirror.tenantId), eq(links.id, mirror.linkId), lt(links.countVersion, state.version)),
+    );
+}

@@ -1,0 +1,53 @@
+import { HttpError } from "../http/HttpError.ts";
+import { signDownloadToken } from "../sdk/sign.ts";
+import type { Tenant } from "../tenants/loadTenant.ts";
+
+/** The grant of one link as the issuer API stored it. */
+export interface LinkGrantRow {
+  id: string;
+  fileId: string;
+  fileName: string;
+  customerId: string;
+  orderNumber: string;
+  downloadLimit: number | null;
+  expiresAt: number | null;
+  ipRestriction: string | null;
+  deviceLimit: number | null;
+  requireLogin: boolean;
+}
+
+/**
+ * Where minted links point: the tenant's configured public URL, else this gateway with
+ * the `/api/<tenant>` prefix, which resolves the tenant whatever the host.
+ */
+export function linkBaseUrl(tenant: Tenant, request: Request): string {
+  return tenant.settings.public_url?.replace(/\/+$/, "") ?? `${new URL(request.url).origin}/api/${tenant.id}`;
+}
+
+/** Signs a fresh token for a stored link with the tenant's newest HS256 key. */
+export async function mintDownloadUrl(tenant: Tenant, baseUrl: string, link: LinkGrantRow): Promise<string> {
+  if (!tenant.signingKey) {
+    throw new HttpError(
+      "bad_request",
+      "This tenant has no active HS256 key to sign links with; create one with POST /admin/v1/keys.",
+    );
+  }
+  const ips = link.ipRestriction ? (JSON.parse(link.ipRestriction) as string[]) : undefined;
+  const token = await signDownloadToken(
+    {
+      tenant: tenant.id,
+      link: link.id,
+      file: link.fileId,
+      limit: link.downloadLimit ?? undefined,
+      expires: link.expiresAt ?? undefined,
+      ips,
+      devices: link.deviceLimit ?? undefined,
+      customer: link.customerId,
+      requireLogin: link.requireLogin,
+      filename: link.fileName,
+      order: link.orderNumber,
+    },
+    { kid: tenant.signingKey.kid, secret: tenant.signingKey.key },
+  );
+  return `${baseUrl}/downloads/${token}`;
+}

@@ -1,0 +1,88 @@
+import { Router, type IRequest } from "itty-router";
+import { authenticateAdmin, authenticateOperator } from "../../auth/authenticateAdmin.ts";
+import type { Env } from "../../env.ts";
+import { HttpError } from "../../http/HttpError.ts";
+import type { Tenant } from "../../tenants/loadTenant.ts";
+import { forgetTenant, tenantById } from "../../tenants/resolveTenant.ts";
+import { createAdminKey, listAdminKeys, revokeAdminKey } from "./adminKeysApi.ts";
+import {
+  abortUpload,
+  completeUpload,
+  deleteFile,
+  getFile,
+  registerFile,
+  startUpload,
+  uploadFile,
+  uploadPart,
+} from "./filesApi.ts";
+import { freshLinkUrl, getLink, linkEvents, patchLink, resetLink } from "./linksApi.ts";
+import { cancelOrder, completeOrder, createOrder, getOrder } from "./ordersApi.ts";
+import { createSigningKey, listSigningKeys, retireSigningKey } from "./signingKeysApi.ts";
+import { createTenant, getTenant, issueTenantAdminKey, listTenants, updateTenant } from "./tenantsApi.ts";
+
+/** A request past the admin-key check carries its tenant. */
+type AdminRequest = IRequest & { tenant: Tenant };
+type Args = [Env, ExecutionContext];
+
+const p = (request: IRequest, name: string): string => decodeURIComponent(request.params[name] ?? "");
+
+async function withOperator(request: IRequest, env: Env): Promise<void> {
+  await authenticateOperator(request, env);
+}
+
+/** Resolves the admin key's tenant; every later route sees only that tenant's data. */
+async function withTenant(request: IRequest, env: Env): Promise<void> {
+  const tenantId = await authenticateAdmin(request, env);
+  // Admin changes must be seen by this request's own reads (e.g. a key created just before).
+  forgetTenant(tenantId);
+  const tenant = await tenantById(env, tenantId);
+  if (!tenant) throw new HttpError("auth_required", "The admin key's tenant no longer exists.");
+  (request as AdminRequest).tenant = tenant;
+}
+
+const t = (request: IRequest): Tenant => (request as AdminRequest).tenant;
+
+/** `/admin/v1/…`: the issuer API (DESIGN.md §9). Operator routes first, then tenant routes. */
+export const adminRouter = Router<IRequest, Args>({ base: "/admin/v1" });
+
+adminRouter
+  .all("/tenants", withOperator)
+  .all("/tenants/*", withOperator)
+  .post("/tenants", (r, env) => createTenant(r, env))
+  .get("/tenants", (r, env) => listTenants(r, env))
+  .get("/tenants/:id", (r, env) => getTenant(p(r, "id"), env))
+  .patch("/tenants/:id", (r, env) => updateTenant(r, env, p(r, "id")))
+  .post("/tenants/:id/admin-keys", (r, env) => issueTenantAdminKey(r, env, p(r, "id")))
+
+  .all("*", withTenant)
+  .put("/files/:fileId", (r, env) => uploadFile(r, env, t(r).id, p(r, "fileId")))
+  .post("/files/:fileId", (r, env) => registerFile(r, env, t(r).id, p(r, "fileId")))
+  .get("/files/:fileId", (r, env) => getFile(env, t(r).id, p(r, "fileId")))
+  .delete("/files/:fileId", (r, env) => deleteFile(env, t(r).id, p(r, "fileId")))
+  .post("/files/:fileId/uploads", (r, env) => startUpload(r, env, t(r).id, p(r, "fileId")))
+  .put("/files/:fileId/uploads/:uploadId/parts/:n", (r, env) =>
+    uploadPart(r, env, t(r).id, p(r, "fileId"), p(r, "uploadId"), p(r, "n")),
+  )
+  .post("/files/:fileId/uploads/:uploadId/complete", (r, env) =>
+    completeUpload(r, env, t(r).id, p(r, "fileId"), p(r, "uploadId")),
+  )
+  .delete("/files/:fileId/uploads/:uploadId", (r, env) => abortUpload(env, t(r).id, p(r, "fileId"), p(r, "uploadId")))
+
+  .post("/orders", (r, env) => createOrder(r, env, t(r)))
+  .get("/orders/:number", (r, env) => getOrder(r, env, t(r), p(r, "number")))
+  .post("/orders/:number/complete", (r, env) => completeOrder(r, env, t(r), p(r, "number")))
+  .post("/orders/:number/cancel", (r, env) => cancelOrder(r, env, t(r), p(r, "number")))
+
+  .get("/links/:id", (r, env) => getLink(env, t(r), p(r, "id")))
+  .patch("/links/:id", (r, env) => patchLink(r, env, t(r), p(r, "id")))
+  .post("/links/:id/reset", (r, env) => resetLink(env, t(r), p(r, "id")))
+  .post("/links/:id/url", (r, env) => freshLinkUrl(r, env, t(r), p(r, "id")))
+  .get("/links/:id/events", (r, env) => linkEvents(r, env, t(r), p(r, "id")))
+
+  .post("/keys", (r, env) => createSigningKey(r, env, t(r).id))
+  .get("/keys", (_r, env) => listSigningKeys(env, t(_r).id))
+  .delete("/keys/:kid", (r, env) => retireSigningKey(env, t(r).id, p(r, "kid")))
+
+  .post("/admin-keys", (r, env) => createAdminKey(r, env, t(r).id))
+  .get("/admin-keys", (r, env) => listAdminKeys(env, t(r).id))
+  .delete("/admin-keys/:id", (r, env) => revokeAdminKey(env, t(r).id, p(r, "id")));

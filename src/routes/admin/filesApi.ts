@@ -1,0 +1,282 @@
+import { and, eq } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { z } from "zod";
+import { files } from "../../db/schema.ts";
+import type { Env } from "../../env.ts";
+import { forgetFileMetadata } from "../../files/fileMetadata.ts";
+import { mimeTypeFor } from "../../files/mimeType.ts";
+import { sanitizeFileName } from "../../files/contentDisposition.ts";
+import { HttpError } from "../../http/HttpError.ts";
+import { json } from "../../http/json.ts";
+import { parseInput, readJson } from "../../http/readJson.ts";
+import { fileIdSchema } from "../../orders/orderSchemas.ts";
+import { hex } from "../../utils/encoding.ts";
+import { isoFromSeconds } from "../../utils/time.ts";
+
+/** Workers accept request bodies up to 100 MB; larger files go through multipart upload. */
+export const MAX_SINGLE_UPLOAD_BYTES = 100 * 1000 * 1000;
+
+export const registerFileSchema = z
+  .object({
+    source_url: z
+      .url({ protocol: /^https$/ })
+      .meta({ description: "https only; fetched into R2 on first download, never shown to customers" }),
+    name: z.string().min(1).max(255).optional(),
+    mime_type: z.string().max(200).optional(),
+  })
+  .meta({ id: "RegisterFile" });
+
+export const completeUploadSchema = z
+  .object({
+    parts: z
+      .array(z.object({ part_number: z.number().int().min(1).max(10000), etag: z.string().min(1) }))
+      .min(1)
+      .max(10000),
+  })
+  .meta({ id: "CompleteUpload" });
+
+const uploadMetaSchema = z.object({ name: z.string().min(1).max(255).optional() });
+
+export function fileView(row: typeof files.$inferSelect) {
+  return {
+    id: row.id,
+    name: row.name,
+    size: row.size,
+    mime_type: row.mimeType,
+    sha256: row.sha256,
+    source: row.source,
+    created_at: isoFromSeconds(row.createdAt) as string,
+  };
+}
+
+function validFileId(fileId: string): string {
+  return parseInput(fileIdSchema, fileId);
+}
+
+/** Name from `X-File-Name` (percent-encoded UTF-8 allowed) or `?name=`, else the id. */
+function uploadName(request: Request, fileId: string): string {
+  const header = request.headers.get("X-File-Name");
+  let name = new URL(request.url).searchParams.get("name") ?? undefined;
+  if (header !== null) {
+    try {
+      name = decodeURIComponent(header);
+    } catch {
+      throw new HttpError("bad_request", "X-File-Name is not valid percent-encoding.", {}, [
+        { path: "X-File-Name", message: "bad encoding" },
+      ]);
+    }
+  }
+  return sanitizeFileName(parseInput(uploadMetaSchema, { name }).name ?? fileId);
+}
+
+function uploadType(request: Request, name: string): string {
+  const declared = request.headers.get("Content-Type")?.trim();
+  return declared && declared !== "application/octet-stream" && /^[\w.+-]+\/[\w.+-]+/.test(declared)
+    ? declared
+    : mimeTypeFor(name);
+}
+
+async function saveFileRow(env: Env, row: typeof files.$inferInsert) {
+  const db = drizzle(env.DB);
+  const [saved] = await db
+    .insert(files)
+    .values(row)
+    .onConflictDoUpdate({
+      target: [files.tenantId, files.id],
+      set: {
+        name: row.name,
+        size: row.size,
+        mimeType: row.mimeType,
+        sha256: row.sha256,
+        source: row.source,
+        originUrl: row.originUrl ?? null,
+      },
+    })
+    .returning();
+  forgetFileMetadata(`${row.tenantId}/${row.id}`);
+  return saved as typeof files.$inferSelect;
+}
+
+/**
+ * `PUT /admin/v1/files/:fileId`: streams the body into R2 while hashing it (SHA-256),
+ * never holding the file in memory. Needs Content-Length (R2 needs a known length).
+ */
+export async function uploadFile(request: Request, env: Env, tenantId: string, rawFileId: string): Promise<Response> {
+  const fileId = validFileId(rawFileId);
+  const length = Number(request.headers.get("Content-Length") ?? "NaN");
+  if (!Number.isSafeInteger(length) || length < 0 || !request.body) {
+    throw new HttpError("bad_request", "Send the file with a Content-Length (or use multipart upload).", {}, [
+      { path: "Content-Length", message: "required" },
+    ]);
+  }
+  if (length > MAX_SINGLE_UPLOAD_BYTES) {
+    throw new HttpError(
+      "payload_too_large",
+      `Single uploads are limited to ${MAX_SINGLE_UPLOAD_BYTES} bytes; use POST /admin/v1/files/${fileId}/uploads.`,
+    );
+  }
+  const name = uploadName(request, fileId);
+  const mimeType = uploadType(request, name);
+  const [toR2, toHash] = request.body.tee();
+  const digest = new crypto.DigestStream("SHA-256");
+  const hashing = toHash.pipeTo(digest);
+  const object = await env.FILES.put(`${tenantId}/${fileId}`, toR2.pipeThrough(new FixedLengthStream(length)), {
+    httpMetadata: { contentType: mimeType },
+    customMetadata: { filename: name },
+  });
+  await hashing;
+  const row = await saveFileRow(env, {
+    tenantId,
+    id: fileId,
+    name,
+    size: object.size,
+    mimeType,
+    sha256: hex(await digest.digest),
+    source: "r2",
+    originUrl: null,
+  });
+  return json(fileView(row), 201);
+}
+
+/** `POST /admin/v1/files/:fileId` with `{source_url}`: a pull-through file, fetched into R2 on first download. */
+export async function registerFile(request: Request, env: Env, tenantId: string, rawFileId: string): Promise<Response> {
+  const fileId = validFileId(rawFileId);
+  const body = await readJson(request, registerFileSchema);
+  const name = sanitizeFileName(
+    body.name ?? decodeURIComponent(new URL(body.source_url).pathname.split("/").pop() || fileId),
+  );
+  const row = await saveFileRow(env, {
+    tenantId,
+    id: fileId,
+    name,
+    size: null,
+    mimeType: body.mime_type ?? mimeTypeFor(name),
+    sha256: null,
+    source: "url",
+    originUrl: body.source_url,
+  });
+  return json(fileView(row), 201);
+}
+
+async function findFile(env: Env, tenantId: string, fileId: string) {
+  const [row] = await drizzle(env.DB)
+    .select()
+    .from(files)
+    .where(and(eq(files.tenantId, tenantId), eq(files.id, fileId)))
+    .limit(1);
+  if (!row) throw new HttpError("not_found", `There is no file ${JSON.stringify(fileId)}.`);
+  return row;
+}
+
+export async function getFile(env: Env, tenantId: string, fileId: string): Promise<Response> {
+  return json(fileView(await findFile(env, tenantId, validFileId(fileId))));
+}
+
+/** Deletes the bytes and the row; links to it then answer 404 not_found. */
+export async function deleteFile(env: Env, tenantId: string, rawFileId: string): Promise<Response> {
+  const fileId = validFileId(rawFileId);
+  await findFile(env, tenantId, fileId);
+  await env.FILES.delete(`${tenantId}/${fileId}`);
+  await drizzle(env.DB)
+    .delete(files)
+    .where(and(eq(files.tenantId, tenantId), eq(files.id, fileId)));
+  forgetFileMetadata(`${tenantId}/${fileId}`);
+  return new Response(null, { status: 204 });
+}
+
+// Multipart upload (R2 multipart: parts of ≥ 5 MiB except the last, up to 10,000 parts).
+
+export async function startUpload(request: Request, env: Env, tenantId: string, rawFileId: string): Promise<Response> {
+  const fileId = validFileId(rawFileId);
+  const name = uploadName(request, fileId);
+  const mimeType = uploadType(request, name);
+  const upload = await env.FILES.createMultipartUpload(`${tenantId}/${fileId}`, {
+    httpMetadata: { contentType: mimeType },
+    customMetadata: { filename: name },
+  });
+  return json({ upload_id: upload.uploadId, file_id: fileId, name, mime_type: mimeType }, 201);
+}
+
+export async function uploadPart(
+  request: Request,
+  env: Env,
+  tenantId: string,
+  rawFileId: string,
+  uploadId: string,
+  rawPart: string,
+): Promise<Response> {
+  const fileId = validFileId(rawFileId);
+  const partNumber = parseInput(z.coerce.number().int().min(1).max(10000), rawPart);
+  const length = Number(request.headers.get("Content-Length") ?? "NaN");
+  if (!Number.isSafeInteger(length) || length <= 0 || !request.body) {
+    throw new HttpError("bad_request", "Send each part with a Content-Length.", {}, [
+      { path: "Content-Length", message: "required" },
+    ]);
+  }
+  if (length > MAX_SINGLE_UPLOAD_BYTES)
+    throw new HttpError("payload_too_large", `A part is limited to ${MAX_SINGLE_UPLOAD_BYTES} bytes.`);
+  const upload = env.FILES.resumeMultipartUpload(`${tenantId}/${fileId}`, uploadId);
+  const part = await upload
+    .uploadPart(partNumber, request.body.pipeThrough(new FixedLengthStream(length)))
+    .catch((error: unknown) => {
+      throw uploadError(error);
+    });
+  return json({ part_number: part.partNumber, etag: part.etag });
+}
+
+export async function completeUpload(
+  request: Request,
+  env: Env,
+  tenantId: string,
+  rawFileId: string,
+  uploadId: string,
+): Promise<Response> {
+  const fileId = validFileId(rawFileId);
+  const body = await readJson(request, completeUploadSchema);
+  const upload = env.FILES.resumeMultipartUpload(`${tenantId}/${fileId}`, uploadId);
+  const object = await upload
+    .complete(body.parts.map((p) => ({ partNumber: p.part_number, etag: p.etag })))
+    .catch((error: unknown) => {
+      throw uploadError(error);
+    });
+  const name = object.customMetadata?.filename ?? fileId;
+  const mimeType = object.httpMetadata?.contentType ?? mimeTypeFor(name);
+  // The whole-file SHA-256 cannot be composed from parts, so it is computed by reading the object back once.
+  const stored = await env.FILES.get(object.key);
+  let sha256: string | null = null;
+  if (stored) {
+    const digest = new crypto.DigestStream("SHA-256");
+    await stored.body.pipeTo(digest);
+    sha256 = hex(await digest.digest);
+  }
+  const row = await saveFileRow(env, {
+    tenantId,
+    id: fileId,
+    name,
+    size: object.size,
+    mimeType,
+    sha256,
+    source: "r2",
+    originUrl: null,
+  });
+  return json(fileView(row), 201);
+}
+
+export async function abortUpload(env: Env, tenantId: string, rawFileId: string, uploadId: string): Promise<Response> {
+  const fileId = validFileId(rawFileId);
+  await env.FILES.resumeMultipartUpload(`${tenantId}/${fileId}`, uploadId)
+    .abort()
+    .catch((error: unknown) => {
+      throw uploadError(error);
+    });
+  return new Response(null, { status: 204 });
+}
+
+/** R2 rejects unknown upload ids and bad part lists; those are the caller's mistakes, not outages. */
+function uploadError(error: unknown): HttpError {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/upload|part|etag|entity/i.test(message)) {
+    return new HttpError("bad_request", `The upload was refused: ${message}`, {}, [{ path: "upload", message }]);
+  }
+  throw error;
+}

@@ -1,0 +1,181 @@
+import { and, eq, inArray } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { files, links, orderItems, orders } from "../../db/schema.ts";
+import type { Env } from "../../env.ts";
+import { HttpError } from "../../http/HttpError.ts";
+import { json } from "../../http/json.ts";
+import { readJson } from "../../http/readJson.ts";
+import { linkStub } from "../../links/linkStub.ts";
+import { linkBaseUrl } from "../../links/mintDownloadUrl.ts";
+import { createOrderSchema, type CreateOrder } from "../../orders/orderSchemas.ts";
+import { findOrder, loadOrderLinks } from "../../orders/orderRows.ts";
+import { orderViews } from "../../orders/orderViews.ts";
+import type { Tenant } from "../../tenants/loadTenant.ts";
+import { randomToken } from "../../utils/encoding.ts";
+import { nowSeconds } from "../../utils/time.ts";
+
+async function orderResponse(
+  env: Env,
+  tenant: Tenant,
+  request: Request,
+  orderNumber: string,
+  status = 200,
+): Promise<Response> {
+  const rows = await loadOrderLinks(drizzle(env.DB), tenant.id, { orderNumber });
+  const [view] = await orderViews(tenant, linkBaseUrl(tenant, request), rows);
+  if (!view) throw new HttpError("not_found", `There is no order ${JSON.stringify(orderNumber)}.`);
+  return json(view, status);
+}
+
+function expiryOf(grant: CreateOrder["items"][number]["grant"], purchasedAt: number): number | null {
+  if (grant.expires_at) return Math.floor(Date.parse(grant.expires_at) / 1000);
+  if (grant.expires_in_days) return purchasedAt + grant.expires_in_days * 86400;
+  return null;
+}
+
+/**
+ * `POST /admin/v1/orders`: the order, its items and one link per item × file, written in
+ * one D1 batch (all or nothing). Idempotent on the order number: a repeat answers the
+ * existing order (200) with fresh URLs and changes nothing.
+ */
+export async function createOrder(request: Request, env: Env, tenant: Tenant): Promise<Response> {
+  const body = await readJson(request, createOrderSchema);
+  const db = drizzle(env.DB);
+  if (await findOrder(db, tenant.id, body.order_number)) return orderResponse(env, tenant, request, body.order_number);
+
+  const fileIds = [...new Set(body.items.flatMap((i) => i.file_ids))];
+  // D1 binds at most 100 parameters per statement: look the ids up in chunks.
+  const known: { id: string }[] = [];
+  for (let i = 0; i < fileIds.length; i += 90) {
+    const chunk = fileIds.slice(i, i + 90);
+    known.push(
+      ...(await db
+        .select({ id: files.id })
+        .from(files)
+        .where(and(eq(files.tenantId, tenant.id), inArray(files.id, chunk)))),
+    );
+  }
+  const missing = fileIds.filter((id) => !known.some((k) => k.id === id));
+  if (missing.length > 0) {
+    throw new HttpError(
+      "bad_request",
+      "Some file ids are unknown; upload or register them first.",
+      {},
+      body.items.flatMap((item, i) =>
+        item.file_ids.flatMap((id, j) =>
+          missing.includes(id) ? [{ path: `items.${i}.file_ids.${j}`, message: `unknown file ${id}` }] : [],
+        ),
+      ),
+    );
+  }
+
+  const purchasedAt = body.purchased_at ? Math.floor(Date.parse(body.purchased_at) / 1000) : nowSeconds();
+  const itemRows = body.items.map((item, position) => ({ item, row: { id: `i_${randomToken(12)}`, position } }));
+  const linkRows = itemRows.flatMap(({ item, row }) =>
+    item.file_ids.map((fileId) => ({
+      tenantId: tenant.id,
+      id: `l_${randomToken(15)}`,
+      orderNumber: body.order_number,
+      itemId: row.id,
+      fileId,
+      customerId: body.customer_id,
+      downloadLimit: item.grant.download_limit ?? null,
+      expiresAt: expiryOf(item.grant, purchasedAt),
+      ipRestriction: item.grant.ip_restriction ? JSON.stringify(item.grant.ip_restriction) : null,
+      deviceLimit: item.grant.device_limit ?? null,
+      requireLogin: item.grant.require_login,
+    })),
+  );
+
+  // Unpaid: mark the links' Durable Objects first, so no token — even one the origin
+  // signs itself — opens before the order completes. The ids are new and random, so a
+  // failure in between leaves nothing reachable behind.
+  if (body.status === "pending")
+    await Promise.all(linkRows.map((l) => linkStub(env, tenant.id, l.id).setPending(true)));
+
+  await db.batch([
+    db.insert(orders).values({
+      tenantId: tenant.id,
+      number: body.order_number,
+      customerId: body.customer_id,
+      status: body.status,
+      purchasedAt,
+      accessKey: randomToken(24),
+    }),
+    ...itemRows.map(({ item, row }) =>
+      db.insert(orderItems).values({
+        id: row.id,
+        tenantId: tenant.id,
+        orderNumber: body.order_number,
+        position: row.position,
+        productId: item.product.id,
+        productName: item.product.name,
+        productSlug: item.product.slug ?? null,
+        variantName: item.product.variant_name ?? null,
+        sku: item.product.sku ?? null,
+        vendor: item.product.vendor ?? null,
+        tags: JSON.stringify(item.product.tags),
+      }),
+    ),
+    ...linkRows.map((l) => db.insert(links).values(l)),
+  ]);
+  return orderResponse(env, tenant, request, body.order_number, 201);
+}
+
+export function getOrder(request: Request, env: Env, tenant: Tenant, orderNumber: string): Promise<Response> {
+  return orderResponse(env, tenant, request, orderNumber);
+}
+
+async function orderLinkIds(env: Env, tenantId: string, orderNumber: string): Promise<string[]> {
+  const rows = await drizzle(env.DB)
+    .select({ id: links.id })
+    .from(links)
+    .where(and(eq(links.tenantId, tenantId), eq(links.orderNumber, orderNumber)));
+  return rows.map((r) => r.id);
+}
+
+/** `POST /admin/v1/orders/:n/complete`: pending → complete; the links open. */
+export async function completeOrder(
+  request: Request,
+  env: Env,
+  tenant: Tenant,
+  orderNumber: string,
+): Promise<Response> {
+  const db = drizzle(env.DB);
+  const order = await findOrder(db, tenant.id, orderNumber);
+  if (!order) throw new HttpError("not_found", `There is no order ${JSON.stringify(orderNumber)}.`);
+  if (order.status === "canceled")
+    throw new HttpError("bad_request", "A canceled order cannot be completed.", {}, [
+      { path: "status", message: "canceled" },
+    ]);
+  if (order.status === "pending") {
+    await Promise.all(
+      (await orderLinkIds(env, tenant.id, orderNumber)).map((id) => linkStub(env, tenant.id, id).setPending(false)),
+    );
+    await db
+      .update(orders)
+      .set({ status: "complete" })
+      .where(and(eq(orders.tenantId, tenant.id), eq(orders.number, orderNumber)));
+  }
+  return orderResponse(env, tenant, request, orderNumber);
+}
+
+/** `POST /admin/v1/orders/:n/cancel`: every link of the order is revoked at once. */
+export async function cancelOrder(request: Request, env: Env, tenant: Tenant, orderNumber: string): Promise<Response> {
+  const db = drizzle(env.DB);
+  const order = await findOrder(db, tenant.id, orderNumber);
+  if (!order) throw new HttpError("not_found", `There is no order ${JSON.stringify(orderNumber)}.`);
+  const ids = await orderLinkIds(env, tenant.id, orderNumber);
+  await Promise.all(ids.map((id) => linkStub(env, tenant.id, id).setRevoked(true)));
+  await db.batch([
+    db
+      .update(orders)
+      .set({ status: "canceled" })
+      .where(and(eq(orders.tenantId, tenant.id), eq(orders.number, orderNumber))),
+    db
+      .update(links)
+      .set({ revoked: true })
+      .where(and(eq(links.tenantId, tenant.id), eq(links.orderNumber, orderNumber))),
+  ]);
+  return orderResponse(env, tenant, request, orderNumber);
+}

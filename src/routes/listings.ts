@@ -1,0 +1,60 @@
+import { drizzle } from "drizzle-orm/d1";
+import { z } from "zod";
+import { customerId } from "../auth/customerIdentity.ts";
+import type { Env } from "../env.ts";
+import { HttpError } from "../http/HttpError.ts";
+import { json } from "../http/json.ts";
+import { parseInput } from "../http/readJson.ts";
+import { linkBaseUrl } from "../links/mintDownloadUrl.ts";
+import { loadOrderLinks } from "../orders/orderRows.ts";
+import { downloadsListing } from "../orders/orderViews.ts";
+import type { Tenant } from "../tenants/loadTenant.ts";
+import { tenantByHost, tenantById } from "../tenants/resolveTenant.ts";
+
+export const listingQuerySchema = z.object({
+  include_expired: z
+    .enum(["true", "false", "1", "0"])
+    .default("false")
+    .transform((v) => v === "true" || v === "1"),
+});
+
+async function listingTenant(request: Request, env: Env, tenantParam: string | undefined): Promise<Tenant> {
+  const tenant =
+    tenantParam !== undefined ? await tenantById(env, tenantParam) : await tenantByHost(env, new URL(request.url).host);
+  if (!tenant) throw new HttpError("not_found", "There is no store at this address.");
+  return tenant;
+}
+
+/** `GET /my/downloads`: everything the signed-in customer bought, each file with a fresh URL. */
+export async function myDownloads(request: Request, env: Env, tenantParam?: string): Promise<Response> {
+  const tenant = await listingTenant(request, env, tenantParam);
+  const query = parseInput(listingQuerySchema, Object.fromEntries(new URL(request.url).searchParams));
+  const customer = await customerId(request, env, tenant);
+  const rows = await loadOrderLinks(drizzle(env.DB), tenant.id, { customerId: customer });
+  return json(await downloadsListing(tenant, linkBaseUrl(tenant, request), rows, query.include_expired));
+}
+
+/** `GET /orders/:orderNumber/downloads`: one order's downloads, for its own customer only. */
+export async function orderDownloads(
+  request: Request,
+  env: Env,
+  orderNumber: string,
+  tenantParam?: string,
+): Promise<Response> {
+  const tenant = await listingTenant(request, env, tenantParam);
+  const query = parseInput(listingQuerySchema, Object.fromEntries(new URL(request.url).searchParams));
+  const customer = await customerId(request, env, tenant);
+  let number: string;
+  try {
+    number = decodeURIComponent(orderNumber);
+  } catch {
+    throw new HttpError("bad_request", "The order number is not valid percent-encoding.", {}, [
+      { path: "orderNumber", message: "bad encoding" },
+    ]);
+  }
+  const rows = await loadOrderLinks(drizzle(env.DB), tenant.id, { orderNumber: number });
+  if (rows.length === 0) throw new HttpError("not_found", `There is no order ${JSON.stringify(number)}.`);
+  if (rows[0]?.order.customerId !== customer)
+    throw new HttpError("forbidden", "This order belongs to another customer.");
+  return json(await downloadsListing(tenant, linkBaseUrl(tenant, request), rows, query.include_expired));
+}
