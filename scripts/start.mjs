@@ -1,15 +1,29 @@
 // `npm start`: a local gateway with a demo store, ready to download from.
-// 1. .dev.vars with a MASTER_KEY (created once), 2. D1 migrations, 3. the demo tenant,
-// its signing key and a demo file (idempotent), 4. a signed URL, 5. wrangler dev.
+// 1. .dev.vars with MASTER_KEY and OPERATOR_SECRET, 2. D1 migrations, 3. the demo tenant
+// and its keys (idempotent), 4. wrangler dev, 5. the demo file and order through the
+// issuer API (idempotent too), 6. the URLs and credentials to try it with.
+import { SignJWT } from "jose";
 import { signDownloadToken, downloadUrl } from "../src/sdk/sign.ts";
 import { demoPdf } from "./lib/demoPdf.mjs";
-import { applyMigrations, ensureDevVars, putLocalFile, startWranglerDev, upsertTenant, withLocalBindings } from "./lib/localGateway.mjs";
+import {
+  LOCAL_OPERATOR_SECRET,
+  applyMigrations,
+  ensureDevVars,
+  setCustomerSecret,
+  startWranglerDev,
+  upsertAdminKey,
+  upsertTenant,
+  withLocalBindings,
+} from "./lib/localGateway.mjs";
 
-/** Documented in the README: the demo store's signing key, for signing links by hand. */
+/** Documented in the README: the demo store's credentials. Local use only. */
 export const DEMO = {
   tenant: "demo",
   kid: "dev",
   secret: "dlgate-demo-secret-do-not-use-in-production",
+  adminKey: "dlgk_de300000_demo-admin-key-do-not-use-in-production-000",
+  customerSecret: "dlgate-demo-customer-secret-do-not-use",
+  customer: "demo-customer",
   fileId: "welcome-guide",
   fileName: "Welcome to dlgate — Guide.pdf",
 };
@@ -24,38 +38,77 @@ await withLocalBindings(async (env) => {
     id: DEMO.tenant,
     name: "Demo Store",
     hosts: ["localhost", "127.0.0.1"],
+    settings: { customer_auth: { mode: "jwt", cookie: "dlg_customer" } },
     keys: [{ kid: DEMO.kid, secret: DEMO.secret }],
   });
-  await putLocalFile(env, {
-    tenant: DEMO.tenant,
-    fileId: DEMO.fileId,
-    filename: DEMO.fileName,
-    contentType: "application/pdf",
-    body: demoPdf([
-      "Welcome to dlgate",
-      "This file was delivered through a signed, counted download link.",
-      "Try: curl -C - to resume, or download it again until the limit is reached.",
-    ]),
-  });
+  await upsertAdminKey(env, { tenant: DEMO.tenant, key: DEMO.adminKey, name: "demo" });
+  await setCustomerSecret(env, masterKey, { tenant: DEMO.tenant, secret: DEMO.customerSecret });
 });
+
+console.log("• starting wrangler dev…");
+const gateway = await startWranglerDev({ port, inheritOutput: true });
+const base = gateway.baseUrl;
+const admin = { Authorization: `Bearer ${DEMO.adminKey}`, "Content-Type": "application/json" };
+
+// The demo order goes through the real issuer API, as a store's back end would do it.
+await fetch(`${base}/admin/v1/files/${DEMO.fileId}`, {
+  method: "PUT",
+  headers: { ...admin, "Content-Type": "application/pdf", "X-File-Name": encodeURIComponent(DEMO.fileName) },
+  body: demoPdf([
+    "Welcome to dlgate",
+    "This file was delivered through a signed, counted download link.",
+    "Try: curl -C - to resume, or download it again until the limit is reached.",
+  ]),
+});
+const order = await fetch(`${base}/admin/v1/orders`, {
+  method: "POST",
+  headers: admin,
+  body: JSON.stringify({
+    order_number: "DEMO-1001",
+    customer_id: DEMO.customer,
+    items: [
+      {
+        product: { id: "guide", name: "The dlgate Guide", slug: "dlgate-guide" },
+        file_ids: [DEMO.fileId],
+        grant: { download_limit: 5, expires_in_days: 30 },
+      },
+    ],
+  }),
+}).then((r) => r.json());
+const orderUrl = order.items?.[0]?.files?.[0]?.download_url;
 
 const token = await signDownloadToken(
   { tenant: DEMO.tenant, link: `demo-${Date.now().toString(36)}`, file: DEMO.fileId, limit: 5, expires: "7d" },
   { kid: DEMO.kid, secret: DEMO.secret },
 );
-const url = downloadUrl(`http://127.0.0.1:${port}`, token);
+const url = downloadUrl(base, token);
+const customerToken = await new SignJWT({})
+  .setProtectedHeader({ alg: "HS256" })
+  .setSubject(DEMO.customer)
+  .setExpirationTime("30d")
+  .sign(new TextEncoder().encode(DEMO.customerSecret));
 
-console.log("• starting wrangler dev…");
-const gateway = await startWranglerDev({ port, inheritOutput: true });
 console.log(`
-dlgate is running at ${gateway.baseUrl}
+dlgate is running at ${base}
 
-  A download link (5 downloads, 7 days):
+  A download link signed by hand (5 downloads, 7 days):
     ${url}
 
-  Download it:        curl -OJ '${url}'
-  Its state:          curl '${url}/info'
-  Sign your own:      npx dlgate sign --tenant ${DEMO.tenant} --kid ${DEMO.kid} --secret ${DEMO.secret} --link my-link --file ${DEMO.fileId} --limit 3
+    curl -OJ '${url}'
+    curl '${url}/info'
+
+  The demo order DEMO-1001, created through the issuer API:
+    ${orderUrl ?? "(order creation failed — see the log above)"}
+
+  Issuer API (admin key of tenant "demo"):
+    curl -H 'Authorization: Bearer ${DEMO.adminKey}' ${base}/admin/v1/orders/DEMO-1001
+  Operator API (local operator secret):
+    curl -H 'Authorization: Bearer ${LOCAL_OPERATOR_SECRET}' ${base}/admin/v1/tenants
+  The customer's downloads (customer JWT for "${DEMO.customer}"):
+    curl -H 'Authorization: Bearer ${customerToken}' ${base}/my/downloads
+
+  Sign your own link:
+    npx dlgate sign --tenant ${DEMO.tenant} --kid ${DEMO.kid} --secret ${DEMO.secret} --link my-link --file ${DEMO.fileId} --limit 3
 
 Press Ctrl+C to stop.
 `);

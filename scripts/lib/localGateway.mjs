@@ -3,7 +3,7 @@
 // wrangler's platform proxy (the same local D1/R2 that `wrangler dev` uses), and run
 // `wrangler dev` on it.
 import { spawn, spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,14 +13,23 @@ import { encryptSecret } from "../../src/tenants/secretBox.ts";
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const WRANGLER = join(ROOT, "node_modules/.bin/wrangler");
 
-/** Reads MASTER_KEY from .dev.vars, creating the file with a fresh random key the first time. */
+/** The local operator secret (documented in the README); production sets its own with `wrangler secret put`. */
+export const LOCAL_OPERATOR_SECRET = "dlgate-local-operator-secret";
+
+/**
+ * Reads .dev.vars (wrangler dev's local secrets), adding what is missing: a random
+ * MASTER_KEY the first time (kept afterwards, since it encrypts the local signing
+ * secrets) and the documented local OPERATOR_SECRET. Returns the MASTER_KEY.
+ */
 export function ensureDevVars(path = join(ROOT, ".dev.vars")) {
-  if (existsSync(path)) {
-    const match = /^MASTER_KEY\s*=\s*"?([A-Za-z0-9+/=]+)"?\s*$/m.exec(readFileSync(path, "utf8"));
-    if (match) return match[1];
+  let text = existsSync(path) ? readFileSync(path, "utf8") : "# Local secrets for wrangler dev (never committed).\n";
+  let key = /^MASTER_KEY\s*=\s*"?([A-Za-z0-9+/=]+)"?\s*$/m.exec(text)?.[1];
+  if (!key) {
+    key = randomBytes(32).toString("base64");
+    text += `MASTER_KEY="${key}"\n`;
   }
-  const key = randomBytes(32).toString("base64");
-  writeFileSync(path, `# Local secrets for wrangler dev (never committed).\nMASTER_KEY="${key}"\n`);
+  if (!/^OPERATOR_SECRET\s*=/m.test(text)) text += `OPERATOR_SECRET="${LOCAL_OPERATOR_SECRET}"\n`;
+  writeFileSync(path, text);
   return key;
 }
 
@@ -96,6 +105,23 @@ export async function upsertTenant(env, masterKey, { id, name, hosts = [], setti
   await env.DB.batch(statements);
 }
 
+/** Stores an admin API key (only its SHA-256, like the gateway) for a tenant; idempotent. */
+export async function upsertAdminKey(env, { tenant, key, name = "" }) {
+  const id = key.split("_").slice(0, 2).join("_");
+  const hash = createHash("sha256").update(key).digest("hex");
+  await env.DB.prepare(
+    "INSERT INTO admin_keys (id, tenant_id, name, hash) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET hash = excluded.hash, revoked_at = NULL",
+  )
+    .bind(id, tenant, name, hash)
+    .run();
+}
+
+/** Sets a tenant's HS256 customer-token secret (encrypted with MASTER_KEY, like the gateway does). */
+export async function setCustomerSecret(env, masterKey, { tenant, secret }) {
+  const box = await encryptSecret(masterKey, new TextEncoder().encode(secret));
+  await env.DB.prepare("UPDATE tenants SET customer_secret_enc = ? WHERE id = ?").bind(box, tenant).run();
+}
+
 /** Puts a file into local R2 under `<tenant>/<fileId>` with its name and type. */
 export async function putLocalFile(env, { tenant, fileId, body, filename, contentType }) {
   await env.FILES.put(`${tenant}/${fileId}`, body, {
@@ -109,7 +135,16 @@ export async function putLocalFile(env, { tenant, fileId, body, filename, conten
  * its base URL; `stop()` ends it.
  */
 export async function startWranglerDev({ port = 8787, persistTo, vars = {}, inheritOutput = false } = {}) {
-  const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--log-level", inheritOutput ? "info" : "error", ...persistArgs(persistTo)];
+  const args = [
+    "dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--log-level",
+    inheritOutput ? "info" : "error",
+    ...persistArgs(persistTo),
+  ];
   for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
   const child = spawn(WRANGLER, args, {
     cwd: ROOT,
