@@ -4,24 +4,44 @@ import { defineConfig } from "vitest/config";
 /** A fixed test-only MASTER_KEY (base64 of 32 bytes); production sets its own secret. */
 const TEST_MASTER_KEY = "dGVzdC1tYXN0ZXIta2V5LTMyLWJ5dGVzLWxvbmctISE=";
 
+// Two projects. Inline projects do not inherit from this root config (no `extends`), so
+// the cloudflareTest plugin applies to the "workers" project only.
 export default defineConfig(async () => ({
-  plugins: [
-    cloudflareTest({
-      wrangler: { configPath: "./wrangler.toml" },
-      miniflare: {
-        bindings: {
-          MASTER_KEY: TEST_MASTER_KEY,
-          // Tests exercise the baseline route's guard directly; it stays "0" here.
-          BENCH_BASELINE: "0",
-          TEST_MIGRATIONS: await readD1Migrations("./migrations"),
+  test: {
+    projects: [
+      {
+        // Unit, integration and concurrency tests, inside workerd.
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                MASTER_KEY: TEST_MASTER_KEY,
+                // Tests exercise the baseline route's guard directly; it stays "0" here.
+                BENCH_BASELINE: "0",
+                TEST_MIGRATIONS: await readD1Migrations("./migrations"),
+              },
+            },
+          }),
+        ],
+        test: {
+          name: "workers",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/e2e/**"],
+          setupFiles: ["./test/setup.ts"],
+          testTimeout: 30_000,
         },
       },
-    }),
-  ],
-  test: {
-    include: ["test/**/*.test.ts"],
-    exclude: ["test/e2e/**"],
-    setupFiles: ["./test/setup.ts"],
-    testTimeout: 30_000,
+      {
+        // End-to-end over real HTTP: Node drives `wrangler dev` with the system's curl and wget.
+        test: {
+          name: "e2e",
+          environment: "node",
+          include: ["test/e2e/**/*.e2e.test.ts"],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+        },
+      },
+    ],
   },
 }));

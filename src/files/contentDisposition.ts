@@ -5,7 +5,7 @@
  */
 export function contentDisposition(name: string, userAgent: string | null = null): string {
   const clean = sanitizeFileName(name);
-  const plain = readsOnlyPlainFilename(userAgent) ? utf8AsHeaderBytes(clean) : asciiFallback(clean);
+  const plain = readsOnlyPlainFilename(userAgent) ? curlFileName(clean) : asciiFallback(clean);
   return `attachment; filename="${plain}"; filename*=UTF-8''${encodeRfc5987(clean)}`;
 }
 
@@ -18,24 +18,30 @@ export function readsOnlyPlainFilename(userAgent: string | null): boolean {
   return userAgent !== null && /^curl\//i.test(userAgent);
 }
 
-/** UTF-8 bytes as a ByteString (Headers take Latin-1 code units, one per byte). */
-function utf8AsHeaderBytes(name: string): string {
-  const safe = name.replace(/["\\]/g, "_");
-  let out = "";
-  for (const byte of new TextEncoder().encode(safe)) out += String.fromCharCode(byte);
-  return out;
+/**
+ * The real name for curl's plain `filename`. workerd writes a header string to the wire as
+ * UTF-8 (it does not treat code units as Latin-1 bytes), so the name itself goes out as raw
+ * UTF-8; pre-encoding it to "bytes" would double-encode it ("é" → "Ã©").
+ */
+function curlFileName(name: string): string {
+  return name.replace(/["\\]/g, "_");
 }
 
 /** Removes what must never reach a file system: paths, control characters, leading dots. */
 export function sanitizeFileName(name: string): string {
   const cleaned = name
     .normalize("NFC")
+    // A lone surrogate (possible in a JSON `fn` claim) has no UTF-8 form: encodeURIComponent throws on it.
+    .replace(/\p{Cs}/gu, "")
     // eslint-disable-next-line no-control-regex -- stripping control characters is the point
     .replace(/[\u0000-\u001f\u007f-\u009f]/g, "")
     .replace(/[/\\]/g, "_")
     .replace(/^[\s.]+|[\s.]+$/g, "")
     .trim();
-  return cleaned === "" ? "download" : cleaned.slice(0, 255);
+  if (cleaned === "") return "download";
+  // Cut at 255 UTF-16 units without splitting a surrogate pair (emoji), which would leave a lone half.
+  const cut = cleaned.slice(0, 255);
+  return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
 }
 
 /**

@@ -1,0 +1,232 @@
+/**
+ * End-to-end over real HTTP (issue 2): `wrangler dev` on a free port with its own state
+ * directory, driven by the system's curl and wget. Runs in Node (vitest project "e2e"),
+ * not inside workerd.
+ */
+import { execFile, type ChildProcess } from "node:child_process";
+import { createCipheriv, createHash } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { downloadUrl, signDownloadToken, type LinkGrant } from "../../src/sdk/sign.ts";
+import {
+  applyMigrations,
+  ensureDevVars,
+  putLocalFile,
+  startWranglerDev,
+  upsertTenant,
+  withLocalBindings,
+  type LocalGateway,
+} from "./localGateway.ts";
+
+const CURL = "/usr/bin/curl";
+const WGET = "/usr/bin/wget";
+
+const TENANT = "e2e";
+const KEY = { kid: "e2e", secret: "dlgate-e2e-secret-only-for-this-test" };
+const FILE_ID = "big-file";
+const FILE_NAME = "Résumé — café ☕.pdf";
+const FILE_SIZE = 24 * 1024 * 1024;
+
+/** 24 MiB of deterministic pseudo-random bytes: AES-128-CTR keystream with a fixed key. */
+function fileBytes(): Buffer {
+  const cipher = createCipheriv("aes-128-ctr", Buffer.alloc(16, 7), Buffer.alloc(16, 0));
+  return Buffer.concat([cipher.update(Buffer.alloc(FILE_SIZE)), cipher.final()]);
+}
+
+const sha256 = (data: Buffer): string => createHash("sha256").update(data).digest("hex");
+
+/** A port nobody listens on right now (the OS picks it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
+    });
+  });
+}
+
+type RunResult = { code: number; stdout: string; stderr: string };
+
+/** Runs a command to its end; a non-zero exit is a result, not an exception. */
+function run(file: string, args: string[], cwd?: string): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      file,
+      args,
+      { cwd, encoding: "utf8", timeout: 60_000, env: { ...process.env, LC_ALL: "C.UTF-8" } },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== "number") return reject(error);
+        resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+let state: string;
+let gateway: LocalGateway | undefined;
+let expectedSha: string;
+
+/** A fresh signed link (its own counter) to the test file. */
+async function link(name: string, grant: Partial<LinkGrant> = {}): Promise<string> {
+  if (!gateway) throw new Error("gateway not started");
+  const token = await signDownloadToken(
+    { tenant: TENANT, link: `${name}-${Date.now().toString(36)}`, file: FILE_ID, expires: "1h", ...grant },
+    KEY,
+  );
+  return downloadUrl(gateway.baseUrl, token);
+}
+
+async function downloadCount(url: string): Promise<number> {
+  const res = await fetch(`${url}/info`);
+  expect(res.status).toBe(200);
+  const info = (await res.json()) as { download_count: number };
+  return info.download_count;
+}
+
+function workDir(name: string): string {
+  return mkdtempSync(join(state, `${name}-`));
+}
+
+/** SIGTERM the process group, SIGKILL it if it is still there after a few seconds. */
+async function stopGateway(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  gateway?.stop();
+  const timer = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), 5_000));
+  if ((await Promise.race([exited, timer])) === "timeout") killGroup(child, "SIGKILL");
+}
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal);
+  }
+}
+
+/** Last resort: if this worker exits without afterAll (crash, Ctrl+C), take wrangler and the temp dir with it. */
+const cleanUpOnExit = (): void => {
+  if (gateway && gateway.child.exitCode === null) killGroup(gateway.child, "SIGKILL");
+  if (state) rmSync(state, { recursive: true, force: true });
+};
+
+beforeAll(async () => {
+  state = mkdtempSync(join(tmpdir(), "dlgate-e2e-"));
+  process.once("exit", cleanUpOnExit);
+  const persistTo = join(state, "wrangler-state");
+  const masterKey = ensureDevVars();
+  applyMigrations({ persistTo });
+
+  const body = fileBytes();
+  expectedSha = sha256(body);
+  await withLocalBindings(
+    async (env) => {
+      await upsertTenant(env, masterKey, { id: TENANT, name: "E2E Store", hosts: ["127.0.0.1"], keys: [KEY] });
+      await putLocalFile(env, {
+        tenant: TENANT,
+        fileId: FILE_ID,
+        body,
+        filename: FILE_NAME,
+        contentType: "application/pdf",
+      });
+    },
+    { persistTo },
+  );
+
+  gateway = await startWranglerDev({ port: await freePort(), persistTo });
+});
+
+afterAll(async () => {
+  try {
+    if (gateway) await stopGateway(gateway.child);
+  } finally {
+    process.off("exit", cleanUpOnExit);
+    if (state) rmSync(state, { recursive: true, force: true });
+  }
+});
+
+describe("downloads over real HTTP with curl and wget", () => {
+  it("a full download is byte-identical and counts once", async () => {
+    const url = await link("full");
+    const dir = workDir("full");
+    const out = join(dir, "file");
+    const curl = await run(CURL, ["-sS", "-o", out, "-w", "%{http_code}", url]);
+    expect(curl).toMatchObject({ code: 0, stdout: "200" });
+    expect(sha256(readFileSync(out))).toBe(expectedSha);
+    expect(await downloadCount(url)).toBe(1);
+  });
+
+  it("`curl -C -` resumes an interrupted transfer into an identical file without counting twice", async () => {
+    const url = await link("resume");
+    const dir = workDir("resume");
+    const out = join(dir, "part");
+
+    // ~2 s at 2 MB/s: curl gives up with "operation timed out" (28) and leaves a partial file.
+    const first = await run(CURL, ["-sS", "--limit-rate", "2M", "--max-time", "2", "-o", out, url]);
+    expect(first.code).toBe(28);
+    const partial = statSync(out).size;
+    expect(partial).toBeGreaterThan(0);
+    expect(partial).toBeLessThan(FILE_SIZE);
+    expect(await downloadCount(url)).toBe(1);
+
+    const resumed = await run(CURL, ["-sS", "-C", "-", "-o", out, "-w", "%{http_code}", url]);
+    expect(resumed).toMatchObject({ code: 0, stdout: "206" });
+    expect(statSync(out).size).toBe(FILE_SIZE);
+    expect(sha256(readFileSync(out))).toBe(expectedSha);
+    expect(await downloadCount(url)).toBe(1);
+  });
+
+  it("`curl -OJ` saves under the unicode file name", async () => {
+    const url = await link("curl-oj");
+    const dir = workDir("curl-oj");
+    const curl = await run(CURL, ["-sS", "-OJ", url], dir);
+    expect(curl.code).toBe(0);
+    expect(readdirSync(dir)).toEqual([FILE_NAME]);
+    expect(sha256(readFileSync(join(dir, FILE_NAME)))).toBe(expectedSha);
+  });
+
+  it("`wget --content-disposition` saves under the unicode file name", async () => {
+    const url = await link("wget");
+    const dir = workDir("wget");
+    // wget ignores the ASCII `filename` when `filename*` is present; run() sets a UTF-8 locale for it.
+    const wget = await run(WGET, ["-q", "--content-disposition", url], dir);
+    expect(wget.code).toBe(0);
+    expect(readdirSync(dir)).toEqual([FILE_NAME]);
+    expect(sha256(readFileSync(join(dir, FILE_NAME)))).toBe(expectedSha);
+  });
+
+  it("a link with limit 1 refuses the second download with 403 limit_reached", async () => {
+    const url = await link("limit", { limit: 1 });
+    const dir = workDir("limit");
+    const first = await run(CURL, ["-sS", "-o", "/dev/null", "-w", "%{http_code}", url]);
+    expect(first).toMatchObject({ code: 0, stdout: "200" });
+
+    const bodyFile = join(dir, "second.json");
+    const second = await run(CURL, ["-sS", "-o", bodyFile, "-w", "%{http_code}", url]);
+    expect(second).toMatchObject({ code: 0, stdout: "403" });
+    const body = JSON.parse(readFileSync(bodyFile, "utf8")) as { error: string };
+    expect(body.error).toBe("limit_reached");
+    expect(await downloadCount(url)).toBe(1);
+  });
+
+  it("HEAD (`curl -I`) answers the file's headers and does not count", async () => {
+    const url = await link("head");
+    for (let i = 0; i < 2; i++) {
+      const head = await run(CURL, ["-sS", "-I", url]);
+      expect(head.code).toBe(0);
+      expect(head.stdout).toMatch(/^HTTP\/1\.1 200 /);
+      expect(head.stdout).toMatch(new RegExp(`^content-length: ${FILE_SIZE}\\r$`, "im"));
+      expect(head.stdout).toMatch(/^accept-ranges: bytes\r$/im);
+      expect(head.stdout).toMatch(/^content-type: application\/pdf\r$/im);
+    }
+    expect(await downloadCount(url)).toBe(0);
+  });
+});
