@@ -1,7 +1,6 @@
 import { Router, type IRequest } from "itty-router";
 import type { Env } from "./env.ts";
 import { errorBoundary } from "./http/errorBoundary.ts";
-import { HttpError } from "./http/HttpError.ts";
 import { json } from "./http/json.ts";
 import { adminRouter } from "./routes/admin/adminRouter.ts";
 import { serveBenchBaseline } from "./routes/benchBaseline.ts";
@@ -9,17 +8,14 @@ import { serveDownload } from "./routes/download.ts";
 import { serveDownloadInfo } from "./routes/downloadInfo.ts";
 import { myDownloads, orderDownloads } from "./routes/listings.ts";
 import { openApiDocument } from "./routes/openapi.ts";
+import { proxyToOrigin, refuseNonCanonicalPath } from "./routes/proxy.ts";
 
 type Args = [Env, ExecutionContext];
 
 const param = (request: IRequest, name: string): string => request.params[name] ?? "";
 
-function notFound(): never {
-  throw new HttpError("not_found", "There is nothing at this address.");
-}
-
 /** The route table (DESIGN.md §4). Each path exists bare and under `/api/:tenant`. */
-export const router = Router<IRequest, Args>({ catch: errorBoundary });
+export const router = Router<IRequest, Args>({ before: [refuseNonCanonicalPath], catch: errorBoundary });
 
 for (const prefix of ["", "/api/:tenant"]) {
   const tenantOf = (request: IRequest) => (prefix ? param(request, "tenant") : undefined);
@@ -46,4 +42,5 @@ router
   .get("/__bench/r2/:tenant/:file", (request, env) =>
     serveBenchBaseline(env, param(request, "tenant"), param(request, "file")),
   )
-  .all("*", notFound);
+  // Everything else belongs to the storefront, when the tenant has one (else 404).
+  .all("*", (request, env) => proxyToOrigin(request, env));
