@@ -8,6 +8,8 @@ import { serveDownload } from "./routes/download.ts";
 import { serveDownloadInfo } from "./routes/downloadInfo.ts";
 import { myDownloads, orderDownloads } from "./routes/listings.ts";
 import { openApiDocument } from "./routes/openapi.ts";
+import { profileRoutes } from "./profiles/index.ts";
+import type { ProfileRoute } from "./profiles/profileRoute.ts";
 import { proxyToOrigin, refuseNonCanonicalPath } from "./routes/proxy.ts";
 
 type Args = [Env, ExecutionContext];
@@ -41,6 +43,13 @@ router
   .all("/admin/v1/*", (request, env, ctx) => adminRouter.fetch(request, env, ctx))
   .get("/__bench/r2/:tenant/:file", (request, env) =>
     serveBenchBaseline(env, param(request, "tenant"), param(request, "file")),
-  )
-  // Everything else belongs to the storefront, when the tenant has one (else 404).
-  .all("*", (request, env) => proxyToOrigin(request, env));
+  );
+
+// Compatibility profiles, before the proxy: a handler answers undefined when its tenant
+// has not enabled the profile, and the request goes on to the origin.
+for (const route of profileRoutes) {
+  router[route.method.toLowerCase() as Lowercase<ProfileRoute["method"]>](route.path, route.handler);
+}
+
+// Everything else belongs to the storefront, when the tenant has one (else 404).
+router.all("*", (request, env) => proxyToOrigin(request, env));

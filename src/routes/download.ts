@@ -1,6 +1,8 @@
+import { requireLinkCustomer } from "../auth/customerIdentity.ts";
 import type { Env } from "../env.ts";
 import { fileHeaders, presentedName, validatorHeaders } from "../files/fileHeaders.ts";
 import { fileMetadata, forgetFileMetadata, type FileMetadata } from "../files/fileMetadata.ts";
+import { pullFromOrigin } from "../files/pullThrough.ts";
 import { planResponse, type ResponsePlan } from "../files/planResponse.ts";
 import { HttpError } from "../http/HttpError.ts";
 import type { AdmitRequest, AdmitResult } from "../links/DownloadLink.ts";
@@ -22,13 +24,21 @@ export function isPrefetch(headers: Headers): boolean {
  * The R2 read starts alongside the count so the first byte is not delayed by it; if the
  * link refuses, the body is cancelled unread.
  */
+export interface DownloadOptions {
+  /** Compatibility profiles whose system binds every link to a signed-in customer. */
+  requireCustomer?: boolean;
+}
+
 export async function serveDownload(
   request: Request,
   env: Env,
   token: string,
   tenantParam?: string,
+  options: DownloadOptions = {},
 ): Promise<Response> {
   const { tenant, claims } = await resolveLink(request, env, token, tenantParam);
+  // `auth: true` (DESIGN.md §3): only the link's own customer, proven by the store's credential.
+  if (claims.auth || options.requireCustomer) await requireLinkCustomer(request, env, tenant, claims.sub);
   const key = `${tenant.id}/${claims.fid}`;
   const link = linkStub(env, tenant.id, claims.lid);
   const ip = clientAddress(request.headers);
@@ -50,7 +60,8 @@ export async function serveDownload(
 
   // One retry: if the file was replaced after its metadata was cached, plan again.
   for (let attempt = 0; ; attempt++) {
-    const file = await fileMetadata(env.FILES, key);
+    // A pull-through file is fetched from the origin into R2 on its first download.
+    const file = (await fileMetadata(env.FILES, key)) ?? (await pullFromOrigin(env, tenant.id, claims.fid));
     if (!file) {
       const result = await link.admit({
         ...admitBase,
@@ -76,10 +87,17 @@ export async function serveDownload(
       plannedBytes: delivers ? plan.length : 0,
     };
 
+    // A 200 asks R2 for the whole object: R2 refuses a zero-length range, so an empty
+    // file requested with `range: {offset: 0, length: 0}` would fail.
     const bodyRead =
       sendsBody && delivers
-        ? env.FILES.get(key, { range: { offset: plan.start, length: plan.length }, onlyIf: { etagMatches: file.etag } })
+        ? env.FILES.get(key, {
+            ...(plan.status === 206 ? { range: { offset: plan.start, length: plan.length } } : {}),
+            onlyIf: { etagMatches: file.etag },
+          })
         : null;
+    // Awaited below; until then a rejection (while admit() is pending) must not count as unhandled.
+    bodyRead?.catch(() => {});
     let decision: AdmitResult;
     try {
       decision = await link.admit(admitRequest);

@@ -1,6 +1,8 @@
+import { requireLinkCustomer } from "../auth/customerIdentity.ts";
 import type { Env } from "../env.ts";
 import { presentedName, presentedType } from "../files/fileHeaders.ts";
 import { fileMetadata } from "../files/fileMetadata.ts";
+import { pullFromOrigin } from "../files/pullThrough.ts";
 import { HttpError } from "../http/HttpError.ts";
 import { json } from "../http/json.ts";
 import { linkStub } from "../links/linkStub.ts";
@@ -21,12 +23,15 @@ export async function serveDownloadInfo(
   tenantParam?: string,
 ): Promise<Response> {
   const { tenant, claims } = await resolveLink(request, env, token, tenantParam);
+  if (claims.auth) await requireLinkCustomer(request, env, tenant, claims.sub);
   // The IP restriction says who may use the link at all, so it applies here too.
   if (claims.ips !== undefined && !addressAllowed(clientAddress(request.headers), claims.ips)) {
     throw refusalError("ip_not_allowed");
   }
   const [file, state] = await Promise.all([
-    fileMetadata(env.FILES, `${tenant.id}/${claims.fid}`),
+    fileMetadata(env.FILES, `${tenant.id}/${claims.fid}`).then(
+      (found) => found ?? pullFromOrigin(env, tenant.id, claims.fid),
+    ),
     linkStub(env, tenant.id, claims.lid).snapshot(),
   ]);
   if (!file) throw new HttpError("not_found", "The file for this download link does not exist.");

@@ -1,5 +1,16 @@
 import { z } from "zod";
 
+/** The storefront systems of shared/seeds/ whose APIs a tenant can serve. */
+export const PROFILE_NAMES = [
+  "digital-downloads", // seed 000
+  "customer-downloadable-products", // seed 001
+  "customer-account-orders", // seed 002
+  "storefront-digitals", // seed 003
+  "merchello-downloads", // seed 004
+] as const;
+
+export type ProfileName = (typeof PROFILE_NAMES)[number];
+
 /** How the storefront's customers prove who they are (DESIGN.md §8). */
 export const customerAuthSchema = z.discriminatedUnion("mode", [
   z.object({
@@ -37,6 +48,14 @@ export const tenantSettingsSchema = z.object({
     .max(30 * 86400)
     .default(86400),
   customer_auth: customerAuthSchema.optional(),
+  /** Compatibility profiles this tenant serves (src/profiles/, docs/PROFILES.md). */
+  profiles: z.array(z.enum(PROFILE_NAMES)).default([]),
+  /** `customer-downloadable-products`: the storefront key clients send as X-STOREFRONT-KEY. */
+  storefront_key: z.string().min(8).max(200).optional(),
+  /** `customer-account-orders`: the `text` block of its answer. */
+  account_text: z
+    .object({ title: z.string().max(500), text: z.string().max(5000).nullable() })
+    .default({ title: "Download files for your orders", text: null }),
   /** Public base URL for links the gateway mints (listings, issuer API); default: the request's origin. */
   public_url: z.url({ protocol: /^https?$/ }).optional(),
 });
