@@ -24,6 +24,7 @@ export const DEMO = {
   adminKey: "dlgk_de300000_demo-admin-key-do-not-use-in-production-000",
   customerSecret: "dlgate-demo-customer-secret-do-not-use",
   customer: "demo-customer",
+  storefrontKey: "pk_storefront_demo_do_not_use",
   fileId: "welcome-guide",
   fileName: "Welcome to dlgate — Guide.pdf",
 };
@@ -38,7 +39,20 @@ await withLocalBindings(async (env) => {
     id: DEMO.tenant,
     name: "Demo Store",
     hosts: ["localhost", "127.0.0.1"],
-    settings: { customer_auth: { mode: "jwt", cookie: "dlg_customer" } },
+    // Every compatibility profile is on for the demo (docs/PROFILES.md).
+    settings: {
+      customer_auth: { mode: "jwt", cookie: "dlg_customer" },
+      profiles: [
+        "digital-downloads",
+        "customer-downloadable-products",
+        "customer-account-orders",
+        "storefront-digitals",
+        "merchello-downloads",
+      ],
+      storefront_key: DEMO.storefrontKey,
+    },
+    // DEMO_ORIGIN=http://127.0.0.1:9000 npm start: unmatched paths are proxied there.
+    originUrl: process.env.DEMO_ORIGIN ?? null,
     keys: [{ kid: DEMO.kid, secret: DEMO.secret }],
   });
   await upsertAdminKey(env, { tenant: DEMO.tenant, key: DEMO.adminKey, name: "demo" });
@@ -76,6 +90,7 @@ const order = await fetch(`${base}/admin/v1/orders`, {
   }),
 }).then((r) => r.json());
 const orderUrl = order.items?.[0]?.files?.[0]?.download_url;
+const orderToken = orderUrl?.split("/downloads/")[1] ?? "<token>";
 
 const token = await signDownloadToken(
   { tenant: DEMO.tenant, link: `demo-${Date.now().toString(36)}`, file: DEMO.fileId, limit: 5, expires: "7d" },
@@ -107,6 +122,14 @@ dlgate is running at ${base}
   The customer's downloads (customer JWT for "${DEMO.customer}"):
     curl -H 'Authorization: Bearer ${customerToken}' ${base}/my/downloads
 
+  Compatibility profiles (docs/PROFILES.md), all enabled for the demo store:
+    curl -H 'X-STOREFRONT-KEY: ${DEMO.storefrontKey}' -H 'Authorization: Bearer ${customerToken}' ${base}/api/shop/customer-downloadable-products
+    curl '${base}/api/v2/customer-account-orders?id=${order.access_key ?? "<access key>"}'
+    curl -OJ '${base}/api/v2/storefront/digitals/${orderToken}'
+    curl -H 'Authorization: Bearer ${customerToken}' ${base}/api/merchello/downloads/customer
+    curl -H 'Authorization: Bearer ${customerToken}' ${base}/api/merchello/downloads/invoice/DEMO-1001
+    curl -OJ -H 'Authorization: Bearer ${customerToken}' ${base}/api/merchello/downloads/${orderToken}
+${process.env.DEMO_ORIGIN ? `  Every other path is proxied to ${process.env.DEMO_ORIGIN}.\n` : "  (DEMO_ORIGIN=http://127.0.0.1:9000 npm start proxies every other path to that origin.)\n"}
   Sign your own link:
     npx dlgate sign --tenant ${DEMO.tenant} --kid ${DEMO.kid} --secret ${DEMO.secret} --link my-link --file ${DEMO.fileId} --limit 3
 

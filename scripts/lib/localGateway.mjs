@@ -80,11 +80,15 @@ export async function withLocalBindings(fn, { persistTo } = {}) {
  * Creates or refreshes a tenant with HS256 keys. Upserts, so re-running is safe and
  * re-encrypts the secret with the current MASTER_KEY.
  */
-export async function upsertTenant(env, masterKey, { id, name, hosts = [], settings = {}, keys = [] }) {
+export async function upsertTenant(
+  env,
+  masterKey,
+  { id, name, hosts = [], settings = {}, keys = [], originUrl = null },
+) {
   const statements = [
     env.DB.prepare(
-      "INSERT INTO tenants (id, name, settings) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name, settings = excluded.settings",
-    ).bind(id, name, JSON.stringify(settings)),
+      "INSERT INTO tenants (id, name, settings, origin_url) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name, settings = excluded.settings, origin_url = excluded.origin_url",
+    ).bind(id, name, JSON.stringify(settings), originUrl),
   ];
   for (const host of hosts) {
     statements.push(
