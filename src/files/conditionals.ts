@@ -39,11 +39,48 @@ function weakMatch(tags: string[] | "*", etag: string): boolean {
   return tags === "*" || tags.some((t) => opaque(t) === opaque(etag));
 }
 
-/** HTTP-date → Unix seconds, or null when unparseable (a bad date means "no condition"). */
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTH = `(?<month>${MONTHS.join("|")})`;
+const TIME = "(?<hour>\\d{2}):(?<minute>\\d{2}):(?<second>\\d{2})";
+const SHORT_DAY = "(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)";
+const LONG_DAY = "(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)";
+/** The three HTTP-date formats a recipient must accept (RFC 9110 §5.6.7). */
+const HTTP_DATE_FORMATS = [
+  new RegExp(`^${SHORT_DAY}, (?<day>\\d{2}) ${MONTH} (?<year>\\d{4}) ${TIME} GMT$`), // IMF-fixdate
+  new RegExp(`^${LONG_DAY}, (?<day>\\d{2})-${MONTH}-(?<year>\\d{2}) ${TIME} GMT$`), // obsolete RFC 850
+  new RegExp(`^${SHORT_DAY} ${MONTH} (?<day>[ \\d]\\d) ${TIME} (?<year>\\d{4})$`), // obsolete asctime
+];
+
+/**
+ * HTTP-date → Unix seconds, or null when the value is not an HTTP-date: RFC 9110 §13.1.3/4
+ * say such a field must be ignored ("no condition"). `Date.parse` is not used because it
+ * accepts far more ("0" is the year 2000, "3000" a date far in the future).
+ */
 function httpDateSeconds(value: string | null): number | null {
   if (value === null) return null;
-  const ms = Date.parse(value);
-  return Number.isFinite(ms) ? Math.floor(ms / 1000) : null;
+  const text = value.trim();
+  let groups: Record<string, string> | undefined;
+  for (const format of HTTP_DATE_FORMATS) groups ??= format.exec(text)?.groups;
+  if (!groups) return null;
+  const [day, month, hour, minute, second] = [
+    Number(groups.day),
+    MONTHS.indexOf(groups.month ?? ""),
+    Number(groups.hour),
+    Number(groups.minute),
+    Number(groups.second),
+  ];
+  let year = Number(groups.year);
+  if (groups.year?.length === 2) {
+    // RFC 9110 §5.6.7: a two-digit year more than 50 years ahead is in the previous century.
+    const thisYear = new Date().getUTCFullYear();
+    year += thisYear - (thisYear % 100);
+    if (year > thisYear + 50) year -= 100;
+  }
+  if (hour > 23 || minute > 59 || second > 60) return null;
+  const date = new Date(Date.UTC(year, month, day, hour, minute, second));
+  // Date.UTC rolls 31 Feb over into March; such a day is not a date.
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month || date.getUTCDate() !== day) return null;
+  return Math.floor(date.getTime() / 1000);
 }
 
 export function evaluateConditionals(headers: Headers, v: Validators): ConditionalOutcome {

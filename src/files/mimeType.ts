@@ -27,11 +27,14 @@ const BY_EXTENSION: Record<string, string> = {
   webm: "video/webm",
   mkv: "video/x-matroska",
   avi: "video/x-msvideo",
+  mpeg: "video/mpeg",
+  mpg: "video/mpeg",
   jpg: "image/jpeg",
   jpeg: "image/jpeg",
   png: "image/png",
   gif: "image/gif",
   webp: "image/webp",
+  bmp: "image/bmp",
   svg: "image/svg+xml",
   tif: "image/tiff",
   tiff: "image/tiff",
@@ -61,5 +64,7 @@ export const DEFAULT_MIME_TYPE = "application/octet-stream";
 export function mimeTypeFor(fileName: string): string {
   const dot = fileName.lastIndexOf(".");
   if (dot < 0) return DEFAULT_MIME_TYPE;
-  return BY_EXTENSION[fileName.slice(dot + 1).toLowerCase()] ?? DEFAULT_MIME_TYPE;
+  const extension = fileName.slice(dot + 1).toLowerCase();
+  // Own keys only: "x.constructor" or "x.__proto__" must not find Object.prototype's members.
+  return (Object.hasOwn(BY_EXTENSION, extension) ? BY_EXTENSION[extension] : undefined) ?? DEFAULT_MIME_TYPE;
 }

@@ -3,6 +3,13 @@ import { z } from "zod";
 
 /** A single address or CIDR block, IPv4 or IPv6, as `ipaddr.js` understands it. */
 export const addressOrCidr = z.string().refine((value) => {
+  // IPv4 only as dotted four-part decimal: ipaddr.js would also read "010.0.0.1" as octal
+  // (8.0.0.1) and "10.1" as 10.0.0.1, silently allowing an address the issuer never meant.
+  if (!value.includes(":")) {
+    return value.includes("/")
+      ? ipaddr.IPv4.isValidCIDRFourPartDecimal(value)
+      : ipaddr.IPv4.isValidFourPartDecimal(value);
+  }
   try {
     if (value.includes("/")) ipaddr.parseCIDR(value);
     else ipaddr.parse(value);

@@ -1,0 +1,239 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  asciiFallback,
+  contentDisposition,
+  encodeRfc5987,
+  readsOnlyPlainFilename,
+  sanitizeFileName,
+} from "../../src/files/contentDisposition.ts";
+
+/** RFC 8187 value-chars: attr-char or a %XX escape. */
+const VALUE_CHARS = /^(?:[A-Za-z0-9!#$&+\-.^_`|~]|%[0-9A-F]{2})*$/;
+
+/** What a client that understands RFC 8187 reads back from the filename* parameter. */
+function decodeExtValue(header: string): string {
+  const match = /; filename\*=UTF-8''([^;\s]*)$/.exec(header);
+  if (!match) throw new Error(`no filename* in ${header}`);
+  return decodeURIComponent(match[1] ?? "");
+}
+
+describe("contentDisposition: plain ASCII names", () => {
+  it("sends both parameters with the same name", () => {
+    expect(contentDisposition("report.pdf")).toBe(`attachment; filename="report.pdf"; filename*=UTF-8''report.pdf`);
+  });
+
+  it("escapes spaces in filename* and keeps them in the quoted fallback", () => {
+    expect(contentDisposition("annual report 2024.pdf")).toBe(
+      `attachment; filename="annual report 2024.pdf"; filename*=UTF-8''annual%20report%202024.pdf`,
+    );
+  });
+});
+
+describe("contentDisposition: RFC 5987 encoding", () => {
+  it("encodes non-ASCII letters as UTF-8 and drops their accents in the fallback", () => {
+    expect(contentDisposition("Résumé 2024.pdf")).toBe(
+      `attachment; filename="Resume 2024.pdf"; filename*=UTF-8''R%C3%A9sum%C3%A9%202024.pdf`,
+    );
+  });
+
+  it("encodes quotes and replaces them in the fallback so the quoted-string stays closed", () => {
+    expect(contentDisposition('say "hi".txt')).toBe(
+      `attachment; filename="say _hi_.txt"; filename*=UTF-8''say%20%22hi%22.txt`,
+    );
+  });
+
+  it("encodes % so a decoder does not read it as an escape, and replaces it in the fallback", () => {
+    expect(contentDisposition("100% off.zip")).toBe(
+      `attachment; filename="100_ off.zip"; filename*=UTF-8''100%25%20off.zip`,
+    );
+    expect(contentDisposition("a%20b.txt")).toBe(`attachment; filename="a_20b.txt"; filename*=UTF-8''a%2520b.txt`);
+  });
+
+  it("encodes an emoji as its four UTF-8 bytes and replaces it with one _ in the fallback", () => {
+    expect(contentDisposition("🎵 song.mp3")).toBe(
+      `attachment; filename="_ song.mp3"; filename*=UTF-8''%F0%9F%8E%B5%20song.mp3`,
+    );
+  });
+
+  it("encodes ' ( ) * which encodeURIComponent leaves alone but RFC 8187 does not allow", () => {
+    expect(encodeRfc5987("it's (final)*.zip")).toBe("it%27s%20%28final%29%2A.zip");
+    expect(contentDisposition("it's (final)*.zip")).toBe(
+      `attachment; filename="it's (final)*.zip"; filename*=UTF-8''it%27s%20%28final%29%2A.zip`,
+    );
+  });
+
+  it("encodes CJK names and falls back to underscores", () => {
+    expect(contentDisposition("报告.pdf")).toBe(
+      `attachment; filename="__.pdf"; filename*=UTF-8''%E6%8A%A5%E5%91%8A.pdf`,
+    );
+  });
+
+  it("encodes ; , = and other separators so the header cannot gain parameters", () => {
+    expect(encodeRfc5987("a;b,c=d.txt")).toBe("a%3Bb%2Cc%3Dd.txt");
+    expect(contentDisposition('x"; filename="evil.exe')).toBe(
+      `attachment; filename="x_; filename=_evil.exe"; filename*=UTF-8''x%22%3B%20filename%3D%22evil.exe`,
+    );
+  });
+
+  it("produces only RFC 8187 value-chars and decodes back to the sanitized name", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 80 }), (name) => {
+        const header = contentDisposition(name);
+        const encoded = encodeRfc5987(sanitizeFileName(name));
+        expect(encoded).toMatch(VALUE_CHARS);
+        expect(decodeExtValue(header)).toBe(sanitizeFileName(name));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe("contentDisposition: header safety", () => {
+  it("is always a valid printable-ASCII header value for clients other than curl", () => {
+    const userAgent = fc.constantFrom(null, "Mozilla/5.0", "Wget/1.21.4");
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 300 }), userAgent, (name, ua) => {
+        const value = contentDisposition(name, ua);
+        expect(value).toMatch(/^[\x20-\x7e]+$/);
+        const headers = new Headers();
+        headers.set("Content-Disposition", value);
+        expect(headers.get("Content-Disposition")).toBe(value);
+        expect(value).toMatch(/^attachment; filename="[^"\\]*"; filename\*=UTF-8''[^\s;"]*$/);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("keeps the quoted filename closed and free of line breaks for curl, whatever the name", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 300 }), (name) => {
+        const value = contentDisposition(name, "curl/8.5.0");
+        expect(value).toMatch(/^attachment; filename="[^"\\\r\n\0]*"; filename\*=UTF-8''[^\s;"]*$/);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("does not throw on a lone surrogate (possible in a JSON fn claim)", () => {
+    expect(contentDisposition("a\uD800b.pdf")).toBe(`attachment; filename="ab.pdf"; filename*=UTF-8''ab.pdf`);
+    expect(contentDisposition("\uDC00")).toBe(`attachment; filename="download"; filename*=UTF-8''download`);
+  });
+
+  it("does not split an emoji when cutting a long name at 255 code units", () => {
+    const name = `${"x".repeat(254)}🎵.mp3`;
+    const header = contentDisposition(name);
+    expect(decodeExtValue(header)).toBe("x".repeat(254));
+  });
+
+  it("does not throw when cutting a long name of emoji only", () => {
+    const name = "🎵".repeat(200);
+    expect(sanitizeFileName(name)).toBe("🎵".repeat(127));
+    expect(decodeExtValue(contentDisposition(name))).toBe("🎵".repeat(127));
+  });
+});
+
+describe("sanitizeFileName", () => {
+  it("keeps an ordinary name unchanged", () => {
+    expect(sanitizeFileName("Book (2nd ed.).epub")).toBe("Book (2nd ed.).epub");
+  });
+
+  it("turns path separators into underscores so no directory can be named", () => {
+    expect(sanitizeFileName("../../etc/passwd")).toBe("_.._etc_passwd");
+    expect(sanitizeFileName("C:\\Users\\me\\file.pdf")).toBe("C:_Users_me_file.pdf");
+    expect(sanitizeFileName("/abs/path.txt")).toBe("_abs_path.txt");
+  });
+
+  it("removes control characters, including CR and LF", () => {
+    expect(sanitizeFileName("a\u0000b\r\nc\u007f\u009fd.txt")).toBe("abcd.txt");
+    expect(sanitizeFileName("tab\there.txt")).toBe("tabhere.txt");
+  });
+
+  it("removes leading dots and spaces so the file is not hidden", () => {
+    expect(sanitizeFileName(".bashrc")).toBe("bashrc");
+    expect(sanitizeFileName(" .. hidden.txt")).toBe("hidden.txt");
+  });
+
+  it("removes trailing dots and spaces", () => {
+    expect(sanitizeFileName("file.pdf. . ")).toBe("file.pdf");
+  });
+
+  it("answers 'download' when nothing is left", () => {
+    expect(sanitizeFileName("")).toBe("download");
+    expect(sanitizeFileName("...")).toBe("download");
+    expect(sanitizeFileName("   ")).toBe("download");
+    expect(sanitizeFileName("\u0001\u0002")).toBe("download");
+  });
+
+  it("composes decomposed accents (NFC) so the same name always encodes the same way", () => {
+    expect(sanitizeFileName("Re\u0301sume\u0301.pdf")).toBe("Résumé.pdf");
+    expect(encodeRfc5987(sanitizeFileName("Re\u0301sume\u0301.pdf"))).toBe("R%C3%A9sum%C3%A9.pdf");
+  });
+
+  it("cuts names to 255 characters", () => {
+    expect(sanitizeFileName("a".repeat(300))).toBe("a".repeat(255));
+  });
+});
+
+describe("asciiFallback", () => {
+  it("keeps printable ASCII except the characters that break a quoted-string", () => {
+    expect(asciiFallback("a-b_c (1) [x] {y} 'z'.txt")).toBe("a-b_c (1) [x] {y} 'z'.txt");
+    expect(asciiFallback('a"b\\c%d')).toBe("a_b_c_d");
+  });
+
+  it("drops accents and replaces other non-ASCII characters, one _ per character", () => {
+    expect(asciiFallback("Ångström naïve façade")).toBe("Angstrom naive facade");
+    expect(asciiFallback("Привет.txt")).toBe("______.txt");
+    expect(asciiFallback("👍🏽.png")).toBe("__.png");
+  });
+});
+
+describe("contentDisposition for curl", () => {
+  it("recognises curl by its User-Agent, and nothing else", () => {
+    expect(readsOnlyPlainFilename("curl/8.5.0")).toBe(true);
+    expect(readsOnlyPlainFilename("CURL/7.68.0")).toBe(true);
+    expect(readsOnlyPlainFilename(null)).toBe(false);
+    expect(readsOnlyPlainFilename("")).toBe(false);
+    expect(readsOnlyPlainFilename("Wget/1.21.4")).toBe(false);
+    expect(readsOnlyPlainFilename("Mozilla/5.0 (compatible; curl/8)")).toBe(false);
+    expect(readsOnlyPlainFilename("libcurl-agent/1.0")).toBe(false);
+  });
+
+  it("puts the real name into filename= for curl, which workerd sends as raw UTF-8", () => {
+    // workerd writes header strings to the wire as UTF-8, so "é" leaves as C3 A9. Pre-encoding
+    // the bytes as Latin-1 code units ("Ã©") would be double-encoded into C3 83 C2 A9.
+    expect(contentDisposition("Résumé.pdf", "curl/8.5.0")).toBe(
+      `attachment; filename="Résumé.pdf"; filename*=UTF-8''R%C3%A9sum%C3%A9.pdf`,
+    );
+  });
+
+  it("sends CJK and emoji names to curl unchanged, not double-encoded", () => {
+    const name = "日本語 🎵 notes.pdf";
+    const value = contentDisposition(name, "curl/8.5.0");
+    const plain = /filename="([^"]*)"/.exec(value)?.[1];
+    expect(plain).toBe(name);
+    expect(value).not.toMatch(/[\u0080-\u00ff]/);
+    expect(decodeExtValue(value)).toBe(name);
+  });
+
+  it("sanitizes the name for curl like for everyone else", () => {
+    expect(contentDisposition("../secret\r\n.txt", "curl/8.5.0")).toBe(
+      `attachment; filename="_secret.txt"; filename*=UTF-8''_secret.txt`,
+    );
+  });
+
+  it("replaces quotes for curl but keeps %", () => {
+    expect(contentDisposition('50% "deal".zip', "curl/8.5.0")).toBe(
+      `attachment; filename="50% _deal_.zip"; filename*=UTF-8''50%25%20%22deal%22.zip`,
+    );
+  });
+
+  it("sends the ASCII fallback to every other client", () => {
+    expect(contentDisposition("Résumé.pdf", "Wget/1.21.4")).toBe(
+      `attachment; filename="Resume.pdf"; filename*=UTF-8''R%C3%A9sum%C3%A9.pdf`,
+    );
+    expect(contentDisposition("Résumé.pdf", "Mozilla/5.0")).toBe(
+      `attachment; filename="Resume.pdf"; filename*=UTF-8''R%C3%A9sum%C3%A9.pdf`,
+    );
+  });
+});
