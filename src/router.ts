@@ -11,6 +11,7 @@ import { openApiDocument } from "./routes/openapi.ts";
 import { profileRoutes } from "./profiles/index.ts";
 import type { ProfileRoute } from "./profiles/profileRoute.ts";
 import { proxyToOrigin, refuseNonCanonicalPath } from "./routes/proxy.ts";
+import { tenantById } from "./tenants/resolveTenant.ts";
 
 type Args = [Env, ExecutionContext];
 
@@ -18,6 +19,19 @@ const param = (request: IRequest, name: string): string => request.params[name] 
 
 /** The route table (DESIGN.md §4). Each path exists bare and under `/api/:tenant`. */
 export const router = Router<IRequest, Args>({ before: [refuseNonCanonicalPath], catch: errorBoundary });
+
+// Compatibility profiles first: some of their paths have the shape of `/api/:tenant/…`
+// (`/api/merchello/downloads/:token`). A handler answers undefined when its tenant has not
+// enabled the profile, and the request goes on to the routes below and the origin.
+for (const route of profileRoutes) {
+  router[route.method.toLowerCase() as Lowercase<ProfileRoute["method"]>](route.path, route.handler);
+}
+
+// `/api/<x>/…` where <x> is no tenant is not the gateway's: it goes to the origin (the
+// storefront's own API, or a profile path the tenant did not enable), else 404.
+router.all("/api/:tenant/*", async (request, env) =>
+  (await tenantById(env, param(request, "tenant"))) ? undefined : proxyToOrigin(request, env),
+);
 
 for (const prefix of ["", "/api/:tenant"]) {
   const tenantOf = (request: IRequest) => (prefix ? param(request, "tenant") : undefined);
@@ -44,12 +58,6 @@ router
   .get("/__bench/r2/:tenant/:file", (request, env) =>
     serveBenchBaseline(env, param(request, "tenant"), param(request, "file")),
   );
-
-// Compatibility profiles, before the proxy: a handler answers undefined when its tenant
-// has not enabled the profile, and the request goes on to the origin.
-for (const route of profileRoutes) {
-  router[route.method.toLowerCase() as Lowercase<ProfileRoute["method"]>](route.path, route.handler);
-}
 
 // Everything else belongs to the storefront, when the tenant has one (else 404).
 router.all("*", (request, env) => proxyToOrigin(request, env));

@@ -1,0 +1,24 @@
+import { mintDownloadUrl } from "../links/mintDownloadUrl.ts";
+import type { Tenant } from "../tenants/loadTenant.ts";
+import type { OrderLinkRow } from "./orderRows.ts";
+
+/**
+ * A freshly signed gateway URL for one listed link, carrying the grant exactly as the
+ * issuer API stored it (limit, expiry, ip/device restrictions, login requirement), so
+ * the token says what the link's Durable Object enforces.
+ */
+export function mintLinkRowUrl(tenant: Tenant, baseUrl: string, row: OrderLinkRow): Promise<string> {
+  const { link } = row;
+  return mintDownloadUrl(tenant, baseUrl, {
+    id: link.id,
+    fileId: link.fileId,
+    fileName: row.file?.name ?? link.fileId,
+    customerId: link.customerId,
+    orderNumber: link.orderNumber,
+    downloadLimit: link.downloadLimit,
+    expiresAt: link.expiresAt,
+    ipRestriction: link.ipRestriction,
+    deviceLimit: link.deviceLimit,
+    requireLogin: link.requireLogin,
+  });
+}

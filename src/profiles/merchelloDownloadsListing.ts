@@ -1,0 +1,73 @@
+import { linkFigures } from "../links/linkStatus.ts";
+import { mintDownloadUrl } from "../links/mintDownloadUrl.ts";
+import { linkGrantOf } from "../orders/linkGrant.ts";
+import type { OrderLinkRow } from "../orders/orderRows.ts";
+import type { Tenant } from "../tenants/loadTenant.ts";
+
+/** One entry of the `merchello-downloads` listings (seed 004), field for field. */
+export interface MerchelloDownload {
+  id: string;
+  fileName: string;
+  downloadUrl: string;
+  /** null: the link never expires. */
+  expiresUtc: string | null;
+  productName: string;
+  /** null: unlimited. */
+  maxDownloads: number | null;
+  downloadCount: number;
+  /** null: unlimited. */
+  remainingDownloads: number | null;
+  lastDownloadUtc: string | null;
+  isExpired: boolean;
+  isDownloadLimitReached: boolean;
+}
+
+/**
+ * Minted links live under the profile's own base, so the store's front end keeps linking
+ * to `/api/merchello/downloads/<token>` (relative, like the seed's example);
+ * `mintDownloadUrl` appends `/downloads/<token>` to this.
+ */
+const MINT_BASE = "/api/merchello";
+
+/** Seed format: ISO 8601 in UTC to the second, `2026-04-28T00:00:00Z`. */
+function utc(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/**
+ * The listing of seed 004 for joined order rows. The system issues links only for paid
+ * orders, so links of pending orders are left out. A link that can no longer be used —
+ * expired, revoked, or of a canceled order — counts as expired (`isExpired: true`) and
+ * is listed only with `includeExpired`. Each entry gets a freshly signed URL, also the
+ * expired ones (the seed's `downloadUrl` is never null; the gateway refuses them anyway).
+ */
+export function merchelloDownloads(
+  tenant: Tenant,
+  rows: OrderLinkRow[],
+  includeExpired: boolean,
+  nowMs = Date.now(),
+): Promise<MerchelloDownload[]> {
+  const shown = rows
+    .map((row) => ({ row, figures: linkFigures(row.link, row.order.status, nowMs) }))
+    .filter(({ figures }) => figures.status !== "pending")
+    .map((entry) => ({ ...entry, isExpired: entry.figures.isExpired || entry.figures.status === "revoked" }))
+    .filter(({ isExpired }) => includeExpired || !isExpired);
+  return Promise.all(
+    shown.map(async ({ row, figures, isExpired }) => {
+      const grant = linkGrantOf(row);
+      return {
+        id: row.link.id,
+        fileName: grant.fileName,
+        downloadUrl: await mintDownloadUrl(tenant, MINT_BASE, grant),
+        expiresUtc: utc(figures.expiresAt === null ? null : figures.expiresAt * 1000),
+        productName: row.item.productName,
+        maxDownloads: figures.limit,
+        downloadCount: row.link.downloadCount,
+        remainingDownloads: figures.remaining,
+        lastDownloadUtc: utc(row.link.lastDownloadAt),
+        isExpired,
+        isDownloadLimitReached: figures.isLimitReached,
+      };
+    }),
+  );
+}

@@ -1,0 +1,63 @@
+import type { IRequest } from "itty-router";
+import type { Env } from "../env.ts";
+import { HttpError, type ErrorCode } from "../http/HttpError.ts";
+import { SECURITY_HEADERS } from "../http/renderError.ts";
+import { serveDownload } from "../routes/download.ts";
+import { tenantWithProfile, type ProfileRoute } from "./profileRoute.ts";
+
+/**
+ * Profile `storefront-digitals` (seed 003): `GET|HEAD /api/v2/storefront/digitals/:token`
+ * streams the asset of a dlgate download token through the core download path, and
+ * answers refusals with the system's own JSON:API error bodies. docs/profiles/storefront-digitals.md.
+ */
+const PROFILE = "storefront-digitals";
+const PATH = "/api/v2/storefront/digitals/:token";
+
+/** The seed's error content type. */
+export const JSON_API_TYPE = "application/vnd.api+json";
+/** The seed's 403 body text. */
+export const NOT_AUTHORIZED = "You are not authorized to access this page.";
+/** What the system answers for a token it does not know (a record lookup that finds nothing). */
+export const RESOURCE_NOT_FOUND = "The resource you were looking for could not be found.";
+
+/**
+ * The system refuses every download it will not serve with one 403 ("not authorized"):
+ * limits, days since purchase, and also a missing attachment. Our other policy refusals
+ * (revoked, not yet valid, address, devices, unpaid order, another customer's link) are
+ * the same kind of refusal for its front end. A token that does not verify is a token the
+ * store never issued: the system's lookup by token answers 404 for those.
+ * Everything else (416, 412, 429, 502, 503) keeps the gateway's own answer.
+ */
+const SEED_STATUS: Partial<Record<ErrorCode, 403 | 404>> = {
+  limit_reached: 403,
+  expired: 403,
+  revoked: 403,
+  not_yet_valid: 403,
+  ip_not_allowed: 403,
+  device_limit_reached: 403,
+  pending: 403,
+  auth_required: 403,
+  forbidden: 403,
+  not_found: 403,
+  invalid_token: 404,
+};
+
+async function digitalAsset(request: IRequest, env: Env): Promise<Response | undefined> {
+  if (!(await tenantWithProfile(request, env, PROFILE))) return undefined;
+  try {
+    return await serveDownload(request, env, request.params.token ?? "");
+  } catch (error) {
+    const status = error instanceof HttpError ? SEED_STATUS[error.code] : undefined;
+    if (status === undefined) throw error;
+    const body = JSON.stringify({ error: status === 403 ? NOT_AUTHORIZED : RESOURCE_NOT_FOUND });
+    return new Response(request.method === "HEAD" ? null : body, {
+      status,
+      headers: { ...SECURITY_HEADERS, "Content-Type": JSON_API_TYPE },
+    });
+  }
+}
+
+export const storefrontDigitalsRoutes: ProfileRoute[] = [
+  { method: "GET", path: PATH, handler: digitalAsset },
+  { method: "HEAD", path: PATH, handler: digitalAsset },
+];
