@@ -2,7 +2,10 @@
  * Test fixtures: real tenants in D1, real objects in R2, real signed tokens. Every
  * fixture gets fresh ids, so tests never share a link count.
  */
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
+import { SignJWT } from "jose";
+import { linkStub } from "../../src/links/linkStub.ts";
 import { encryptSecret } from "../../src/tenants/secretBox.ts";
 import { signDownloadToken, type LinkGrant, type SigningKey } from "../../src/sdk/sign.ts";
 
@@ -16,7 +19,8 @@ export function uid(prefix: string): string {
 export interface TestTenant {
   id: string;
   host: string;
-  key: SigningKey & { kid: string };
+  /** The tenant's HS256 key "k1"; the secret is kept as text so tests can forge with it. */
+  key: { kid: string; alg?: "HS256"; secret: string };
 }
 
 export interface TenantOptions {
@@ -27,6 +31,8 @@ export interface TenantOptions {
   retiredKeys?: Record<string, string>;
   /** EdDSA public keys: kid → JWK. */
   edKeys?: Record<string, JsonWebKey>;
+  /** HS256 secret the storefront signs customer JWTs with (DESIGN.md §8). */
+  customerSecret?: string;
 }
 
 export async function hmacRow(tenantId: string, kid: string, secret: string, status = "active") {
@@ -50,6 +56,10 @@ export async function createTenant(options: TenantOptions = {}): Promise<TestTen
     env.DB.prepare("INSERT INTO tenant_hosts (host, tenant_id) VALUES (?, ?)").bind(host, id),
     await hmacRow(id, "k1", secret),
   ];
+  if (options.customerSecret !== undefined) {
+    const box = await encryptSecret(env.MASTER_KEY, new TextEncoder().encode(options.customerSecret));
+    statements.push(env.DB.prepare("UPDATE tenants SET customer_secret_enc = ? WHERE id = ?").bind(box, id));
+  }
   for (const [kid, s] of Object.entries(options.extraKeys ?? {})) statements.push(await hmacRow(id, kid, s));
   for (const [kid, s] of Object.entries(options.retiredKeys ?? {}))
     statements.push(await hmacRow(id, kid, s, "retired"));
@@ -121,4 +131,145 @@ export async function info(tenant: TestTenant, token: string): Promise<Record<st
 
 export async function bytesOf(response: Response): Promise<Uint8Array> {
   return new Uint8Array(await response.arrayBuffer());
+}
+
+/** A link id chosen by the test, its signed token and its Durable Object. */
+export interface TestLink {
+  token: string;
+  linkId: string;
+  stub: ReturnType<typeof linkStub>;
+}
+
+/** Like `sign`, but also hands back the link id and the link's Durable Object stub. */
+export async function signLink(
+  tenant: TestTenant,
+  file: StoredFile,
+  grant: Partial<LinkGrant> = {},
+  key: SigningKey = tenant.key,
+): Promise<TestLink> {
+  const linkId = grant.link ?? uid("l");
+  const token = await sign(tenant, file, { ...grant, link: linkId }, key);
+  return { token, linkId, stub: linkStub(env, tenant.id, linkId) };
+}
+
+/**
+ * Signs an arbitrary claim set with HS256 on the tenant's k1 secret (or `secret`), for
+ * tokens `signDownloadToken` would never produce. `header` overrides alg/kid.
+ */
+export function signClaims(
+  tenant: TestTenant,
+  claims: Record<string, unknown>,
+  header: { alg?: string; kid?: string } = {},
+  secret: string = tenant.key.secret,
+): Promise<string> {
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: "HS256", kid: tenant.key.kid, ...header })
+    .sign(new TextEncoder().encode(secret));
+}
+
+/** A request through the Worker's fetch with no default headers at all (no CF-Connecting-IP). */
+export function gatewayRaw(url: string, init: RequestInit = {}): Promise<Response> {
+  return exports.default.fetch(new Request(url, init));
+}
+
+/** The link's count as `/info` reports it and as its Durable Object holds it. */
+export async function counts(
+  tenant: TestTenant,
+  link: TestLink,
+  init: RequestInit = {},
+): Promise<{ info: unknown; durable: number }> {
+  const response = await gateway(tenant, `/downloads/${link.token}/info`, init);
+  if (response.status !== 200) throw new Error(`info answered ${response.status}: ${await response.text()}`);
+  const body: Record<string, unknown> = await response.json();
+  return { info: body.download_count, durable: (await link.stub.snapshot()).count };
+}
+
+/** Reads and discards a body, so no stream is left dangling. */
+export async function drain(response: Response): Promise<Response> {
+  await response.arrayBuffer();
+  return response;
+}
+
+/** A D1 binding whose every query fails, as during an outage. `calls` counts attempts. */
+export function brokenD1(): { db: D1Database; calls: () => number } {
+  let calls = 0;
+  const fail = (): Promise<never> => {
+    calls += 1;
+    return Promise.reject(new Error("D1 is unavailable (test double)"));
+  };
+  const statement = {
+    bind: () => statement,
+    all: fail,
+    first: fail,
+    run: fail,
+    raw: fail,
+  };
+  const db = {
+    prepare: () => statement,
+    batch: fail,
+    exec: fail,
+    dump: fail,
+    withSession: () => db,
+  };
+  // A structural stand-in for the binding: only the methods D1 clients call exist.
+  return { db: db as unknown as D1Database, calls: () => calls };
+}
+
+/**
+ * Runs the links' flush alarms until every outbox is empty. One `runDurableObjectAlarm`
+ * is not enough on its own: the alarm the link set for itself may already be running
+ * (and then there is nothing left to run) while its D1 write is still in flight.
+ */
+export async function flushOutboxes(stubs: readonly ReturnType<typeof linkStub>[], timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await Promise.all(stubs.map((stub) => runDurableObjectAlarm(stub)));
+    const pending = await Promise.all(stubs.map((stub) => stub.pendingEvents()));
+    if (pending.every((n) => n === 0)) return;
+    if (Date.now() > deadline) throw new Error(`outboxes still hold ${pending.reduce((a, b) => a + b, 0)} events`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export interface EventRow {
+  id: string;
+  tenant_id: string;
+  link_id: string;
+  file_id: string;
+  order_number: string | null;
+  at: number;
+  ip: string | null;
+  user_agent: string | null;
+  country: string | null;
+  range: string | null;
+  status: number;
+  bytes: number;
+  counted: number;
+  device: string | null;
+  error: string | null;
+}
+
+/** The link's rows in D1 `download_events`, oldest first. */
+export async function eventRows(tenant: TestTenant, linkId: string): Promise<EventRow[]> {
+  const { results } = await env.DB.prepare(
+    "SELECT * FROM download_events WHERE tenant_id = ? AND link_id = ? ORDER BY at, rowid",
+  )
+    .bind(tenant.id, linkId)
+    .all<EventRow>();
+  return results;
+}
+
+/** A storefront's customer JWT (HS256 on the tenant's customer secret), as a bearer credential. */
+export async function customerBearer(secret: string, customer: string): Promise<string> {
+  const jwt = await new SignJWT({ sub: customer })
+    .setProtectedHeader({ alg: "HS256" })
+    .setIssuedAt()
+    .setExpirationTime("10m")
+    .sign(new TextEncoder().encode(secret));
+  return `Bearer ${jwt}`;
+}
+
+/** Unix seconds now. */
+export function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
 }

@@ -1,0 +1,164 @@
+/**
+ * DESIGN.md §6 rule 7 at the Durable Object: every request that reaches a link lands in
+ * its outbox, the alarm flushes the outbox to D1 `download_events`, and a D1 failure
+ * during the flush keeps every event for the next try.
+ */
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { DownloadLink } from "../../src/links/DownloadLink.ts";
+import type { Env } from "../../src/env.ts";
+import {
+  brokenD1,
+  createTenant,
+  drain,
+  flushOutboxes,
+  eventRows,
+  gateway,
+  putFile,
+  signLink,
+  type TestLink,
+  type TestTenant,
+} from "../helpers/fixtures.ts";
+
+const SIZE = 1000;
+
+/** Replaces the D1 binding of the live Durable Object instance behind `link`. */
+function swapDb(link: TestLink, db: D1Database): Promise<void> {
+  return runInDurableObject(link.stub, (instance: DownloadLink) => {
+    (instance as unknown as { env: Env }).env = { ...env, DB: db };
+  });
+}
+
+async function setup(grant: Parameters<typeof signLink>[2] = {}) {
+  const tenant = await createTenant();
+  const file = await putFile(tenant, { size: SIZE });
+  const link = await signLink(tenant, file, { order: "ORD-7", ...grant });
+  return { tenant, file, link };
+}
+
+async function hit(tenant: TestTenant, link: TestLink, init: RequestInit = {}) {
+  return (await drain(await gateway(tenant, `/downloads/${link.token}`, init))).status;
+}
+
+describe("download events", () => {
+  it("flushes one row per request with status, counted, bytes, range, ip, user agent and error", async () => {
+    const { tenant, file, link } = await setup({ limit: 1 });
+    expect(await hit(tenant, link, { method: "HEAD" })).toBe(200);
+    expect(await hit(tenant, link, { headers: { "User-Agent": "Browser/1" } })).toBe(200);
+    expect(await hit(tenant, link, { headers: { Range: "bytes=100-", "CF-Connecting-IP": "2001:db8::7" } })).toBe(206);
+    expect(await hit(tenant, link)).toBe(403);
+
+    await flushOutboxes([link.stub]);
+    const rows = await eventRows(tenant, link.linkId);
+    expect(await link.stub.pendingEvents()).toBe(0);
+    expect(rows.map((r) => [r.status, r.counted, r.bytes, r.range, r.error])).toEqual([
+      [200, 0, SIZE, null, null],
+      [200, 1, SIZE, null, null],
+      [206, 0, SIZE - 100, "bytes=100-", null],
+      [403, 0, 0, null, "limit_reached"],
+    ]);
+    expect(rows[1]).toMatchObject({
+      tenant_id: tenant.id,
+      link_id: link.linkId,
+      file_id: file.id,
+      order_number: "ORD-7",
+      ip: "203.0.113.10",
+      user_agent: "Browser/1",
+    });
+    expect(rows[2]).toMatchObject({ ip: "2001:db8::7", user_agent: "dlgate-tests/1" });
+    expect(new Set(rows.map((r) => r.id)).size).toBe(4);
+    for (const row of rows) expect(Math.abs(row.at - Date.now())).toBeLessThan(60_000);
+  });
+
+  it("records a refusal by policy with its error code and nothing counted", async () => {
+    const { tenant, link } = await setup({ ips: ["198.51.100.0/24"] });
+    expect(await hit(tenant, link)).toBe(403);
+    await flushOutboxes([link.stub]);
+    expect(await eventRows(tenant, link.linkId)).toMatchObject([
+      { status: 403, counted: 0, bytes: 0, error: "ip_not_allowed", ip: "203.0.113.10" },
+    ]);
+  });
+
+  it("records a download refunded because the object vanished as an uncounted 404", async () => {
+    const { tenant, file, link } = await setup();
+    expect(await hit(tenant, link)).toBe(200);
+    await env.FILES.delete(`${tenant.id}/${file.id}`);
+    expect(await hit(tenant, link)).toBe(404);
+    expect((await link.stub.snapshot()).count).toBe(1);
+    await flushOutboxes([link.stub]);
+    expect((await eventRows(tenant, link.linkId)).map((r) => [r.status, r.counted, r.bytes, r.error])).toEqual([
+      [200, 1, SIZE, null],
+      [404, 0, 0, "not_found"],
+    ]);
+  });
+
+  it("records 304, 412 and 416 answers as uncounted", async () => {
+    const { tenant, link } = await setup();
+    const etag = (await gateway(tenant, `/downloads/${link.token}`, { method: "HEAD" })).headers.get("ETag") ?? "";
+    expect(await hit(tenant, link, { headers: { "If-None-Match": etag } })).toBe(304);
+    expect(await hit(tenant, link, { headers: { "If-Match": '"x"' } })).toBe(412);
+    expect(await hit(tenant, link, { headers: { Range: "bytes=5000-" } })).toBe(416);
+    await flushOutboxes([link.stub]);
+    const rows = await eventRows(tenant, link.linkId);
+    expect(rows.map((r) => [r.status, r.counted, r.bytes])).toEqual([
+      [200, 0, SIZE],
+      [304, 0, 0],
+      [412, 0, 0],
+      [416, 0, 0],
+    ]);
+    expect((await link.stub.snapshot()).count).toBe(0);
+  });
+
+  it("keeps every event through a failed flush and writes them all once D1 is back", async () => {
+    const { tenant, link } = await setup();
+    // Wake the object first, so its D1 is broken before any event exists.
+    await link.stub.snapshot();
+    const d1 = brokenD1();
+    await swapDb(link, d1.db);
+
+    expect(await hit(tenant, link)).toBe(200);
+    expect(await hit(tenant, link, { method: "HEAD" })).toBe(200);
+    expect(await hit(tenant, link, { headers: { Range: "bytes=10-" } })).toBe(206);
+    expect(await link.stub.pendingEvents()).toBe(3);
+
+    await runDurableObjectAlarm(link.stub);
+    expect(d1.calls()).toBeGreaterThan(0);
+    expect(await eventRows(tenant, link.linkId)).toEqual([]);
+    expect(await link.stub.pendingEvents()).toBe(3);
+    // The failed flush scheduled its own retry.
+    const retryAt = await runInDurableObject(link.stub, (_instance, state) => state.storage.getAlarm());
+    expect(retryAt).not.toBeNull();
+    // Downloads go on during the outage.
+    expect(await hit(tenant, link)).toBe(200);
+    expect(await link.stub.pendingEvents()).toBe(4);
+
+    await swapDb(link, env.DB);
+    await flushOutboxes([link.stub]);
+    const rows = await eventRows(tenant, link.linkId);
+    expect(rows.map((r) => [r.status, r.counted])).toEqual([
+      [200, 1],
+      [200, 0],
+      [206, 0],
+      [200, 1],
+    ]);
+    expect((await link.stub.snapshot()).count).toBe(2);
+  });
+
+  it("writes nothing twice when the alarm runs again after a successful flush", async () => {
+    const { tenant, link } = await setup();
+    expect(await hit(tenant, link)).toBe(200);
+    await flushOutboxes([link.stub]);
+    await flushOutboxes([link.stub]);
+    await runInDurableObject(link.stub, (instance: DownloadLink) => instance.alarm());
+    expect(await eventRows(tenant, link.linkId)).toHaveLength(1);
+  });
+
+  it("logs nothing for /info", async () => {
+    const { tenant, link } = await setup();
+    for (let i = 0; i < 3; i++) expect((await gateway(tenant, `/downloads/${link.token}/info`)).status).toBe(200);
+    expect(await link.stub.pendingEvents()).toBe(0);
+    await flushOutboxes([link.stub]);
+    expect(await eventRows(tenant, link.linkId)).toEqual([]);
+  });
+});

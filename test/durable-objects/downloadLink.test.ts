@@ -1,0 +1,173 @@
+/**
+ * The DownloadLink Durable Object through its RPC methods: counting, refunds, overrides,
+ * persistence across eviction, and the flush retry schedule.
+ */
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { AdmitRequest, DownloadLink } from "../../src/links/DownloadLink.ts";
+import type { Env } from "../../src/env.ts";
+import { linkStub } from "../../src/links/linkStub.ts";
+import type { Claims } from "../../src/token/claims.ts";
+import { brokenD1, flushOutboxes, uid } from "../helpers/fixtures.ts";
+
+function newLink() {
+  const tenantId = uid("t");
+  const linkId = uid("l");
+  return { tenantId, linkId, stub: linkStub(env, tenantId, linkId) };
+}
+
+/** A GET of the whole file on `link` unless `overrides` says otherwise. */
+function admitRequest(
+  link: { tenantId: string; linkId: string },
+  claims: Partial<Claims> = {},
+  overrides: Partial<AdmitRequest> = {},
+): AdmitRequest {
+  return {
+    link: { tenantId: link.tenantId, linkId: link.linkId, fileId: "f1", orderNumber: null },
+    claims: { iss: link.tenantId, lid: link.linkId, fid: "f1", ...claims },
+    clientIp: "203.0.113.10",
+    device: "device-a",
+    delivers: true,
+    sendsBody: true,
+    rangeStart: null,
+    resumeWindowMs: 86_400_000,
+    log: { ip: "203.0.113.10", userAgent: "tests/1", country: null, range: null },
+    plannedStatus: 200,
+    plannedBytes: 100,
+    ...overrides,
+  };
+}
+
+describe("DownloadLink counting", () => {
+  it("admits exactly lim counted downloads and refuses the next with limit_reached", async () => {
+    const link = newLink();
+    const decisions = [];
+    for (let i = 0; i < 4; i++) decisions.push(await link.stub.admit(admitRequest(link, { lim: 3 })));
+    expect(decisions.map((r) => (r.ok ? r.counted : r.reason))).toEqual([true, true, true, "limit_reached"]);
+    expect((await link.stub.snapshot()).count).toBe(3);
+    // Every decision, refusals included, goes to the outbox and from there to D1.
+    await flushOutboxes([link.stub]);
+    const { results } = await env.DB.prepare(
+      "SELECT counted, error FROM download_events WHERE link_id = ? ORDER BY at, rowid",
+    )
+      .bind(link.linkId)
+      .all();
+    expect(results).toEqual([
+      { counted: 1, error: null },
+      { counted: 1, error: null },
+      { counted: 1, error: null },
+      { counted: 0, error: "limit_reached" },
+    ]);
+  });
+
+  it("gives a refunded download back exactly once", async () => {
+    const link = newLink();
+    const first = await link.stub.admit(admitRequest(link, { lim: 1 }));
+    if (!first.ok || first.grantId === null) throw new Error("expected a counted admission");
+    const after = await link.stub.refund(first.grantId, first.eventId, 404, "not_found");
+    expect(after.count).toBe(0);
+    expect((await link.stub.refund(first.grantId, first.eventId, 404, "not_found")).count).toBe(0);
+    // The refunded slot can be used again, and only once.
+    expect(await link.stub.admit(admitRequest(link, { lim: 1 }))).toMatchObject({ ok: true, counted: true });
+    expect(await link.stub.admit(admitRequest(link, { lim: 1 }))).toMatchObject({ ok: false, reason: "limit_reached" });
+    expect((await link.stub.snapshot()).count).toBe(1);
+  });
+
+  it("does not treat a refunded download as one a range may resume for free", async () => {
+    const link = newLink();
+    const first = await link.stub.admit(admitRequest(link, { lim: 2 }));
+    if (!first.ok || first.grantId === null) throw new Error("expected a counted admission");
+    await link.stub.refund(first.grantId, first.eventId, 404, "not_found");
+    const ranged = await link.stub.admit(
+      admitRequest(link, { lim: 2 }, { rangeStart: 100, plannedStatus: 206, plannedBytes: 50 }),
+    );
+    expect(ranged).toMatchObject({ ok: true, counted: true, resume: false });
+    expect((await link.stub.snapshot()).count).toBe(1);
+  });
+
+  it("counts nothing for a request that delivers no body (HEAD or prefetch)", async () => {
+    const link = newLink();
+    const result = await link.stub.admit(admitRequest(link, { lim: 1 }, { sendsBody: false }));
+    expect(result).toMatchObject({ ok: true, counted: false, grantId: null });
+    expect((await link.stub.snapshot()).count).toBe(0);
+  });
+
+  it("keeps count, devices and overrides across an eviction of the object", async () => {
+    const link = newLink();
+    await link.stub.admit(admitRequest(link, { lim: 5, dev: 2 }));
+    await link.stub.setLimit(9);
+    await link.stub.addDownloads(1);
+    await link.stub.setExpiry(2_000_000_000);
+    await link.stub.setRevoked(true);
+    await evictDurableObject(link.stub);
+    expect(await link.stub.snapshot()).toMatchObject({
+      count: 1,
+      deviceCount: 1,
+      limitOverride: 9,
+      extraDownloads: 1,
+      expiresAtOverride: 2_000_000_000,
+      revoked: true,
+    });
+  });
+
+  it("lets a new device download on a one-device link after reset, keeping the overrides", async () => {
+    const link = newLink();
+    await link.stub.admit(admitRequest(link, { dev: 1 }));
+    await link.stub.setLimit(4);
+    expect(await link.stub.admit(admitRequest(link, { dev: 1 }, { device: "device-b" }))).toMatchObject({
+      ok: false,
+      reason: "device_limit_reached",
+    });
+    const reset = await link.stub.reset();
+    expect(reset).toMatchObject({ count: 0, deviceCount: 0, limitOverride: 4, lastCountedAt: null });
+    expect(await link.stub.admit(admitRequest(link, { dev: 1 }, { device: "device-b" }))).toMatchObject({
+      ok: true,
+      counted: true,
+    });
+  });
+
+  it("bumps the state version on every change, so D1 mirrors can refuse older writes", async () => {
+    const link = newLink();
+    const v0 = (await link.stub.snapshot()).version;
+    await link.stub.admit(admitRequest(link));
+    const v1 = (await link.stub.snapshot()).version;
+    await link.stub.setRevoked(true);
+    const v2 = (await link.stub.snapshot()).version;
+    expect(v1).toBeGreaterThan(v0);
+    expect(v2).toBeGreaterThan(v1);
+  });
+});
+
+describe("DownloadLink flush retries", () => {
+  it("backs off further after each failed flush and empties the outbox once D1 answers", async () => {
+    const link = newLink();
+    await link.stub.admit(admitRequest(link));
+    const d1 = brokenD1();
+    await runInDurableObject(link.stub, (instance: DownloadLink) => {
+      (instance as unknown as { env: Env }).env = { ...env, DB: d1.db };
+    });
+
+    const delays: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await runDurableObjectAlarm(link.stub);
+      const at = await runInDurableObject(link.stub, (_instance, state) => state.storage.getAlarm());
+      expect(at).not.toBeNull();
+      delays.push((at ?? 0) - Date.now());
+    }
+    expect(d1.calls()).toBeGreaterThanOrEqual(3);
+    expect(delays[0]).toBeGreaterThan(1_000);
+    expect(delays[1]).toBeGreaterThan(delays[0] ?? Infinity);
+    expect(delays[2]).toBeGreaterThan(delays[1] ?? Infinity);
+    expect(await link.stub.pendingEvents()).toBe(1);
+
+    await runInDurableObject(link.stub, (instance: DownloadLink) => {
+      (instance as unknown as { env: Env }).env = env;
+    });
+    await flushOutboxes([link.stub]);
+    const { results } = await env.DB.prepare("SELECT status, counted FROM download_events WHERE link_id = ?")
+      .bind(link.linkId)
+      .all();
+    expect(results).toEqual([{ status: 200, counted: 1 }]);
+  });
+});
