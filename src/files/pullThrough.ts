@@ -3,6 +3,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { files } from "../db/schema.ts";
 import type { Env } from "../env.ts";
 import { HttpError } from "../http/HttpError.ts";
+import { StaleWhileErrorCache } from "../utils/StaleWhileErrorCache.ts";
 import { toFileMetadata, type FileMetadata } from "./fileMetadata.ts";
 
 const inflight = new Map<string, Promise<FileMetadata | null>>();
@@ -28,14 +29,35 @@ function originError(detail: string): HttpError {
   return new HttpError("origin_error", "The store's file server did not deliver this file. Please try again later.");
 }
 
+type PullSource = { originUrl: string; mimeType: string; name: string } | null;
+
+/**
+ * Which files are pull-through, cached per isolate (misses too), so a link to a file
+ * missing from R2 does not cost a D1 read on every request and keeps answering 404 from
+ * a warm isolate while D1 is down.
+ */
+const sources = new StaleWhileErrorCache<PullSource>(30_000);
+
+function pullSource(env: Env, tenantId: string, fileId: string): Promise<PullSource> {
+  return sources.get(`${tenantId}/${fileId}`, async () => {
+    const [row] = await drizzle(env.DB)
+      .select({ originUrl: files.originUrl, mimeType: files.mimeType, name: files.name })
+      .from(files)
+      .where(and(eq(files.tenantId, tenantId), eq(files.id, fileId), eq(files.source, "url")))
+      .limit(1);
+    return row?.originUrl ? { originUrl: row.originUrl, mimeType: row.mimeType, name: row.name } : null;
+  });
+}
+
+/** After an upload or registration, the next download must see the new source at once. */
+export function forgetPullSource(tenantId: string, fileId: string): void {
+  sources.delete(`${tenantId}/${fileId}`);
+}
+
 async function pull(env: Env, tenantId: string, fileId: string): Promise<FileMetadata | null> {
   const db = drizzle(env.DB);
-  const [row] = await db
-    .select()
-    .from(files)
-    .where(and(eq(files.tenantId, tenantId), eq(files.id, fileId), eq(files.source, "url")))
-    .limit(1);
-  if (!row?.originUrl) return null;
+  const row = await pullSource(env, tenantId, fileId);
+  if (!row) return null;
 
   let response: Response;
   try {
