@@ -1,5 +1,6 @@
 import { mintDownloadUrl } from "../links/mintDownloadUrl.ts";
 import type { Tenant } from "../tenants/loadTenant.ts";
+import { linkGrantOf } from "./linkGrant.ts";
 import type { OrderLinkRow } from "./orderRows.ts";
 
 /**
@@ -8,17 +9,5 @@ import type { OrderLinkRow } from "./orderRows.ts";
  * the token says what the link's Durable Object enforces.
  */
 export function mintLinkRowUrl(tenant: Tenant, baseUrl: string, row: OrderLinkRow): Promise<string> {
-  const { link } = row;
-  return mintDownloadUrl(tenant, baseUrl, {
-    id: link.id,
-    fileId: link.fileId,
-    fileName: row.file?.name ?? link.fileId,
-    customerId: link.customerId,
-    orderNumber: link.orderNumber,
-    downloadLimit: link.downloadLimit,
-    expiresAt: link.expiresAt,
-    ipRestriction: link.ipRestriction,
-    deviceLimit: link.deviceLimit,
-    requireLogin: link.requireLogin,
-  });
+  return mintDownloadUrl(tenant, baseUrl, linkGrantOf(row));
 }

@@ -1,29 +1,15 @@
 import { linkFigures } from "../links/linkStatus.ts";
-import { mintDownloadUrl } from "../links/mintDownloadUrl.ts";
 import type { Tenant } from "../tenants/loadTenant.ts";
 import { isoFromSeconds } from "../utils/time.ts";
 import type { DownloadsListing, OrderView } from "./orderSchemas.ts";
+import { mintLinkRowUrl } from "./mintLinkRowUrl.ts";
 import type { OrderLinkRow } from "./orderRows.ts";
 
 /** One file entry, with a freshly signed URL when the link can be used right now. */
 async function fileEntry(tenant: Tenant, baseUrl: string, row: OrderLinkRow, now: number) {
   const figures = linkFigures(row.link, row.order.status, now);
   const name = row.file?.name ?? row.link.fileId;
-  const url =
-    figures.status === "available"
-      ? await mintDownloadUrl(tenant, baseUrl, {
-          id: row.link.id,
-          fileId: row.link.fileId,
-          fileName: name,
-          customerId: row.link.customerId,
-          orderNumber: row.link.orderNumber,
-          downloadLimit: row.link.downloadLimit,
-          expiresAt: row.link.expiresAt,
-          ipRestriction: row.link.ipRestriction,
-          deviceLimit: row.link.deviceLimit,
-          requireLogin: row.link.requireLogin,
-        })
-      : null;
+  const url = figures.status === "available" ? await mintLinkRowUrl(tenant, baseUrl, row) : null;
   return {
     id: row.link.fileId,
     name,
