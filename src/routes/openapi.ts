@@ -1,93 +1,634 @@
-import { OpenAPIRegistry, OpenApiGeneratorV31 } from "@asteasolutions/zod-to-openapi";
+import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from "@asteasolutions/zod-to-openapi";
 import { z } from "zod";
+import { ERROR_STATUS, type ErrorCode } from "../http/HttpError.ts";
+import { MAX_JSON_BYTES } from "../http/readJson.ts";
+import {
+  createOrderSchema,
+  downloadsListingSchema,
+  fileIdSchema,
+  orderNumberSchema,
+  orderViewSchema,
+} from "../orders/orderSchemas.ts";
+import { profileRoutes } from "../profiles/index.ts";
+import {
+  adminKeyListSchema,
+  adminKeySchema,
+  createAdminKeySchema,
+  createdTenantSchema,
+  createSigningKeySchema,
+  createTenantSchema,
+  downloadEventsPageSchema,
+  fileSchema,
+  kidSchema,
+  linkSchema,
+  linkUrlSchema,
+  signingKeyListSchema,
+  signingKeySchema,
+  tenantIdSchema,
+  tenantListSchema,
+  tenantSchema,
+  updateTenantSchema,
+  uploadedPartSchema,
+  uploadStartedSchema,
+} from "./admin/adminSchemas.ts";
+import { completeUploadSchema, MAX_SINGLE_UPLOAD_BYTES, registerFileSchema } from "./admin/filesApi.ts";
+import { eventsQuerySchema, patchLinkSchema } from "./admin/linksApi.ts";
+import { listingQuerySchema } from "./listings.ts";
 import { downloadInfoSchema, errorSchema, healthSchema } from "./schemas.ts";
 
+/** Where the issuer API lives (src/routes/admin/adminRouter.ts). */
+export const ADMIN_BASE = "/admin/v1";
+
+type Responses = RouteConfig["responses"];
+
+const errorContent = {
+  "application/json": { schema: errorSchema },
+  "text/html": { schema: z.string().meta({ description: "A small HTML page, when `Accept` prefers text/html" }) },
+};
+
+/** Error answers (DESIGN.md §7) grouped by status; each status lists its codes. */
+function errors(...codes: ErrorCode[]): Responses {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of codes) byStatus.set(ERROR_STATUS[code], [...(byStatus.get(ERROR_STATUS[code]) ?? []), code]);
+  return Object.fromEntries(
+    [...byStatus].map(([status, list]) => [String(status), { description: list.join(", "), content: errorContent }]),
+  );
+}
+
+function json(description: string, schema: z.ZodType) {
+  return { description, content: { "application/json": { schema } } };
+}
+
+function jsonBody(schema: z.ZodType, description?: string) {
+  return { required: true, ...(description ? { description } : {}), content: { "application/json": { schema } } };
+}
+
+/** The same answers without bodies, as HEAD gives them. */
+function withoutBodies(responses: Responses): Responses {
+  return Object.fromEntries(
+    Object.entries(responses).map(([status, response]) => {
+      if ("$ref" in response) return [status, response];
+      const { content: _content, ...rest } = response;
+      return [status, rest];
+    }),
+  );
+}
+
+const binary = z.string().meta({ format: "binary" });
+const noContent = { description: "Done; no body" };
+
 /**
- * `/openapi.json`, generated from the same zod schemas the routes use, so the
- * document cannot drift from the code.
+ * `/openapi.json`, generated from the same zod schemas the routes validate with (request
+ * bodies, queries, ids), so the document cannot drift from the code. Every route of
+ * src/router.ts and src/routes/admin/adminRouter.ts is here; test/integration/openapi.test.ts
+ * checks that and validates real answers against the response schemas.
  */
 function buildDocument() {
   const registry = new OpenAPIRegistry();
-  const token = z.string().meta({ description: "The signed download token (a JWS, DESIGN.md §3)" });
-  const tenant = z
-    .string()
-    .regex(/^[a-z0-9-]{1,40}$/)
-    .meta({ description: "Tenant id" });
-  const errors = {
-    content: { "application/json": { schema: errorSchema }, "text/html": { schema: z.string() } },
-  };
-  const fileResponses = {
+
+  registry.registerComponent("securitySchemes", "adminKey", {
+    type: "http",
+    scheme: "bearer",
+    description:
+      "A tenant's admin API key (`dlgk_<id>_<secret>`). It only ever sees and changes its own tenant's data.",
+  });
+  registry.registerComponent("securitySchemes", "operatorSecret", {
+    type: "http",
+    scheme: "bearer",
+    description: "The deployment's OPERATOR_SECRET (a Worker secret). Tenant management only.",
+  });
+  registry.registerComponent("securitySchemes", "customerToken", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+    description:
+      "The storefront's customer JWT (subject = customer id), DESIGN.md §8. A tenant may also accept it from a " +
+      "cookie it names, or resolve the customer by forwarding the request's cookies to its auth_url.",
+  });
+
+  const adminSecurity = [{ adminKey: [] }];
+  const operatorSecurity = [{ operatorSecret: [] }];
+  const adminErrors = (...codes: ErrorCode[]) => errors("auth_required", ...codes);
+  const operatorErrors = (...codes: ErrorCode[]) => errors("auth_required", "forbidden", ...codes);
+  const bodyErrors: ErrorCode[] = ["bad_request", "payload_too_large"];
+
+  // --- Customer-facing routes (src/router.ts), bare and under /api/{tenant} -------------
+
+  const token = z.string().meta({ description: "The signed download token, a JWS (docs/TOKEN.md)" });
+  const tenant = tenantIdSchema.meta({ description: "Tenant id" });
+  const downloadHeaders = z.object({
+    Range: z.string().optional().meta({ description: "One range: bytes=a-b, bytes=a- or bytes=-n" }),
+    "If-Range": z.string().optional(),
+    "If-None-Match": z.string().optional(),
+    "If-Modified-Since": z.string().optional(),
+    "If-Match": z.string().optional(),
+    "If-Unmodified-Since": z.string().optional(),
+    "Sec-Purpose": z
+      .string()
+      .optional()
+      .meta({ description: "`prefetch`: headers only, never counted (also `Purpose: prefetch`)" }),
+  });
+  const fileHeaders = z.object({
+    "Content-Length": z.string(),
+    "Accept-Ranges": z.literal("bytes"),
+    ETag: z.string().meta({ description: "strong" }),
+    "Last-Modified": z.string(),
+    "Content-Disposition": z.string().meta({ description: `attachment; filename="…"; filename*=UTF-8''…` }),
+    "Cache-Control": z.literal("private, no-store"),
+  });
+  const fileResponses: Responses = {
     200: {
-      description: "The whole file",
-      content: { "application/octet-stream": { schema: z.string().meta({ format: "binary" }) } },
+      description: "The whole file; a GET counts one download (DESIGN.md §6)",
+      headers: fileHeaders,
+      content: { "application/octet-stream": { schema: binary } },
     },
     206: {
-      description: "One byte range of the file (Range header)",
-      content: { "application/octet-stream": { schema: z.string().meta({ format: "binary" }) } },
+      description: "One byte range; counts when it starts at byte 0, else it may be a free resume",
+      headers: fileHeaders.extend({ "Content-Range": z.string().meta({ description: "bytes a-b/size" }) }),
+      content: { "application/octet-stream": { schema: binary } },
     },
-    304: { description: "Not modified (If-None-Match / If-Modified-Since)" },
-    401: { description: "auth_required", ...errors },
-    403: {
-      description:
-        "invalid_token, not_yet_valid, limit_reached, ip_not_allowed, device_limit_reached, pending, forbidden",
-      ...errors,
-    },
-    404: { description: "not_found", ...errors },
-    410: { description: "expired, revoked", ...errors },
-    412: { description: "precondition_failed (If-Match / If-Unmodified-Since)", ...errors },
-    416: { description: "range_not_satisfiable, with Content-Range: bytes */size", ...errors },
-    503: { description: "unavailable, with Retry-After", ...errors },
+    304: { description: "Not modified (If-None-Match / If-Modified-Since); not counted" },
+    ...errors(
+      "bad_request",
+      "auth_required",
+      "invalid_token",
+      "not_yet_valid",
+      "limit_reached",
+      "ip_not_allowed",
+      "device_limit_reached",
+      "pending",
+      "forbidden",
+      "not_found",
+      "expired",
+      "revoked",
+      "precondition_failed",
+      "range_not_satisfiable",
+      "rate_limited",
+      "origin_error",
+      "unavailable",
+    ),
   };
-  const infoResponses = {
-    200: {
-      description: "Link state, also for expired, exhausted or revoked links",
-      content: { "application/json": { schema: downloadInfoSchema } },
-    },
-    403: fileResponses[403],
-    404: fileResponses[404],
-    503: fileResponses[503],
+  const infoResponses: Responses = {
+    200: json("Link state, also for expired, exhausted or revoked links; never counts", downloadInfoSchema),
+    ...errors(
+      "auth_required",
+      "invalid_token",
+      "ip_not_allowed",
+      "forbidden",
+      "not_found",
+      "origin_error",
+      "unavailable",
+    ),
   };
+  const listingResponses: Responses = {
+    200: json("Each file with a freshly signed download_url (null while pending or unusable)", downloadsListingSchema),
+    ...errors("bad_request", "auth_required", "forbidden", "not_found", "unavailable"),
+  };
+  const customerSecurity: Record<string, string[]>[] = [{ customerToken: [] }, {}];
 
   for (const prefix of ["", "/api/{tenant}"]) {
-    const params = prefix ? z.object({ tenant, token }) : z.object({ token });
+    const tag = prefix ? "Tenant in the path" : "Tenant from the Host";
+    const suffix = prefix ? "ForTenant" : "";
+    const withTenant = <T extends z.ZodRawShape>(shape: T) =>
+      prefix ? z.object({ tenant, ...shape }) : z.object(shape);
     for (const method of ["get", "head"] as const) {
       registry.registerPath({
         method,
         path: `${prefix}/downloads/{token}`,
-        summary:
-          method === "get" ? "Download the file (counts per DESIGN.md §6)" : "The download's headers, never counted",
-        request: { params },
-        responses: fileResponses,
+        operationId: `${method === "get" ? "download" : "downloadHeaders"}${suffix}`,
+        tags: ["Downloads", tag],
+        summary: method === "get" ? "Download the file" : "The download's headers; never counted",
+        security: [{}, { customerToken: [] }],
+        request: { params: withTenant({ token }), headers: downloadHeaders },
+        responses: method === "get" ? fileResponses : withoutBodies(fileResponses),
       });
     }
     registry.registerPath({
       method: "get",
       path: `${prefix}/downloads/{token}/info`,
+      operationId: `downloadInfo${suffix}`,
+      tags: ["Downloads", tag],
       summary: "Link state without downloading",
-      request: { params },
+      security: [{}, { customerToken: [] }],
+      request: { params: withTenant({ token }) },
       responses: infoResponses,
     });
+    registry.registerPath({
+      method: "get",
+      path: `${prefix}/my/downloads`,
+      operationId: `myDownloads${suffix}`,
+      tags: ["Listings", tag],
+      summary: "The signed-in customer's downloads",
+      security: customerSecurity,
+      request: { ...(prefix ? { params: withTenant({}) } : {}), query: listingQuerySchema },
+      responses: listingResponses,
+    });
+    registry.registerPath({
+      method: "get",
+      path: `${prefix}/orders/{orderNumber}/downloads`,
+      operationId: `orderDownloads${suffix}`,
+      tags: ["Listings", tag],
+      summary: "One order's downloads, for the customer who placed it",
+      security: customerSecurity,
+      request: { params: withTenant({ orderNumber: orderNumberSchema }), query: listingQuerySchema },
+      responses: listingResponses,
+    });
   }
+
   registry.registerPath({
     method: "get",
     path: "/healthz",
+    operationId: "health",
+    tags: ["Service"],
     summary: "Liveness",
-    responses: { 200: { description: "Alive", content: { "application/json": { schema: healthSchema } } } },
+    responses: { 200: json("Alive", healthSchema) },
   });
   registry.registerPath({
     method: "get",
     path: "/openapi.json",
+    operationId: "openApi",
+    tags: ["Service"],
     summary: "This document",
-    responses: { 200: { description: "OpenAPI 3.1 document" } },
+    responses: {
+      200: json("OpenAPI 3.1 document", z.record(z.string(), z.unknown())),
+    },
   });
+
+  // --- Operator scope: /admin/v1/tenants -------------------------------------------------
+
+  const tenantParams = z.object({ id: tenantIdSchema });
+  registry.registerPath({
+    method: "post",
+    path: `${ADMIN_BASE}/tenants`,
+    operationId: "createTenant",
+    tags: ["Operator"],
+    summary: "Create a tenant with its first admin key and HS256 signing key (secrets shown once)",
+    security: operatorSecurity,
+    request: { body: jsonBody(createTenantSchema) },
+    responses: { 201: json("Created", createdTenantSchema), ...operatorErrors(...bodyErrors) },
+  });
+  registry.registerPath({
+    method: "get",
+    path: `${ADMIN_BASE}/tenants`,
+    operationId: "listTenants",
+    tags: ["Operator"],
+    summary: "Every tenant",
+    security: operatorSecurity,
+    responses: { 200: json("The tenants, by id", tenantListSchema), ...operatorErrors() },
+  });
+  registry.registerPath({
+    method: "get",
+    path: `${ADMIN_BASE}/tenants/{id}`,
+    operationId: "getTenant",
+    tags: ["Operator"],
+    summary: "One tenant",
+    security: operatorSecurity,
+    request: { params: tenantParams },
+    responses: { 200: json("The tenant", tenantSchema), ...operatorErrors("not_found") },
+  });
+  registry.registerPath({
+    method: "patch",
+    path: `${ADMIN_BASE}/tenants/{id}`,
+    operationId: "updateTenant",
+    tags: ["Operator"],
+    summary: "Change a tenant: hosts are replaced as a whole, settings merged",
+    security: operatorSecurity,
+    request: { params: tenantParams, body: jsonBody(updateTenantSchema) },
+    responses: { 200: json("The tenant as it is now", tenantSchema), ...operatorErrors("not_found", ...bodyErrors) },
+  });
+  registry.registerPath({
+    method: "post",
+    path: `${ADMIN_BASE}/tenants/{id}/admin-keys`,
+    operationId: "issueTenantAdminKey",
+    tags: ["Operator"],
+    summary: "Issue an admin API key for a tenant (the key is shown once)",
+    security: operatorSecurity,
+    request: { params: tenantParams, body: jsonBody(createAdminKeySchema) },
+    responses: { 201: json("Created", adminKeySchema), ...operatorErrors("not_found", ...bodyErrors) },
+  });
+
+  // --- Issuer API, tenant scope: files ----------------------------------------------------
+
+  const fileParams = z.object({ fileId: fileIdSchema });
+  const uploadParams = fileParams.extend({ uploadId: z.string().meta({ description: "From the start call" }) });
+  const uploadQuery = z.object({
+    name: z.string().min(1).max(255).optional().meta({ description: "File name; X-File-Name wins" }),
+  });
+  const uploadHeaders = z.object({
+    "X-File-Name": z.string().optional().meta({ description: "File name, percent-encoded UTF-8 allowed" }),
+    "Content-Type": z.string().optional().meta({ description: "Stored MIME type; else from the name" }),
+  });
+  const sized = z.object({
+    "Content-Length": z.string().meta({ description: `Required; at most ${MAX_SINGLE_UPLOAD_BYTES} bytes` }),
+  });
+
+  registry.registerPath({
+    method: "put",
+    path: `${ADMIN_BASE}/files/{fileId}`,
+    operationId: "uploadFile",
+    tags: ["Issuer: files"],
+    summary: "Upload a file (streamed to R2; size and SHA-256 recorded). Larger files: multipart upload",
+    security: adminSecurity,
+    request: {
+      params: fileParams,
+      query: uploadQuery,
+      headers: uploadHeaders.extend(sized.shape),
+      body: { required: true, content: { "application/octet-stream": { schema: binary } } },
+    },
+    responses: { 201: json("Stored", fileSchema), ...adminErrors("bad_request", "payload_too_large") },
+  });
+  registry.registerPath({
+    method: "post",
+    path: `${ADMIN_BASE}/files/{fileId}`,
+    operationId: "registerFile",
+    tags: ["Issuer: files"],
+    summary: "Register a pull-through file: fetched from source_url into R2 on its first download",
+    security: adminSecurity,
+    request: { params: fileParams, body: jsonBody(registerFileSchema) },
+    responses: { 201: json("Registered", fileSchema), ...adminErrors(...bodyErrors) },
+  });
+  registry.registerPath({
+    method: "get",
+    path: `${ADMIN_BASE}/files/{fileId}`,
+    operationId: "getFile",
+    tags: ["Issuer: files"],
+    summary: "One file",
+    security: adminSecurity,
+    request: { params: fileParams },
+    responses: { 200: json("The file", fileSchema), ...adminErrors("bad_request", "not_found") },
+  });
+  registry.registerPath({
+    method: "delete",
+    path: `${ADMIN_BASE}/files/{fileId}`,
+    operationId: "deleteFile",
+    tags: ["Issuer: files"],
+    summary: "Delete a file's bytes and record; its links then answer 404",
+    security: adminSecurity,
+    request: { params: fileParams },
+    responses: { 204: noContent, ...adminErrors("bad_request", "not_found") },
+  });
+  registry.registerPath({
+    method: "post",
+    path: `${ADMIN_BASE}/files/{fileId}/uploads`,
+    operationId: "startUpload",
+    tags: ["Issuer: files"],
+    summary: "Start a multipart upload (parts of at least 5 MiB except the last, up to 10,000)",
+    security: adminSecurity,
+    request: { params: fileParams, query: uploadQuery, headers: uploadHeaders },
+    responses: { 201: json("Started", uploadStartedSchema), ...adminErrors("bad_request") },
+  });
+  registry.registerPath({
+    method: "put",
+    path: `${ADMIN_BASE}/files/{fileId}/uploads/{uploadId}/parts/{n}`,
+    operationId: "uploadPart",
+    tags: ["Issuer: files"],
+    summary: "Upload one part",
+    security: adminSecurity,
+    request: {
+      params: uploadParams.extend({
+        n: z.coerce.number().int().min(1).max(10000).meta({ description: "Part number" }),
+      }),
+      headers: sized,
+      body: { required: true, content: { "application/octet-stream": { schema: binary } } },
+    },
+    responses: { 200: json("Stored part", uploadedPartSchema), ...adminErrors("bad_request", "payload_too_large") },
+  });
+  registry.registerPath({
+    method: "post",
+    path: `${ADMIN_BASE}/files/{fileId}/uploads/{uploadId}/complete`,
+    operationId: "completeUpload",
+    tags: ["Issuer: files"],
+    summary: "Complete a multipart upload",
+    security: adminSecurity,
+    request: { params: uploadParams, body: jsonBody(completeUploadSchema) },
+    responses: { 201: json("Stored", fileSchema), ...adminErrors(...bodyErrors) },
+  });
+  registry.registerPath({
+    method: "delete",
+    path: `${ADMIN_BASE}/files/{fileId}/uploads/{uploadId}`,
+    operationId: "abortUpload",
+    tags: ["Issuer: files"],
+    summary: "Abort a multipart upload",
+    security: adminSecurity,
+    request: { params: uploadParams },
+    responses: { 204: noContent, ...adminErrors("bad_request") },
+  });
+
+  // --- Orders ------------------------------------------------------------------------------
+
+  const orderParams = z.object({ number: orderNumberSchema.meta({ description: "Order number" }) });
+  registry.registerPath({
+    method: "post",
+    path: `${ADMIN_BASE}/orders`,
+    operationId: "createOrder",
+    tags: ["Issuer: orders"],
+    summary: "Create an order with its items and one signed link per item × file",
+    description:
+      "All or nothing. Idempotent on order_number: a repeat answers 200 with the existing order and fresh URLs. " +
+      `Bodies are limited to ${MAX_JSON_BYTES} bytes.`,
+    security: adminSecurity,
+    request: { body: jsonBody(createOrderSchema) },
+    responses: {
+      200: json("The order existed already; nothing changed", orderViewSchema),
+      201: json("Created", orderViewSchema),
+      ...adminErrors(...bodyErrors),
+    },
+  });
+  registry.registerPath({
+    method: "get",
+    path: `${ADMIN_BASE}/orders/{number}`,
+    operationId: "getOrder",
+    tags: ["Issuer: orders"],
+    summary: "One order, with freshly signed URLs",
+    security: adminSecurity,
+    request: { params: orderParams },
+    responses: { 200: json("The order", orderViewSchema), ...adminErrors("bad_request", "not_found") },
+  });
+  registry.registerPath({
+    method: "post",
+    path: `${ADMIN_BASE}/orders/{number}/complete`,
+    operationId: "completeOrder",
+    tags: ["Issuer: orders"],
+    summary: "Pending → complete: the order's links open",
+    security: adminSecurity,
+    request: { params: orderParams },
+    responses: { 200: json("The order", orderViewSchema), ...adminErrors("bad_request", "not_found") },
+  });
+  registry.registerPath({
+    method: "post",
+    path: `${ADMIN_BASE}/orders/{number}/cancel`,
+    operationId: "cancelOrder",
+    tags: ["Issuer: orders"],
+    summary: "Cancel an order: every link of it is revoked at once",
+    security: adminSecurity,
+    request: { params: orderParams },
+    responses: { 200: json("The order", orderViewSchema), ...adminErrors("bad_request", "not_found") },
+  });
+
+  // --- Links -------------------------------------------------------------------------------
+
+  const linkParams = z.object({ id: z.string().meta({ description: "Link id (the token's lid)" }) });
+  registry.registerPath({
+    method: "get",
+    path: `${ADMIN_BASE}/links/{id}`,
+    operationId: "getLink",
+    tags: ["Issuer: links"],
+    summary: "One link, with its Durable Object's live count and overrides",
+    security: adminSecurity,
+    request: { params: linkParams },
+    responses: { 200: json("The link", linkSchema), ...adminErrors("not_found") },
+  });
+  registry.registerPath({
+    method: "patch",
+    path: `${ADMIN_BASE}/links/{id}`,
+    operationId: "patchLink",
+    tags: ["Issuer: links"],
+    summary: "Change a link's limit, extra downloads, expiry or revocation; the next request obeys it",
+    security: adminSecurity,
+    request: { params: linkParams, body: jsonBody(patchLinkSchema) },
+    responses: { 200: json("The link as it is now", linkSchema), ...adminErrors("not_found", ...bodyErrors) },
+  });
+  registry.registerPath({
+    method: "post",
+    path: `${ADMIN_BASE}/links/{id}/reset`,
+    operationId: "resetLink",
+    tags: ["Issuer: links"],
+    summary: "Start the link's count, devices and resume history over",
+    security: adminSecurity,
+    request: { params: linkParams },
+    responses: { 200: json("The link as it is now", linkSchema), ...adminErrors("not_found") },
+  });
+  registry.registerPath({
+    method: "post",
+    path: `${ADMIN_BASE}/links/{id}/url`,
+    operationId: "freshLinkUrl",
+    tags: ["Issuer: links"],
+    summary: 'A freshly signed URL for the same link ("resend my link")',
+    security: adminSecurity,
+    request: { params: linkParams },
+    responses: { 200: json("The URL", linkUrlSchema), ...adminErrors("bad_request", "not_found") },
+  });
+  registry.registerPath({
+    method: "get",
+    path: `${ADMIN_BASE}/links/{id}/events`,
+    operationId: "linkEvents",
+    tags: ["Issuer: links"],
+    summary: "The link's download log, newest first, keyset-paginated",
+    security: adminSecurity,
+    request: { params: linkParams, query: eventsQuerySchema },
+    responses: { 200: json("One page", downloadEventsPageSchema), ...adminErrors("bad_request", "not_found") },
+  });
+
+  // --- Signing keys and admin keys ---------------------------------------------------------
+
+  registry.registerPath({
+    method: "post",
+    path: `${ADMIN_BASE}/keys`,
+    operationId: "createSigningKey",
+    tags: ["Issuer: keys"],
+    summary: "A new HS256 key (its secret is in this answer only) or a registered Ed25519 public key",
+    security: adminSecurity,
+    request: { body: jsonBody(createSigningKeySchema) },
+    responses: { 201: json("Created", signingKeySchema), ...adminErrors(...bodyErrors) },
+  });
+  registry.registerPath({
+    method: "get",
+    path: `${ADMIN_BASE}/keys`,
+    operationId: "listSigningKeys",
+    tags: ["Issuer: keys"],
+    summary: "The tenant's signing keys, active and retired (never their secrets)",
+    security: adminSecurity,
+    responses: { 200: json("The keys, oldest first", signingKeyListSchema), ...adminErrors() },
+  });
+  registry.registerPath({
+    method: "delete",
+    path: `${ADMIN_BASE}/keys/{kid}`,
+    operationId: "retireSigningKey",
+    tags: ["Issuer: keys"],
+    summary: "Retire a signing key: links signed with it stop verifying (everywhere within 30 s)",
+    security: adminSecurity,
+    request: { params: z.object({ kid: kidSchema }) },
+    responses: { 200: json("The retired key", signingKeySchema), ...adminErrors("not_found") },
+  });
+  registry.registerPath({
+    method: "post",
+    path: `${ADMIN_BASE}/admin-keys`,
+    operationId: "createAdminKey",
+    tags: ["Issuer: keys"],
+    summary: "A new admin API key for the same tenant (the key is in this answer only)",
+    security: adminSecurity,
+    request: { body: jsonBody(createAdminKeySchema) },
+    responses: { 201: json("Created", adminKeySchema), ...adminErrors(...bodyErrors) },
+  });
+  registry.registerPath({
+    method: "get",
+    path: `${ADMIN_BASE}/admin-keys`,
+    operationId: "listAdminKeys",
+    tags: ["Issuer: keys"],
+    summary: "The tenant's admin API keys (ids and names, never the keys)",
+    security: adminSecurity,
+    responses: { 200: json("The keys, oldest first", adminKeyListSchema), ...adminErrors() },
+  });
+  registry.registerPath({
+    method: "delete",
+    path: `${ADMIN_BASE}/admin-keys/{id}`,
+    operationId: "revokeAdminKey",
+    tags: ["Issuer: keys"],
+    summary: "Revoke an admin API key",
+    security: adminSecurity,
+    request: { params: z.object({ id: z.string().meta({ description: "The key's id (its public prefix)" }) }) },
+    responses: { 200: json("The revoked key", adminKeySchema), ...adminErrors("not_found") },
+  });
+
+  // --- Compatibility profiles (src/profiles/): shapes are their systems', see docs/PROFILES.md
+
+  for (const route of profileRoutes) {
+    if (route.path.includes("*")) continue;
+    const names = [...route.path.matchAll(/:([A-Za-z0-9_]+)[?+]?/g)].map((m) => m[1] as string);
+    const path = route.path.replace(/:([A-Za-z0-9_]+)[?+]?/g, "{$1}");
+    const methods =
+      route.method === "ALL"
+        ? (["get", "post", "put", "patch", "delete"] as const)
+        : ([route.method.toLowerCase()] as ("get" | "head" | "post" | "put" | "patch" | "delete")[]);
+    for (const method of methods) {
+      registry.registerPath({
+        method,
+        path,
+        tags: ["Compatibility profiles"],
+        summary: "A compatibility profile's route",
+        description:
+          "Answers in the shape of the storefront system it imitates, for tenants that enabled the profile " +
+          "(settings.profiles); for other tenants the request goes on to the tenant's origin, else 404.",
+        ...(names.length > 0
+          ? { request: { params: z.object(Object.fromEntries(names.map((n) => [n, z.string()]))) } }
+          : {}),
+        responses: { 200: { description: "The profile's answer" }, ...errors("not_found") },
+      });
+    }
+  }
 
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: "3.1.0",
     info: {
       title: "dlgate",
       version: "0.1.0",
-      description: "Edge gateway for paid digital downloads. Contract: DESIGN.md; token format: docs/TOKEN.md.",
+      description:
+        "Edge gateway for paid digital downloads. Contract: DESIGN.md; token format: docs/TOKEN.md. " +
+        "Every error is JSON `{error, message}` (plus `details` for bad_request), or a small HTML page when " +
+        "`Accept` prefers text/html.",
     },
+    tags: [
+      { name: "Downloads", description: "Signed download links (DESIGN.md §3–§6)" },
+      { name: "Listings", description: "For storefront front ends (DESIGN.md §8)" },
+      { name: "Tenant from the Host", description: "The tenant is the Host header's" },
+      { name: "Tenant in the path", description: "The same routes with the tenant in the path" },
+      { name: "Operator", description: "Deployment operator: tenants and their first credentials" },
+      { name: "Issuer: files", description: "Issuer API (Bearer admin key)" },
+      { name: "Issuer: orders", description: "Issuer API (Bearer admin key)" },
+      { name: "Issuer: links", description: "Issuer API (Bearer admin key)" },
+      { name: "Issuer: keys", description: "Issuer API (Bearer admin key)" },
+      { name: "Service", description: "Liveness and this document" },
+    ],
   });
 }
 

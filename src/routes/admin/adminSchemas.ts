@@ -10,6 +10,22 @@ const hostSchema = z
   .regex(/^(localhost|[a-z0-9.-]{1,253}|\[[0-9a-f:.]+\])$/, "a host name without port");
 const httpsUrl = z.url({ protocol: /^https$/, hostname: z.regexes.domain });
 
+/**
+ * Every field optional and *without* its default: zod's `.partial()` keeps defaults, so a
+ * PATCH naming one field would otherwise reset the others (hosts to [], settings to defaults).
+ */
+function optionalWithoutDefaults<T extends z.ZodRawShape>(shape: T) {
+  return Object.fromEntries(
+    Object.entries(shape).map(([key, field]) => [
+      key,
+      (field instanceof z.ZodDefault ? (field.unwrap() as z.ZodType) : (field as z.ZodType)).optional(),
+    ]),
+  ) as unknown as { [K in keyof T]: z.ZodOptional<T[K] extends z.ZodDefault<infer I> ? I : T[K]> };
+}
+
+/** Settings as sent by the operator: only what is given is stored; defaults apply on read. */
+const settingsInputSchema = z.object(optionalWithoutDefaults(tenantSettingsSchema.shape));
+
 export const createTenantSchema = z
   .object({
     id: tenantIdSchema,
@@ -19,13 +35,15 @@ export const createTenantSchema = z
       .url({ protocol: /^https?$/ })
       .nullable()
       .optional(),
-    settings: tenantSettingsSchema.partial().default({}),
+    settings: settingsInputSchema.default({}),
     /** HS256 secret for the storefront's customer JWTs (stored encrypted). */
     customer_secret: z.string().min(16).max(512).optional(),
   })
   .meta({ id: "CreateTenant" });
 
-export const updateTenantSchema = createTenantSchema.omit({ id: true }).partial().meta({ id: "UpdateTenant" });
+export const updateTenantSchema = z
+  .object(optionalWithoutDefaults(createTenantSchema.omit({ id: true }).shape))
+  .meta({ id: "UpdateTenant" });
 
 export const tenantSchema = z
   .object({
@@ -82,3 +100,107 @@ export const adminKeySchema = z
   .meta({ id: "AdminKey" });
 
 export { httpsUrl };
+
+// Answers of the issuer API that the routes build by hand. They document the shapes in
+// /openapi.json and test/integration/openapi.test.ts checks real answers against them; the
+// routes themselves do not parse their output with them.
+
+const isoDate = z.iso.datetime();
+const listOf = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item) });
+
+export const tenantListSchema = listOf(tenantSchema).meta({ id: "TenantList" });
+
+export const createdTenantSchema = z
+  .object({
+    tenant: tenantSchema,
+    admin_key: z.string().meta({ description: "The tenant's first admin API key (`dlgk_…`). Shown only here." }),
+    /** The tenant's first HS256 signing key (kid `k1`), with its secret. */
+    signing_key: signingKeySchema,
+  })
+  .meta({ id: "CreatedTenant" });
+
+export const signingKeyListSchema = listOf(signingKeySchema).meta({ id: "SigningKeyList" });
+
+export const adminKeyListSchema = listOf(adminKeySchema).meta({ id: "AdminKeyList" });
+
+export const fileSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    size: z.number().int().nonnegative().nullable().meta({ description: "null until a pull-through file is fetched" }),
+    mime_type: z.string(),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .nullable(),
+    source: z.enum(["r2", "url"]),
+    created_at: isoDate,
+  })
+  .meta({ id: "File" });
+
+export const uploadStartedSchema = z
+  .object({ upload_id: z.string(), file_id: z.string(), name: z.string(), mime_type: z.string() })
+  .meta({ id: "UploadStarted" });
+
+export const uploadedPartSchema = z
+  .object({
+    part_number: z.number().int().min(1).max(10000),
+    etag: z.string().meta({ description: "Hand it back in the complete call's `parts`." }),
+  })
+  .meta({ id: "UploadedPart" });
+
+export const linkSchema = z
+  .object({
+    id: z.string(),
+    order_number: z.string(),
+    item_id: z.string(),
+    file_id: z.string(),
+    customer_id: z.string(),
+    status: z.enum(["available", "pending", "expired", "exhausted", "revoked"]),
+    download_count: z.number().int().nonnegative(),
+    download_limit: z
+      .number()
+      .int()
+      .nullable()
+      .meta({ description: "in force (override or grant, plus extra downloads); null = unlimited" }),
+    remaining_downloads: z.number().int().nonnegative().nullable(),
+    expires_at: isoDate.nullable().meta({ description: "in force (override or grant); null = no expiry" }),
+    is_expired: z.boolean(),
+    revoked: z.boolean(),
+    ip_restriction: z.array(z.string()).nullable(),
+    device_limit: z.number().int().nullable(),
+    devices_used: z.number().int().nonnegative(),
+    require_login: z.boolean(),
+    last_download_at: isoDate.nullable(),
+    grant: z
+      .object({ download_limit: z.number().int().nullable(), expires_at: isoDate.nullable() })
+      .meta({ description: "What the order granted, before the store's overrides" }),
+  })
+  .meta({ id: "Link" });
+
+export const linkUrlSchema = z
+  .object({ link_id: z.string(), download_url: z.string().meta({ description: "freshly signed" }) })
+  .meta({ id: "LinkUrl" });
+
+export const downloadEventSchema = z
+  .object({
+    id: z.string(),
+    at: isoDate,
+    ip: z.string().nullable(),
+    user_agent: z.string().nullable(),
+    country: z.string().nullable(),
+    range: z.string().nullable().meta({ description: "the request's Range header" }),
+    status: z.number().int(),
+    bytes: z.number().int().nonnegative().meta({ description: "bytes the response promised (Content-Length)" }),
+    counted: z.boolean(),
+    device: z.string().nullable(),
+    error: z.string().nullable().meta({ description: "error code of a refusal; null for successes" }),
+  })
+  .meta({ id: "DownloadEvent" });
+
+export const downloadEventsPageSchema = z
+  .object({
+    data: z.array(downloadEventSchema).meta({ description: "newest first" }),
+    next_cursor: z.string().nullable().meta({ description: "pass as `cursor` for the next page; null on the last" }),
+  })
+  .meta({ id: "DownloadEventsPage" });
