@@ -63,11 +63,23 @@ async function verificationKey(tenant: Tenant, config: JwtConfig): Promise<Crypt
   if (config.public_jwk) {
     const jwk = config.public_jwk;
     return publicKeys.get(`${tenant.id}:${JSON.stringify(jwk)}`, () =>
-      importJWK(jwk as Parameters<typeof importJWK>[0], typeof jwk.alg === "string" ? jwk.alg : undefined),
+      importJWK(jwk as Parameters<typeof importJWK>[0], jwkAlgorithm(jwk)),
     );
   }
   if (tenant.customerKey) return tenant.customerKey;
   throw authRequired("This store has not configured customer sign-in for downloads.");
+}
+
+/**
+ * jose needs an algorithm to import a JWK; keys exported by most tools carry none, so it
+ * follows from the key type (one per type among PUBLIC_KEY_ALGORITHMS).
+ */
+function jwkAlgorithm(jwk: Record<string, unknown>): string | undefined {
+  if (typeof jwk.alg === "string") return jwk.alg;
+  if (jwk.kty === "RSA") return "RS256";
+  if (jwk.kty === "EC" && jwk.crv === "P-256") return "ES256";
+  if (jwk.kty === "OKP" && jwk.crv === "Ed25519") return "EdDSA";
+  return undefined;
 }
 
 /** Forwards the request's cookies to the store; the answer is cached briefly per cookie set. */

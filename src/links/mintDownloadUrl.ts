@@ -30,6 +30,8 @@ export async function mintDownloadUrl(tenant: Tenant, baseUrl: string, link: Lin
     throw new HttpError(
       "bad_request",
       "This tenant has no active HS256 key to sign links with; create one with POST /admin/v1/keys.",
+      {},
+      [{ path: "keys", message: "no active HS256 signing key" }],
     );
   }
   const ips = link.ipRestriction ? (JSON.parse(link.ipRestriction) as string[]) : undefined;

@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { signingKeys, tenantHosts, tenants } from "../db/schema.ts";
 import type { Env } from "../env.ts";
@@ -27,7 +27,7 @@ export async function loadTenant(env: Env, tenantId: string): Promise<Tenant | n
     .select()
     .from(signingKeys)
     .where(and(eq(signingKeys.tenantId, tenantId), eq(signingKeys.status, "active")))
-    .orderBy(signingKeys.createdAt);
+    .orderBy(signingKeys.createdAt, sql`rowid`);
 
   const keyring = new Map<string, VerificationKey>();
   for (const k of keys) {

@@ -24,7 +24,16 @@ import { createTenant, getTenant, issueTenantAdminKey, listTenants, updateTenant
 type AdminRequest = IRequest & { tenant: Tenant };
 type Args = [Env, ExecutionContext];
 
-const p = (request: IRequest, name: string): string => decodeURIComponent(request.params[name] ?? "");
+/** A path parameter, percent-decoded; malformed encoding is the caller's mistake (400), not an outage. */
+const p = (request: IRequest, name: string): string => {
+  try {
+    return decodeURIComponent(request.params[name] ?? "");
+  } catch {
+    throw new HttpError("bad_request", `The ${name} in the path is not valid percent-encoding.`, {}, [
+      { path: name, message: "bad percent-encoding" },
+    ]);
+  }
+};
 
 async function withOperator(request: IRequest, env: Env): Promise<void> {
   await authenticateOperator(request, env);

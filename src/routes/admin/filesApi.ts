@@ -5,6 +5,7 @@ import { files } from "../../db/schema.ts";
 import type { Env } from "../../env.ts";
 import { forgetFileMetadata } from "../../files/fileMetadata.ts";
 import { mimeTypeFor } from "../../files/mimeType.ts";
+import { forgetPullSource } from "../../files/pullThrough.ts";
 import { sanitizeFileName } from "../../files/contentDisposition.ts";
 import { HttpError } from "../../http/HttpError.ts";
 import { json } from "../../http/json.ts";
@@ -49,8 +50,19 @@ export function fileView(row: typeof files.$inferSelect) {
   };
 }
 
+/** A path id, validated so that `details` names it (a bare string schema would report path ""). */
 function validFileId(fileId: string): string {
-  return parseInput(fileIdSchema, fileId);
+  return parseInput(z.object({ file_id: fileIdSchema }), { file_id: fileId }).file_id;
+}
+
+/** The last path segment of a URL, decoded when it is valid percent-encoding, else as it is. */
+function lastSegment(url: string): string {
+  const segment = new URL(url).pathname.split("/").pop() ?? "";
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 /** Name from `X-File-Name` (percent-encoded UTF-8 allowed) or `?name=`, else the id. */
@@ -94,6 +106,7 @@ async function saveFileRow(env: Env, row: typeof files.$inferInsert) {
     })
     .returning();
   forgetFileMetadata(`${row.tenantId}/${row.id}`);
+  forgetPullSource(row.tenantId, row.id);
   return saved as typeof files.$inferSelect;
 }
 
@@ -120,11 +133,21 @@ export async function uploadFile(request: Request, env: Env, tenantId: string, r
   const [toR2, toHash] = request.body.tee();
   const digest = new crypto.DigestStream("SHA-256");
   const hashing = toHash.pipeTo(digest);
-  const object = await env.FILES.put(`${tenantId}/${fileId}`, toR2.pipeThrough(new FixedLengthStream(length)), {
-    httpMetadata: { contentType: mimeType },
-    customMetadata: { filename: name },
-  });
-  await hashing;
+  let object: R2Object;
+  try {
+    object = await env.FILES.put(`${tenantId}/${fileId}`, toR2.pipeThrough(new FixedLengthStream(length)), {
+      httpMetadata: { contentType: mimeType },
+      customMetadata: { filename: name },
+    });
+    await hashing;
+  } catch (error) {
+    // FixedLengthStream fails when the body ends before (or runs past) its Content-Length:
+    // the client's mistake or a dropped connection, and nothing was stored.
+    console.warn("upload body did not match its Content-Length", error);
+    throw new HttpError("bad_request", "The body did not match its Content-Length; nothing was stored.", {}, [
+      { path: "Content-Length", message: "does not match the body" },
+    ]);
+  }
   const row = await saveFileRow(env, {
     tenantId,
     id: fileId,
@@ -142,9 +165,7 @@ export async function uploadFile(request: Request, env: Env, tenantId: string, r
 export async function registerFile(request: Request, env: Env, tenantId: string, rawFileId: string): Promise<Response> {
   const fileId = validFileId(rawFileId);
   const body = await readJson(request, registerFileSchema);
-  const name = sanitizeFileName(
-    body.name ?? decodeURIComponent(new URL(body.source_url).pathname.split("/").pop() || fileId),
-  );
+  const name = sanitizeFileName(body.name ?? (lastSegment(body.source_url) || fileId));
   const row = await saveFileRow(env, {
     tenantId,
     id: fileId,
@@ -181,6 +202,7 @@ export async function deleteFile(env: Env, tenantId: string, rawFileId: string):
     .delete(files)
     .where(and(eq(files.tenantId, tenantId), eq(files.id, fileId)));
   forgetFileMetadata(`${tenantId}/${fileId}`);
+  forgetPullSource(tenantId, fileId);
   return new Response(null, { status: 204 });
 }
 
@@ -206,7 +228,9 @@ export async function uploadPart(
   rawPart: string,
 ): Promise<Response> {
   const fileId = validFileId(rawFileId);
-  const partNumber = parseInput(z.coerce.number().int().min(1).max(10000), rawPart);
+  const partNumber = parseInput(z.object({ part_number: z.coerce.number().int().min(1).max(10000) }), {
+    part_number: rawPart,
+  }).part_number;
   const length = Number(request.headers.get("Content-Length") ?? "NaN");
   if (!Number.isSafeInteger(length) || length <= 0 || !request.body) {
     throw new HttpError("bad_request", "Send each part with a Content-Length.", {}, [

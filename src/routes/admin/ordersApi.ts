@@ -42,6 +42,8 @@ export async function createOrder(request: Request, env: Env, tenant: Tenant): P
   const body = await readJson(request, createOrderSchema);
   const db = drizzle(env.DB);
   if (await findOrder(db, tenant.id, body.order_number)) return orderResponse(env, tenant, request, body.order_number);
+  // The answer carries signed URLs: refuse before writing rather than store an order and answer an error.
+  assertCanSign(tenant);
 
   const fileIds = [...new Set(body.items.flatMap((i) => i.file_ids))];
   // D1 binds at most 100 parameters per statement: look the ids up in chunks.
@@ -93,7 +95,7 @@ export async function createOrder(request: Request, env: Env, tenant: Tenant): P
   if (body.status === "pending")
     await Promise.all(linkRows.map((l) => linkStub(env, tenant.id, l.id).setPending(true)));
 
-  await db.batch([
+  const written = db.batch([
     db.insert(orders).values({
       tenantId: tenant.id,
       number: body.order_number,
@@ -119,7 +121,27 @@ export async function createOrder(request: Request, env: Env, tenant: Tenant): P
     ),
     ...linkRows.map((l) => db.insert(links).values(l)),
   ]);
+  try {
+    await written;
+  } catch (error) {
+    // A concurrent request with the same order number won the insert (the batch is one
+    // transaction, so nothing of ours was kept): answer its order, as any repeat gets.
+    if (await findOrder(db, tenant.id, body.order_number).catch(() => null))
+      return orderResponse(env, tenant, request, body.order_number);
+    throw error;
+  }
   return orderResponse(env, tenant, request, body.order_number, 201);
+}
+
+function assertCanSign(tenant: Tenant): void {
+  if (!tenant.signingKey) {
+    throw new HttpError(
+      "bad_request",
+      "This tenant has no active HS256 key to sign links with; create one with POST /admin/v1/keys.",
+      {},
+      [{ path: "keys", message: "no active HS256 signing key" }],
+    );
+  }
 }
 
 export function getOrder(request: Request, env: Env, tenant: Tenant, orderNumber: string): Promise<Response> {
@@ -148,6 +170,7 @@ export async function completeOrder(
     throw new HttpError("bad_request", "A canceled order cannot be completed.", {}, [
       { path: "status", message: "canceled" },
     ]);
+  assertCanSign(tenant);
   if (order.status === "pending") {
     await Promise.all(
       (await orderLinkIds(env, tenant.id, orderNumber)).map((id) => linkStub(env, tenant.id, id).setPending(false)),

@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import { signingKeys } from "../../db/schema.ts";
 import type { Env } from "../../env.ts";
@@ -81,7 +81,7 @@ export async function listSigningKeys(env: Env, tenantId: string): Promise<Respo
     .select()
     .from(signingKeys)
     .where(eq(signingKeys.tenantId, tenantId))
-    .orderBy(signingKeys.createdAt);
+    .orderBy(signingKeys.createdAt, sql`rowid`);
   return json({ data: rows.map((r) => keyView(r)) });
 }
 

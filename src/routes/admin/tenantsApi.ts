@@ -47,6 +47,8 @@ async function assertHostsFree(env: Env, hosts: string[], tenantId: string): Pro
 /** `POST /admin/v1/tenants`: the tenant, its first admin key and its first HS256 signing key, secrets shown once. */
 export async function createTenant(request: Request, env: Env): Promise<Response> {
   const body = await readJson(request, createTenantSchema);
+  // The same host twice (hosts are lower-cased) is one host, not a primary-key failure.
+  body.hosts = [...new Set(body.hosts)];
   const db = drizzle(env.DB);
   const [existing] = await db.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, body.id)).limit(1);
   if (existing)
@@ -59,19 +61,19 @@ export async function createTenant(request: Request, env: Env): Promise<Response
   const admin = await newAdminKey();
   const signing = await insertSigningKey(env, body.id, { alg: "HS256", kid: "k1" });
   await db.batch([
-    db
-      .insert(tenants)
-      .values({
-        id: body.id,
-        name: body.name,
-        originUrl: body.origin_url ?? null,
-        settings: JSON.stringify(body.settings),
-        customerSecretEnc,
-      }),
+    db.insert(tenants).values({
+      id: body.id,
+      name: body.name,
+      originUrl: body.origin_url ?? null,
+      settings: JSON.stringify(body.settings),
+      customerSecretEnc,
+    }),
     ...body.hosts.map((host) => db.insert(tenantHosts).values({ host, tenantId: body.id })),
     db.insert(adminKeys).values({ id: admin.id, tenantId: body.id, name: "first key", hash: admin.hash }),
     signing.statement(db),
   ]);
+  // A lookup made before the tenant existed may have cached "no such tenant/host".
+  forgetTenant();
   return json({ tenant: await tenantView(env, body.id), admin_key: admin.key, signing_key: signing.view }, 201);
 }
 
@@ -88,6 +90,7 @@ export async function getTenant(id: string, env: Env): Promise<Response> {
 export async function updateTenant(request: Request, env: Env, id: string): Promise<Response> {
   const current = await tenantView(env, id);
   const body = await readJson(request, updateTenantSchema);
+  if (body.hosts) body.hosts = [...new Set(body.hosts)];
   const db = drizzle(env.DB);
   if (body.hosts) await assertHostsFree(env, body.hosts, id);
   const settings = body.settings ? { ...current.settings, ...body.settings } : current.settings;

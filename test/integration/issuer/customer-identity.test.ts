@@ -1,0 +1,321 @@
+/**
+ * DESIGN.md §8, src/auth/customerIdentity.ts: who the customer is, per the tenant's
+ * `customer_auth` — an HS256 JWT (bearer or cookie) with the tenant's customer secret, a
+ * public JWK, a JWKS URL, or the store's `auth_url` (cookies forwarded, answer cached, a
+ * failing auth_url is 503, never a login). Then `auth: true` links on the download path.
+ * The store's endpoints (JWKS, auth_url) are a fetch handler in the test.
+ */
+import { env } from "cloudflare:workers";
+import { exportJWK, generateKeyPair, SignJWT, type JWK } from "jose";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { linkStub } from "../../../src/links/linkStub.ts";
+import { uid } from "../../helpers/fixtures.ts";
+import {
+  bodyBytes,
+  createTenantWithAdminKey,
+  customerGet,
+  customerToken,
+  errorOf,
+  expectError,
+  fetchUrl,
+  firstFile,
+  orderBody,
+  placeOrder,
+  readAnswer,
+  setTenantSettings,
+  uploadFile,
+  type IssuerTenant,
+  type ListingEntry,
+} from "../../helpers/issuer.ts";
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** A tenant with one complete order for `customer`; answers the order number. */
+async function tenantWithOrder(customer = "cust-7", options: Parameters<typeof createTenantWithAdminKey>[0] = {}) {
+  const tenant = await createTenantWithAdminKey(options);
+  const file = await uploadFile(tenant);
+  const order = await placeOrder(tenant, orderBody([file.id], { customer_id: customer }));
+  return { tenant, orderNumber: order.order_number };
+}
+
+/** The order numbers `/my/downloads` lists for the credential in `headers`. */
+async function myOrders(tenant: IssuerTenant, headers: HeadersInit = {}, token?: string) {
+  const answer = await readAnswer<{ data: ListingEntry[] }>(await customerGet(tenant, "/my/downloads", token, headers));
+  return { status: answer.status, body: answer.body, orders: answer.body.data?.map((d) => d.order_number) };
+}
+
+/** The store's side: the Worker's outbound fetches answered by `handler`, each request recorded. */
+function store(handler: (request: Request) => Response | Promise<Response>) {
+  const requests: { url: string; cookie: string | null; accept: string | null }[] = [];
+  vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+    const request = new Request(input, init);
+    requests.push({ url: request.url, cookie: request.headers.get("Cookie"), accept: request.headers.get("Accept") });
+    return handler(request);
+  });
+  return requests;
+}
+
+function b64url(text: string): string {
+  return btoa(text).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
+}
+
+describe("HS256 customer tokens with the tenant's customer secret", () => {
+  it("identifies the customer from a bearer token's subject", async () => {
+    const { tenant, orderNumber } = await tenantWithOrder("cust-7");
+    const mine = await myOrders(tenant, {}, await customerToken(tenant, "cust-7"));
+    expect(mine).toMatchObject({ status: 200, orders: [orderNumber] });
+  });
+
+  it.each([
+    [
+      "an expired token",
+      async (t: IssuerTenant) => customerToken(t, "cust-7", { expiresAt: Math.floor(Date.now() / 1000) - 120 }),
+    ],
+    [
+      "a token signed with another secret",
+      async (t: IssuerTenant) => customerToken(t, "cust-7", { secret: "another-secret-0123456789" }),
+    ],
+    [
+      "a token without subject",
+      async (t: IssuerTenant) =>
+        new SignJWT({})
+          .setProtectedHeader({ alg: "HS256" })
+          .setExpirationTime("1h")
+          .sign(new TextEncoder().encode(t.customerSecret as string)),
+    ],
+    [
+      "an unsigned token (alg none)",
+      async () =>
+        `${b64url(JSON.stringify({ alg: "none" }))}.${b64url(JSON.stringify({ sub: "cust-7", exp: 4102444800 }))}.`,
+    ],
+    ["a token that is not a JWT", async () => "not-a-jwt"],
+  ])("refuses %s with 401 auth_required", async (_label, make) => {
+    const { tenant } = await tenantWithOrder("cust-7");
+    const answer = await myOrders(tenant, {}, await make(tenant));
+    expect(answer.status).toBe(401);
+    expect(answer.body).toMatchObject({ error: "auth_required" });
+  });
+
+  it("reads the token from the cookie the tenant names, and only that cookie", async () => {
+    const { tenant, orderNumber } = await tenantWithOrder("cust-7");
+    await setTenantSettings(tenant, { customer_auth: { mode: "jwt", cookie: "dlg_customer" } });
+    const token = await customerToken(tenant, "cust-7");
+    expect(await myOrders(tenant, { Cookie: `theme=dark; dlg_customer=${token}; x=1` })).toMatchObject({
+      status: 200,
+      orders: [orderNumber],
+    });
+    expect((await myOrders(tenant, { Cookie: `session=${token}` })).status).toBe(401);
+    // The bearer header still works alongside.
+    expect((await myOrders(tenant, {}, token)).status).toBe(200);
+  });
+
+  it("requires the configured issuer", async () => {
+    const { tenant } = await tenantWithOrder("cust-7");
+    await setTenantSettings(tenant, { customer_auth: { mode: "jwt", issuer: "https://shop.example" } });
+    expect((await myOrders(tenant, {}, await customerToken(tenant, "cust-7"))).status).toBe(401);
+    const other = await customerToken(tenant, "cust-7", { issuer: "https://evil.example" });
+    expect((await myOrders(tenant, {}, other)).status).toBe(401);
+    const right = await customerToken(tenant, "cust-7", { issuer: "https://shop.example" });
+    expect((await myOrders(tenant, {}, right)).status).toBe(200);
+  });
+});
+
+describe("public-key customer tokens", () => {
+  it("verifies ES256 tokens with the tenant's public_jwk and refuses HS256 ones (no algorithm confusion)", async () => {
+    const { tenant, orderNumber } = await tenantWithOrder("cust-7");
+    const { publicKey, privateKey } = await generateKeyPair("ES256");
+    await setTenantSettings(tenant, { customer_auth: { mode: "jwt", public_jwk: await exportJWK(publicKey) } });
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: "ES256" })
+      .setSubject("cust-7")
+      .setExpirationTime("1h")
+      .sign(privateKey);
+    expect(await myOrders(tenant, {}, token)).toMatchObject({ status: 200, orders: [orderNumber] });
+    // The tenant still has an HS256 customer secret, but a public key is configured: HS256 is refused.
+    expect((await myOrders(tenant, {}, await customerToken(tenant, "cust-7"))).status).toBe(401);
+    const stranger = await generateKeyPair("ES256");
+    const forged = await new SignJWT({})
+      .setProtectedHeader({ alg: "ES256" })
+      .setSubject("cust-7")
+      .setExpirationTime("1h")
+      .sign(stranger.privateKey);
+    expect((await myOrders(tenant, {}, forged)).status).toBe(401);
+  });
+
+  it("verifies EdDSA tokens with a public_jwk", async () => {
+    const { tenant, orderNumber } = await tenantWithOrder("cust-7", { customerSecret: null });
+    const { publicKey, privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519" });
+    await setTenantSettings(tenant, { customer_auth: { mode: "jwt", public_jwk: await exportJWK(publicKey) } });
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: "EdDSA" })
+      .setSubject("cust-7")
+      .setExpirationTime("1h")
+      .sign(privateKey);
+    expect(await myOrders(tenant, {}, token)).toMatchObject({ status: 200, orders: [orderNumber] });
+  });
+
+  it("fetches the store's JWKS from jwks_url and picks the key by kid", async () => {
+    const { tenant, orderNumber } = await tenantWithOrder("cust-7", { customerSecret: null });
+    const { publicKey, privateKey } = await generateKeyPair("RS256");
+    const jwk: JWK = { ...(await exportJWK(publicKey)), kid: "store-1", alg: "RS256", use: "sig" };
+    const jwksUrl = `https://shop.example/${uid("jwks")}/.well-known/jwks.json`;
+    const requests = store(() => Response.json({ keys: [jwk] }));
+    await setTenantSettings(tenant, { customer_auth: { mode: "jwt", jwks_url: jwksUrl } });
+    const sign = (key: CryptoKey, kid: string) =>
+      new SignJWT({}).setProtectedHeader({ alg: "RS256", kid }).setSubject("cust-7").setExpirationTime("1h").sign(key);
+
+    expect(await myOrders(tenant, {}, await sign(privateKey, "store-1"))).toMatchObject({
+      status: 200,
+      orders: [orderNumber],
+    });
+    expect(requests.map((r) => r.url)).toEqual([jwksUrl]);
+    const stranger = await generateKeyPair("RS256");
+    expect((await myOrders(tenant, {}, await sign(stranger.privateKey, "store-1"))).status).toBe(401);
+  });
+});
+
+describe("auth_url mode", () => {
+  async function authUrlTenant(cacheSeconds?: number) {
+    const { tenant, orderNumber } = await tenantWithOrder("cust-7");
+    const url = `https://shop.example/${uid("whoami")}`;
+    await setTenantSettings(tenant, {
+      customer_auth: { mode: "auth_url", url, ...(cacheSeconds === undefined ? {} : { cache_seconds: cacheSeconds }) },
+    });
+    return { tenant, orderNumber, url };
+  }
+
+  it("forwards the request's cookies and caches the answer per cookie set", async () => {
+    const { tenant, orderNumber, url } = await authUrlTenant();
+    const requests = store((request) =>
+      request.headers.get("Cookie") === "session=alice"
+        ? Response.json({ customer_id: "cust-7" })
+        : Response.json({ customer_id: "someone" }),
+    );
+    expect(await myOrders(tenant, { Cookie: "session=alice" })).toMatchObject({ status: 200, orders: [orderNumber] });
+    expect(await myOrders(tenant, { Cookie: "session=alice" })).toMatchObject({ status: 200, orders: [orderNumber] });
+    expect(requests).toEqual([{ url, cookie: "session=alice", accept: "application/json" }]);
+    // Another cookie set is asked about separately and gets its own customer's (empty) list.
+    expect(await myOrders(tenant, { Cookie: "session=bob" })).toMatchObject({ status: 200, orders: [] });
+    expect(requests).toHaveLength(2);
+  });
+
+  it("asks every time when cache_seconds is 0, and accepts a numeric customer id", async () => {
+    const { tenant } = await authUrlTenant(0);
+    const requests = store(() => Response.json({ customer_id: 7 }));
+    expect((await myOrders(tenant, { Cookie: "s=1" })).status).toBe(200);
+    expect((await myOrders(tenant, { Cookie: "s=1" })).status).toBe(200);
+    expect(requests).toHaveLength(2);
+  });
+
+  it("answers 401 without asking when the request has no cookie", async () => {
+    const { tenant } = await authUrlTenant();
+    const requests = store(() => Response.json({ customer_id: "cust-7" }));
+    expect((await myOrders(tenant)).status).toBe(401);
+    expect(requests).toEqual([]);
+  });
+
+  it.each([
+    ["401", () => new Response("no", { status: 401 })],
+    ["403", () => new Response("no", { status: 403 })],
+    ["an answer without customer_id", () => Response.json({ user: "cust-7" })],
+    ["a null customer_id", () => Response.json({ customer_id: null })],
+  ])("answers 401 auth_required when the store answers %s", async (_label, handler) => {
+    const { tenant } = await authUrlTenant();
+    store(handler);
+    const answer = await myOrders(tenant, { Cookie: "session=x" });
+    expect(answer.status).toBe(401);
+    expect(answer.body).toMatchObject({ error: "auth_required" });
+  });
+
+  it.each([
+    ["a 500", () => new Response("boom", { status: 500 })],
+    ["a 502", () => new Response("bad gateway", { status: 502 })],
+    ["a body that is not JSON", () => new Response("<html>", { status: 200 })],
+    [
+      "a network failure",
+      () => {
+        throw new TypeError("connection refused");
+      },
+    ],
+  ])("answers 503 unavailable with Retry-After (not a login) when the store fails with %s", async (_label, handler) => {
+    const { tenant } = await authUrlTenant();
+    store(handler);
+    const response = await customerGet(tenant, "/my/downloads", undefined, { Cookie: "session=x" });
+    expect(response.headers.get("Retry-After")).toBe("10");
+    expectError(await readAnswer(response), 503, "unavailable");
+  });
+
+  it("does not cache a failure: the next request asks again and gets in", async () => {
+    const { tenant, orderNumber } = await authUrlTenant();
+    let up = false;
+    const requests = store(() =>
+      up ? Response.json({ customer_id: "cust-7" }) : new Response("down", { status: 503 }),
+    );
+    expect((await myOrders(tenant, { Cookie: "session=alice" })).status).toBe(503);
+    up = true;
+    expect(await myOrders(tenant, { Cookie: "session=alice" })).toMatchObject({ status: 200, orders: [orderNumber] });
+    expect(requests).toHaveLength(2);
+  });
+});
+
+describe("links with auth: true (grant require_login)", () => {
+  async function loginLink() {
+    const tenant = await createTenantWithAdminKey();
+    const file = await uploadFile(tenant);
+    const order = await placeOrder(tenant, orderBody([file.id], { customer_id: "owner" }, { require_login: true }));
+    const entry = firstFile(order);
+    const count = async () => (await linkStub(env, tenant.id, entry.link_id).snapshot()).count;
+    return { tenant, file, url: entry.download_url as string, count };
+  }
+
+  it("answers 401 auth_required without a credential and counts nothing", async () => {
+    const { url, count } = await loginLink();
+    expect(await errorOf(await fetchUrl(url))).toEqual({ status: 401, error: "auth_required" });
+    expect(await count()).toBe(0);
+  });
+
+  it("answers 403 forbidden to another customer's credential and counts nothing", async () => {
+    const { tenant, url, count } = await loginLink();
+    const other = await customerToken(tenant, "intruder");
+    const response = await fetchUrl(url, { headers: { Authorization: `Bearer ${other}` } });
+    expect(await errorOf(response)).toEqual({ status: 403, error: "forbidden" });
+    expect(await count()).toBe(0);
+  });
+
+  it("answers 401 to a credential of another store", async () => {
+    const { url, count } = await loginLink();
+    const elsewhere = await createTenantWithAdminKey();
+    const token = await customerToken(elsewhere, "owner");
+    expect(await errorOf(await fetchUrl(url, { headers: { Authorization: `Bearer ${token}` } }))).toEqual({
+      status: 401,
+      error: "auth_required",
+    });
+    expect(await count()).toBe(0);
+  });
+
+  it("serves the owner (bearer or the tenant's cookie) and counts each download", async () => {
+    const { tenant, file, url, count } = await loginLink();
+    const token = await customerToken(tenant, "owner");
+    const response = await fetchUrl(url, { headers: { Authorization: `Bearer ${token}` } });
+    expect(response.status).toBe(200);
+    expect(await bodyBytes(response)).toEqual(file.bytes);
+    expect(await count()).toBe(1);
+
+    await setTenantSettings(tenant, { customer_auth: { mode: "jwt", cookie: "dlg_customer" } });
+    const viaCookie = await fetchUrl(url, { headers: { Cookie: `dlg_customer=${token}` } });
+    expect(viaCookie.status).toBe(200);
+    await viaCookie.arrayBuffer();
+    expect(await count()).toBe(2);
+  });
+
+  it("leaves links without auth open to anyone holding the URL", async () => {
+    const tenant = await createTenantWithAdminKey();
+    const file = await uploadFile(tenant);
+    const order = await placeOrder(tenant, orderBody([file.id], { customer_id: "owner" }));
+    const response = await fetchUrl(firstFile(order).download_url as string);
+    expect(response.status).toBe(200);
+    await response.arrayBuffer();
+  });
+});
