@@ -18,8 +18,8 @@ export interface AdmitRequest extends Omit<AccessRequest, "now"> {
 }
 
 export type AdmitResult =
-  | { ok: true; counted: boolean; resume: boolean; grantId: number | null; eventId: string; state: LinkSnapshot }
-  | { ok: false; reason: Refusal; eventId: string; state: LinkSnapshot };
+  | { ok: true; counted: boolean; resume: boolean; grantId: number | null; eventId: string }
+  | { ok: false; reason: Refusal; eventId: string };
 
 /** The link's state as plain data (RPC-serialisable). */
 export type LinkSnapshot = Omit<LinkState, "devices"> & { deviceCount: number; version: number };
@@ -52,7 +52,7 @@ export class DownloadLink extends DurableObject<Env> {
   admit(request: AdmitRequest): AdmitResult {
     const now = Date.now();
     this.store.rememberIdentity(request.link);
-    const decision = decideAccess({ ...request, now }, this.store.state());
+    const decision = decideAccess({ ...request, now }, this.store.state(request.claims.dev !== undefined));
     const grantId = decision.ok && decision.counted ? this.store.count(now, request.device) : null;
     const eventId = crypto.randomUUID();
     this.record({
@@ -69,10 +69,9 @@ export class DownloadLink extends DurableObject<Env> {
       device: request.device,
       error: decision.ok ? null : decision.reason,
     });
-    const state = this.snapshot();
     return decision.ok
-      ? { ok: true, counted: grantId !== null, resume: decision.resume, grantId, eventId, state }
-      : { ok: false, reason: decision.reason, eventId, state };
+      ? { ok: true, counted: grantId !== null, resume: decision.resume, grantId, eventId }
+      : { ok: false, reason: decision.reason, eventId };
   }
 
   /** DESIGN.md §6 rule 4: the file could not be served after all, so the download is given back. */
@@ -83,8 +82,8 @@ export class DownloadLink extends DurableObject<Env> {
   }
 
   snapshot(): LinkSnapshot {
-    const { devices, ...rest } = this.store.state();
-    return { ...rest, deviceCount: devices.size };
+    const { devices: _none, ...rest } = this.store.state(false);
+    return { ...rest, deviceCount: this.store.deviceCount() };
   }
 
   // Store overrides (issuer API). They win over the token's claims from the next request on.

@@ -56,6 +56,8 @@ export interface LinkIdentity {
 }
 
 export class LinkStorage {
+  private rememberedIdentity: string | null = null;
+
   constructor(private readonly sql: SqlStorage) {
     sql.exec(SCHEMA);
   }
@@ -73,6 +75,10 @@ export class LinkStorage {
 
   /** Remembers which tenant/link this object is; the alarm needs it to write to D1. */
   rememberIdentity(identity: LinkIdentity): void {
+    // Written once per object lifetime, not on every request: it never changes for a link.
+    const key = `${identity.tenantId}/${identity.linkId}/${identity.fileId}`;
+    if (this.rememberedIdentity === key) return;
+    this.rememberedIdentity = key;
     this.sql.exec(
       "UPDATE link SET tenant_id = ?, link_id = ?, file_id = ? WHERE id = 1 AND (tenant_id IS NOT ? OR file_id IS NOT ?)",
       identity.tenantId,
@@ -83,16 +89,23 @@ export class LinkStorage {
     );
   }
 
-  state(): LinkState & { version: number } {
-    const row = this.row();
-    const last = this.sql
-      .exec<{ last: number | null }>("SELECT MAX(started_at) AS last FROM grants WHERE refunded = 0")
-      .one().last;
+  /**
+   * The link's state in one query. The device set is read only when the caller needs it
+   * (a token with a `dev` limit); otherwise it is left empty, which decideAccess ignores.
+   */
+  state(withDevices = true): LinkState & { version: number } {
+    const { last, ...row } = this.sql
+      .exec<LinkRow & { last: number | null }>(
+        "SELECT *, (SELECT MAX(started_at) FROM grants WHERE refunded = 0) AS last FROM link WHERE id = 1",
+      )
+      .one();
     const devices = new Set(
-      this.sql
-        .exec<{ device: string }>("SELECT device FROM devices")
-        .toArray()
-        .map((d) => d.device),
+      withDevices
+        ? this.sql
+            .exec<{ device: string }>("SELECT device FROM devices")
+            .toArray()
+            .map((d) => d.device)
+        : [],
     );
     return {
       count: row.count,
@@ -107,13 +120,18 @@ export class LinkStorage {
     };
   }
 
+  deviceCount(): number {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM devices").one().n;
+  }
+
   /** Takes one download; returns the grant id that a refund names. */
   count(now: number, device: string): number {
     this.sql.exec("UPDATE link SET count = count + 1, version = version + 1 WHERE id = 1");
     const grantId = this.sql
       .exec<{ id: number }>("INSERT INTO grants (started_at) VALUES (?) RETURNING id", now)
       .one().id;
-    this.sql.exec("DELETE FROM grants WHERE id <= ?", grantId - GRANTS_KEPT);
+    // Trimming is housekeeping: every 25th download is often enough to bound the table.
+    if (grantId % 25 === 0) this.sql.exec("DELETE FROM grants WHERE id <= ?", grantId - GRANTS_KEPT);
     this.sql.exec(
       "INSERT OR IGNORE INTO devices (device, first_seen) SELECT ?, ? WHERE (SELECT COUNT(*) FROM devices) < ?",
       device,
