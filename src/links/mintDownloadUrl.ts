@@ -1,6 +1,7 @@
 import { HttpError } from "../http/HttpError.ts";
 import { signDownloadToken } from "../sdk/sign.ts";
 import type { Tenant } from "../tenants/loadTenant.ts";
+import type { VerificationKey } from "../token/keyring.ts";
 
 /** The grant of one link as the issuer API stored it. */
 export interface LinkGrantRow {
@@ -24,8 +25,8 @@ export function linkBaseUrl(tenant: Tenant, request: Request): string {
   return tenant.settings.public_url?.replace(/\/+$/, "") ?? `${new URL(request.url).origin}/api/${tenant.id}`;
 }
 
-/** Signs a fresh token for a stored link with the tenant's newest HS256 key. */
-export async function mintDownloadUrl(tenant: Tenant, baseUrl: string, link: LinkGrantRow): Promise<string> {
+/** For the issuer API: refuse (400, before anything is written) when the tenant cannot sign links. */
+export function assertCanSign(tenant: Tenant): asserts tenant is Tenant & { signingKey: VerificationKey } {
   if (!tenant.signingKey) {
     throw new HttpError(
       "bad_request",
@@ -34,6 +35,23 @@ export async function mintDownloadUrl(tenant: Tenant, baseUrl: string, link: Lin
       [{ path: "keys", message: "no active HS256 signing key" }],
     );
   }
+}
+
+/**
+ * For customer-facing listings: a store without a signing key is a configuration fault
+ * on the store's side, not the customer's bad request.
+ */
+export function assertCanSignForCustomers(tenant: Tenant): void {
+  if (!tenant.signingKey) {
+    throw new HttpError("unavailable", "The store cannot issue download links right now. Please try again later.", {
+      "Retry-After": "300",
+    });
+  }
+}
+
+/** Signs a fresh token for a stored link with the tenant's newest HS256 key. */
+export async function mintDownloadUrl(tenant: Tenant, baseUrl: string, link: LinkGrantRow): Promise<string> {
+  assertCanSign(tenant);
   const ips = link.ipRestriction ? (JSON.parse(link.ipRestriction) as string[]) : undefined;
   const token = await signDownloadToken(
     {

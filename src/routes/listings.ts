@@ -5,7 +5,7 @@ import type { Env } from "../env.ts";
 import { HttpError } from "../http/HttpError.ts";
 import { json } from "../http/json.ts";
 import { parseInput } from "../http/readJson.ts";
-import { linkBaseUrl } from "../links/mintDownloadUrl.ts";
+import { assertCanSignForCustomers, linkBaseUrl } from "../links/mintDownloadUrl.ts";
 import { loadOrderLinks } from "../orders/orderRows.ts";
 import { downloadsListing } from "../orders/orderViews.ts";
 import type { Tenant } from "../tenants/loadTenant.ts";
@@ -22,6 +22,7 @@ async function listingTenant(request: Request, env: Env, tenantParam: string | u
   const tenant =
     tenantParam !== undefined ? await tenantById(env, tenantParam) : await tenantByHost(env, new URL(request.url).host);
   if (!tenant) throw new HttpError("not_found", "There is no store at this address.");
+  assertCanSignForCustomers(tenant);
   return tenant;
 }
 

@@ -6,7 +6,7 @@ import { HttpError } from "../../http/HttpError.ts";
 import { json } from "../../http/json.ts";
 import { readJson } from "../../http/readJson.ts";
 import { linkStub } from "../../links/linkStub.ts";
-import { linkBaseUrl } from "../../links/mintDownloadUrl.ts";
+import { assertCanSign, linkBaseUrl } from "../../links/mintDownloadUrl.ts";
 import { createOrderSchema, type CreateOrder } from "../../orders/orderSchemas.ts";
 import { findOrder, loadOrderLinks } from "../../orders/orderRows.ts";
 import { orderViews } from "../../orders/orderViews.ts";
@@ -131,17 +131,6 @@ export async function createOrder(request: Request, env: Env, tenant: Tenant): P
     throw error;
   }
   return orderResponse(env, tenant, request, body.order_number, 201);
-}
-
-function assertCanSign(tenant: Tenant): void {
-  if (!tenant.signingKey) {
-    throw new HttpError(
-      "bad_request",
-      "This tenant has no active HS256 key to sign links with; create one with POST /admin/v1/keys.",
-      {},
-      [{ path: "keys", message: "no active HS256 signing key" }],
-    );
-  }
 }
 
 export function getOrder(request: Request, env: Env, tenant: Tenant, orderNumber: string): Promise<Response> {

@@ -327,3 +327,16 @@ describe("GET /orders/:orderNumber/downloads", () => {
     expect(shown.body.data[0]?.files[0]).toMatchObject({ status: "revoked", download_url: null });
   });
 });
+
+describe("a store that can no longer sign links", () => {
+  it("answers its customers 503 unavailable with Retry-After, not a 400 meant for the store", async () => {
+    const tenant = await createTenantWithAdminKey();
+    const file = await uploadFile(tenant, { name: "guide.pdf", size: 100 });
+    await placeOrder(tenant, orderBody([file.id], { customer_id: "alice" }));
+    expect((await admin(tenant, "DELETE", "/keys/k1")).status).toBe(200);
+    const answer = await customerGet(tenant, "/my/downloads", await customerToken(tenant, "alice"));
+    expect(answer.status).toBe(503);
+    expect(answer.headers.get("Retry-After")).toBe("300");
+    expect(await answer.json()).toMatchObject({ error: "unavailable" });
+  });
+});
