@@ -3,7 +3,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { adminKeys } from "../db/schema.ts";
 import type { Env } from "../env.ts";
 import { HttpError } from "../http/HttpError.ts";
-import { sha256Hex } from "../utils/encoding.ts";
+import { secretsEqual } from "../utils/secretsEqual.ts";
 import { adminKeyHash, bearerToken } from "./adminKey.ts";
 
 const KEY_SHAPE = /^dlgk_[0-9a-f]{8}_[A-Za-z0-9_-]{43}$/;
@@ -31,11 +31,7 @@ export async function authenticateOperator(request: Request, env: Env): Promise<
   if (!env.OPERATOR_SECRET) throw new HttpError("forbidden", "The operator API is disabled (no OPERATOR_SECRET).");
   if (presented === null)
     throw new HttpError("auth_required", "Send the operator secret as `Authorization: Bearer <secret>`.");
-  // Hash both sides to equal length first: timingSafeEqual needs equal-length inputs, and
-  // comparing digests hides the secret's length too.
-  const [a, b] = await Promise.all([sha256Hex(presented), sha256Hex(env.OPERATOR_SECRET)]);
-  const enc = new TextEncoder();
-  if (!crypto.subtle.timingSafeEqual(enc.encode(a), enc.encode(b))) {
+  if (!(await secretsEqual(presented, env.OPERATOR_SECRET))) {
     throw new HttpError("forbidden", "Wrong operator secret.");
   }
 }

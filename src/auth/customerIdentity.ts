@@ -1,3 +1,4 @@
+import { readCookie } from "../http/readCookie.ts";
 import { createRemoteJWKSet, importJWK, jwtVerify, type JWTVerifyGetKey } from "jose";
 import type { Env } from "../env.ts";
 import { HttpError } from "../http/HttpError.ts";
@@ -14,14 +15,6 @@ const publicKeys = new StaleWhileErrorCache<CryptoKey | Uint8Array>(5 * 60_000);
 
 function authRequired(message = "Sign in to the store to see your downloads."): HttpError {
   return new HttpError("auth_required", message);
-}
-
-function readCookie(header: string | null, name: string): string | null {
-  for (const part of (header ?? "").split(";")) {
-    const eq = part.indexOf("=");
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return null;
 }
 
 /**

@@ -140,9 +140,9 @@ export class DownloadLink extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     this.alarmPending = false;
     try {
+      // The link's current state rides along, so D1's listing copy follows within seconds.
+      const identity = this.store.identity();
       for (let batch = this.outbox.oldest(FLUSH_BATCH); batch.length > 0; batch = this.outbox.oldest(FLUSH_BATCH)) {
-        // The link's current state rides along, so D1's listing copy follows within seconds.
-        const identity = this.store.identity();
         await flushLinkOutbox(this.env.DB, batch, identity ? { ...identity, state: this.snapshot() } : null);
         this.outbox.remove(batch.map((e) => e.id));
       }

@@ -1,3 +1,4 @@
+import { readCookie } from "../http/readCookie.ts";
 import { base64url } from "../utils/encoding.ts";
 import { addressPrefix } from "./clientAddress.ts";
 
@@ -22,13 +23,4 @@ export async function deviceId(
 
 export function deviceCookie(id: string, secure: boolean): string {
   return `${DEVICE_COOKIE}=${id}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax${secure ? "; Secure" : ""}`;
-}
-
-function readCookie(header: string | null, name: string): string | null {
-  if (!header) return null;
-  for (const part of header.split(";")) {
-    const eq = part.indexOf("=");
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return null;
 }

@@ -19,16 +19,16 @@ export function isPrefetch(headers: Headers): boolean {
   return /(^|[\s,;])prefetch($|[\s,;])/.test(purpose);
 }
 
-/**
- * `GET|HEAD /downloads/:token`: verify → plan → count (Durable Object) → stream (R2).
- * The R2 read starts alongside the count so the first byte is not delayed by it; if the
- * link refuses, the body is cancelled unread.
- */
 export interface DownloadOptions {
   /** Compatibility profiles whose system binds every link to a signed-in customer. */
   requireCustomer?: boolean;
 }
 
+/**
+ * `GET|HEAD /downloads/:token`: verify → plan → count (Durable Object) → stream (R2).
+ * The R2 read starts alongside the count so the first byte is not delayed by it; if the
+ * link refuses, the body is cancelled unread.
+ */
 export async function serveDownload(
   request: Request,
   env: Env,
