@@ -9,6 +9,18 @@ export interface LinkStateMirror {
   state: LinkSnapshot;
 }
 
+/** The `links` columns that mirror a Durable Object's state (it is the source of truth for them). */
+export function linkColumnsOf(state: LinkSnapshot) {
+  return {
+    downloadCount: state.count,
+    limitOverride: state.limitOverride,
+    extraDownloads: state.extraDownloads,
+    expiresAtOverride: state.expiresAtOverride,
+    revoked: state.revoked,
+    lastDownloadAt: state.lastCountedAt,
+  };
+}
+
 /**
  * Copies a link's Durable Object state to its D1 row for listings. Guarded by the
  * state's version, so a delayed older write never overwrites a newer one. Links the
@@ -18,15 +30,7 @@ export function mirrorLinkState(db: DrizzleD1Database, mirror: LinkStateMirror) 
   const { state } = mirror;
   return db
     .update(links)
-    .set({
-      downloadCount: state.count,
-      limitOverride: state.limitOverride,
-      extraDownloads: state.extraDownloads,
-      expiresAtOverride: state.expiresAtOverride,
-      revoked: state.revoked,
-      lastDownloadAt: state.lastCountedAt,
-      countVersion: state.version,
-    })
+    .set({ ...linkColumnsOf(state), countVersion: state.version })
     .where(
       and(eq(links.tenantId, mirror.tenantId), eq(links.id, mirror.linkId), lt(links.countVersion, state.version)),
     );

@@ -1,7 +1,7 @@
 import { and, desc, eq, lt, or } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { z } from "zod";
-import { mirrorLinkState } from "../../db/mirrorLinkState.ts";
+import { linkColumnsOf, mirrorLinkState } from "../../db/mirrorLinkState.ts";
 import { downloadEvents, files, links, orders } from "../../db/schema.ts";
 import type { Env } from "../../env.ts";
 import { HttpError } from "../../http/HttpError.ts";
@@ -56,15 +56,7 @@ async function loadLink(env: Env, tenantId: string, linkId: string) {
 
 /** The D1 row with the Durable Object's live state laid over it (the DO is the truth). */
 function linkView(row: Awaited<ReturnType<typeof loadLink>>, state: LinkSnapshot) {
-  const live = {
-    ...row.link,
-    downloadCount: state.count,
-    limitOverride: state.limitOverride,
-    extraDownloads: state.extraDownloads,
-    expiresAtOverride: state.expiresAtOverride,
-    revoked: state.revoked,
-    lastDownloadAt: state.lastCountedAt,
-  };
+  const live = { ...row.link, ...linkColumnsOf(state) };
   const figures = linkFigures(live, row.orderStatus);
   return {
     id: live.id,
