@@ -39,15 +39,15 @@ for (const prefix of ["", "/api/:tenant"]) {
     .get(`${prefix}/downloads/:token/info`, (request, env) =>
       serveDownloadInfo(request, env, param(request, "token"), tenantOf(request)),
     )
-    .get(`${prefix}/downloads/:token`, (request, env) =>
-      serveDownload(request, env, param(request, "token"), tenantOf(request)),
+    .get(`${prefix}/downloads/:token`, (request, env, ctx) =>
+      serveDownload(request, env, ctx, param(request, "token"), tenantOf(request)),
     )
     .get(`${prefix}/my/downloads`, (request, env) => myDownloads(request, env, tenantOf(request)))
     .get(`${prefix}/orders/:orderNumber/downloads`, (request, env) =>
       orderDownloads(request, env, param(request, "orderNumber"), tenantOf(request)),
     )
-    .head(`${prefix}/downloads/:token`, (request, env) =>
-      serveDownload(request, env, param(request, "token"), tenantOf(request)),
+    .head(`${prefix}/downloads/:token`, (request, env, ctx) =>
+      serveDownload(request, env, ctx, param(request, "token"), tenantOf(request)),
     );
 }
 

@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
-import { flushLinkOutbox } from "../db/flushLinkOutbox.ts";
+import { eventsMissingFromLog, writeDownloadLog } from "../db/downloadLog.ts";
+import type { LinkStateMirror } from "../db/mirrorLinkState.ts";
 import type { Env } from "../env.ts";
 import { ERROR_STATUS } from "../http/HttpError.ts";
 import { decideAccess, type AccessRequest, type LinkState, type Refusal } from "../policy/decideAccess.ts";
@@ -17,15 +18,29 @@ export interface AdmitRequest extends Omit<AccessRequest, "now"> {
   plannedBytes: number;
 }
 
+/** `event` is the request's entry in the download log; `mirror` the link's new state, when it changed. */
 export type AdmitResult =
-  | { ok: true; counted: boolean; resume: boolean; grantId: number | null; eventId: string }
-  | { ok: false; reason: Refusal; eventId: string };
+  | {
+      ok: true;
+      counted: boolean;
+      resume: boolean;
+      grantId: number | null;
+      event: DownloadEvent;
+      mirror: LinkStateMirror | null;
+    }
+  | { ok: false; reason: Refusal; event: DownloadEvent; mirror: null };
 
 /** The link's state as plain data (RPC-serialisable). */
 export type LinkSnapshot = Omit<LinkState, "devices"> & { deviceCount: number; version: number };
 
-const FLUSH_DELAY_MS = 1_000;
-const FLUSH_BATCH = 50;
+/**
+ * The Worker writes each event to D1 within a second (downloadLogBatch.ts); the link
+ * checks 30–60 s after its first unconfirmed event that D1 really has them. The spread
+ * keeps the links of a burst (a launch, a mailing) from all waking in the same second.
+ */
+const CONFIRM_DELAY_MS = 30_000;
+const CONFIRM_SPREAD_MS = 30_000;
+const CONFIRM_BATCH = 50;
 const MAX_BACKOFF_MS = 5 * 60_000;
 
 /**
@@ -52,11 +67,11 @@ export class DownloadLink extends DurableObject<Env> {
   admit(request: AdmitRequest): AdmitResult {
     const now = Date.now();
     this.store.rememberIdentity(request.link);
-    const decision = decideAccess({ ...request, now }, this.store.state(request.claims.dev !== undefined));
+    const state = this.store.state(request.claims.dev !== undefined);
+    const decision = decideAccess({ ...request, now }, state);
     const grantId = decision.ok && decision.counted ? this.store.count(now, request.device) : null;
-    const eventId = crypto.randomUUID();
-    this.record({
-      id: eventId,
+    const event: DownloadEvent = {
+      id: crypto.randomUUID(),
       tenantId: request.link.tenantId,
       linkId: request.link.linkId,
       fileId: request.link.fileId,
@@ -68,16 +83,36 @@ export class DownloadLink extends DurableObject<Env> {
       counted: grantId !== null,
       device: request.device,
       error: decision.ok ? null : decision.reason,
-    });
-    return decision.ok
-      ? { ok: true, counted: grantId !== null, resume: decision.resume, grantId, eventId }
-      : { ok: false, reason: decision.reason, eventId };
+    };
+    this.record(event);
+    if (!decision.ok) return { ok: false, reason: decision.reason, event, mirror: null };
+    // The count just taken, as the state query would now read it (no second query).
+    const mirror =
+      grantId === null
+        ? null
+        : {
+            tenantId: request.link.tenantId,
+            linkId: request.link.linkId,
+            state: {
+              count: state.count + 1,
+              lastCountedAt: now,
+              version: state.version + 1,
+              revoked: state.revoked,
+              limitOverride: state.limitOverride,
+              extraDownloads: state.extraDownloads,
+              expiresAtOverride: state.expiresAtOverride,
+            },
+          };
+    return { ok: true, counted: grantId !== null, resume: decision.resume, grantId, event, mirror };
   }
 
-  /** DESIGN.md §6 rule 4: the file could not be served after all, so the download is given back. */
-  refund(grantId: number, eventId: string, status: number, error: string): LinkSnapshot {
+  /**
+   * DESIGN.md §6 rule 4: the file could not be served after all, so the download is given
+   * back, and the request's log entry is replaced by `correctedEvent` (same id).
+   */
+  refund(grantId: number, correctedEvent: DownloadEvent): LinkSnapshot {
     this.store.refund(grantId);
-    this.outbox.amend(eventId, { status, bytes: 0, counted: false, error });
+    this.record(correctedEvent);
     return this.snapshot();
   }
 
@@ -124,35 +159,45 @@ export class DownloadLink extends DurableObject<Env> {
   }
 
   private record(event: DownloadEvent): void {
-    this.outbox.append(event);
-    if (!this.alarmPending) {
-      this.alarmPending = true;
-      // Not awaited on purpose: admit() must stay synchronous. The output gate still
-      // holds the response until the alarm is durably set.
-      this.ctx.storage.setAlarm(Date.now() + FLUSH_DELAY_MS).catch((error: unknown) => {
+    this.outbox.put(event);
+    if (this.alarmPending) return;
+    this.alarmPending = true;
+    // Not awaited on purpose: admit() must stay synchronous. The output gate still
+    // holds the response until the alarm is durably set.
+    this.ctx.storage
+      .setAlarm(Date.now() + CONFIRM_DELAY_MS + Math.random() * CONFIRM_SPREAD_MS)
+      .catch((error: unknown) => {
         this.alarmPending = false;
-        console.error("could not schedule the event flush", error);
+        console.error("could not schedule the download log confirmation", error);
       });
-    }
   }
 
-  /** Writes the outbox (and the state mirror) to D1. On failure keeps every event and tries again later, without end. */
+  /**
+   * Confirms the outbox against D1: events D1 already holds (the Worker's batched write)
+   * leave the outbox after one read; the rest, and the link's state mirror, are written
+   * here first. On failure every event stays and the alarm tries again later, without end.
+   */
   override async alarm(): Promise<void> {
     this.alarmPending = false;
     try {
-      // The link's current state rides along, so D1's listing copy follows within seconds.
-      const identity = this.store.identity();
-      for (let batch = this.outbox.oldest(FLUSH_BATCH); batch.length > 0; batch = this.outbox.oldest(FLUSH_BATCH)) {
-        await flushLinkOutbox(this.env.DB, batch, identity ? { ...identity, state: this.snapshot() } : null);
+      for (let batch = this.outbox.oldest(CONFIRM_BATCH); batch.length > 0; batch = this.outbox.oldest(CONFIRM_BATCH)) {
+        const missing = await eventsMissingFromLog(this.env.DB, batch);
+        if (missing.length > 0) await writeDownloadLog(this.env.DB, missing, this.mirror());
         this.outbox.remove(batch.map((e) => e.id));
       }
       this.flushFailures = 0;
     } catch (error) {
       this.flushFailures += 1;
-      const delay = Math.min(FLUSH_DELAY_MS * 2 ** this.flushFailures, MAX_BACKOFF_MS);
-      console.warn(`download log flush failed (${this.flushFailures}x); retrying in ${delay} ms`, error);
+      const delay = Math.min(1_000 * 2 ** this.flushFailures, MAX_BACKOFF_MS);
+      console.warn(`download log confirmation failed (${this.flushFailures}x); retrying in ${delay} ms`, error);
       this.alarmPending = true;
       await this.ctx.storage.setAlarm(Date.now() + delay);
     }
+  }
+
+  /** The link's current state for D1's listing copy, once the link knows who it is. */
+  private mirror(): LinkStateMirror[] {
+    const identity = this.store.identity();
+    return identity ? [{ tenantId: identity.tenantId, linkId: identity.linkId, state: this.snapshot() }] : [];
   }
 }

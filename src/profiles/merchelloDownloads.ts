@@ -54,7 +54,7 @@ function withSeedStatus(error: HttpError, request: Request): Response {
 }
 
 /** `GET /{token}`: rate limit per client address, sign-in, then the core download bound to that customer. */
-async function downloadByToken(request: IRequest, env: Env): Promise<Response | undefined> {
+async function downloadByToken(request: IRequest, env: Env, ctx: ExecutionContext): Promise<Response | undefined> {
   const tenant = await tenantWithProfile(request, env, PROFILE);
   if (!tenant) return undefined;
   try {
@@ -66,7 +66,7 @@ async function downloadByToken(request: IRequest, env: Env): Promise<Response | 
     // The seed checks sign-in first: 401 wins over a bad token. serveDownload then checks
     // that the token's `sub` is this same customer.
     await customerId(request, env, tenant);
-    return await serveDownload(request, env, request.params.token ?? "", undefined, { requireCustomer: true });
+    return await serveDownload(request, env, ctx, request.params.token ?? "", undefined, { requireCustomer: true });
   } catch (error) {
     if (error instanceof HttpError) return withSeedStatus(error, request);
     throw error;

@@ -6,6 +6,7 @@ import { pullFromOrigin } from "../files/pullThrough.ts";
 import { planResponse, type ResponsePlan } from "../files/planResponse.ts";
 import { HttpError } from "../http/HttpError.ts";
 import type { AdmitRequest, AdmitResult } from "../links/DownloadLink.ts";
+import { logDownloadEvent } from "../links/downloadLogBatch.ts";
 import { linkStub } from "../links/linkStub.ts";
 import { clientAddress } from "../policy/clientAddress.ts";
 import { deviceCookie, deviceId } from "../policy/deviceId.ts";
@@ -32,6 +33,7 @@ export interface DownloadOptions {
 export async function serveDownload(
   request: Request,
   env: Env,
+  ctx: ExecutionContext,
   token: string,
   tenantParam?: string,
   options: DownloadOptions = {},
@@ -71,6 +73,7 @@ export async function serveDownload(
         plannedStatus: 404,
         plannedBytes: 0,
       });
+      logDownloadEvent(ctx, env.DB, result);
       if (!result.ok) throw refusalError(result.reason);
       throw fileNotFound();
     }
@@ -105,6 +108,7 @@ export async function serveDownload(
       void bodyRead?.then((o) => cancelBody(o)).catch(() => {});
       throw error;
     }
+    logDownloadEvent(ctx, env.DB, decision);
     if (!decision.ok) {
       void bodyRead?.then((o) => cancelBody(o)).catch(() => {});
       throw refusalError(decision.reason);
@@ -116,7 +120,7 @@ export async function serveDownload(
     try {
       object = await bodyRead;
     } catch (error) {
-      await giveBack(link, decision, 503, "unavailable");
+      await giveBack(env, ctx, link, decision, 503, "unavailable");
       throw error;
     }
     if (object && "body" in object) {
@@ -128,7 +132,7 @@ export async function serveDownload(
 
     // Missing (deleted since the head) or replaced (etag changed): nothing was served.
     forgetFileMetadata(key);
-    await giveBack(link, decision, object ? 409 : 404, object ? "file_changed" : "not_found");
+    await giveBack(env, ctx, link, decision, object ? 409 : 404, object ? "file_changed" : "not_found");
     if (!object || attempt >= 1) throw fileNotFound();
   }
 }
@@ -141,13 +145,20 @@ function cancelBody(object: R2ObjectBody | R2Object | null): void {
   if (object && "body" in object) void object.body.cancel();
 }
 
+/** Gives the count back and logs the request as the error it turned into (same event id). */
 async function giveBack(
+  env: Env,
+  ctx: ExecutionContext,
   link: ReturnType<typeof linkStub>,
   decision: AdmitResult & { ok: true },
   status: number,
   error: string,
 ): Promise<void> {
-  if (decision.grantId !== null) await link.refund(decision.grantId, decision.eventId, status, error);
+  if (decision.grantId === null) return;
+  const event = { ...decision.event, status, bytes: 0, counted: false, error };
+  const state = await link.refund(decision.grantId, event);
+  const mirror = decision.mirror && { ...decision.mirror, state };
+  logDownloadEvent(ctx, env.DB, { event, mirror });
 }
 
 type Device = { id: string; fromCookie: boolean };

@@ -1,11 +1,14 @@
 /**
- * DESIGN.md §6 rule 7 at the Durable Object: every request that reaches a link lands in
- * its outbox, the alarm flushes the outbox to D1 `download_events`, and a D1 failure
- * during the flush keeps every event for the next try.
+ * DESIGN.md §6 rule 7: every request that reaches a link lands in its outbox (in the
+ * count's transaction); the Worker writes the events to D1 `download_events` in batches
+ * shared across requests; the link's alarm then confirms the outbox against D1, writing
+ * only what D1 lacks. A D1 failure on either path keeps every event for the next try.
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { writeDownloadLog } from "../../src/db/downloadLog.ts";
+import type { DownloadEvent } from "../../src/links/DownloadEvent.ts";
 import type { DownloadLink } from "../../src/links/DownloadLink.ts";
 import type { Env } from "../../src/env.ts";
 import {
@@ -15,7 +18,9 @@ import {
   flushOutboxes,
   eventRows,
   gateway,
+  gatewayWith,
   putFile,
+  recordingD1,
   signLink,
   type TestLink,
   type TestTenant,
@@ -116,21 +121,28 @@ describe("download events", () => {
     await link.stub.snapshot();
     const d1 = brokenD1();
     await swapDb(link, d1.db);
-
-    expect(await hit(tenant, link)).toBe(200);
-    expect(await hit(tenant, link, { method: "HEAD" })).toBe(200);
-    expect(await hit(tenant, link, { headers: { Range: "bytes=10-" } })).toBe(206);
+    // The tenant is cached before D1 goes down (a cold tenant would be a 503, see d1Outage).
+    expect((await gatewayWith(tenant, `/downloads/${link.token}/info`, env)).status).toBe(200);
+    // The Worker's batched write fails too (it is awaited here, and nothing reaches D1).
+    const during = { ...env, DB: d1.db };
+    const path = `/downloads/${link.token}`;
+    expect((await gatewayWith(tenant, path, during)).status).toBe(200);
+    expect((await gatewayWith(tenant, path, during, { method: "HEAD" })).status).toBe(200);
+    expect((await gatewayWith(tenant, path, during, { headers: { Range: "bytes=10-" } })).status).toBe(206);
+    const workerWrites = d1.calls();
+    expect(workerWrites).toBeGreaterThan(0);
+    expect(await eventRows(tenant, link.linkId)).toEqual([]);
     expect(await link.stub.pendingEvents()).toBe(3);
 
     await runDurableObjectAlarm(link.stub);
-    expect(d1.calls()).toBeGreaterThan(0);
+    expect(d1.calls()).toBeGreaterThan(workerWrites);
     expect(await eventRows(tenant, link.linkId)).toEqual([]);
     expect(await link.stub.pendingEvents()).toBe(3);
     // The failed flush scheduled its own retry.
     const retryAt = await runInDurableObject(link.stub, (_instance, state) => state.storage.getAlarm());
     expect(retryAt).not.toBeNull();
     // Downloads go on during the outage.
-    expect(await hit(tenant, link)).toBe(200);
+    expect((await gatewayWith(tenant, path, during)).status).toBe(200);
     expect(await link.stub.pendingEvents()).toBe(4);
 
     await swapDb(link, env.DB);
@@ -152,6 +164,77 @@ describe("download events", () => {
     await flushOutboxes([link.stub]);
     await runInDurableObject(link.stub, (instance: DownloadLink) => instance.alarm());
     expect(await eventRows(tenant, link.linkId)).toHaveLength(1);
+  });
+
+  it("writes the events of concurrent downloads on many links to D1 in one batch, before any alarm", async () => {
+    const tenant = await createTenant();
+    const file = await putFile(tenant, { size: SIZE });
+    const links = await Promise.all(Array.from({ length: 20 }, () => signLink(tenant, file)));
+    const d1 = recordingD1();
+    const answers = await Promise.all(
+      links.map((link) => gatewayWith(tenant, `/downloads/${link.token}`, { ...env, DB: d1.db })),
+    );
+    expect(answers.map((a) => a.status)).toEqual(links.map(() => 200));
+    // One D1 transaction for all twenty (the batch window collects them), not twenty.
+    expect(d1.batches()).toBe(1);
+    for (const link of links) {
+      expect((await eventRows(tenant, link.linkId)).map((r) => [r.status, r.counted])).toEqual([[200, 1]]);
+      // The outbox keeps the event until the link's alarm has confirmed it.
+      expect(await link.stub.pendingEvents()).toBe(1);
+    }
+  });
+
+  it("confirms events already in D1 with one read and no write, then empties the outbox", async () => {
+    const { tenant, link } = await setup();
+    expect((await gatewayWith(tenant, `/downloads/${link.token}`, env)).status).toBe(200);
+    expect(await eventRows(tenant, link.linkId)).toHaveLength(1);
+    const d1 = recordingD1();
+    await swapDb(link, d1.db);
+    await runDurableObjectAlarm(link.stub);
+    expect(await link.stub.pendingEvents()).toBe(0);
+    expect(d1.batches()).toBe(0);
+    expect(d1.statements).toHaveLength(1);
+    expect(d1.statements[0]).toMatch(/^select /i);
+    expect(await eventRows(tenant, link.linkId)).toHaveLength(1);
+  });
+
+  it("keeps a refund's version of an event, whichever of the two versions D1 receives first", async () => {
+    const tenant = await createTenant();
+    const served = (linkId: string): DownloadEvent => ({
+      id: crypto.randomUUID(),
+      tenantId: tenant.id,
+      linkId,
+      fileId: "f",
+      orderNumber: null,
+      at: Date.now(),
+      ip: null,
+      userAgent: null,
+      country: null,
+      range: null,
+      status: 200,
+      bytes: SIZE,
+      counted: true,
+      device: null,
+      error: null,
+    });
+    const refunded = (event: DownloadEvent): DownloadEvent => ({
+      ...event,
+      status: 404,
+      bytes: 0,
+      counted: false,
+      error: "not_found",
+    });
+    const inOrder = served("in-order");
+    await writeDownloadLog(env.DB, [inOrder]);
+    await writeDownloadLog(env.DB, [refunded(inOrder)]);
+    const reversed = served("reversed");
+    await writeDownloadLog(env.DB, [refunded(reversed)]);
+    await writeDownloadLog(env.DB, [reversed]);
+    for (const linkId of ["in-order", "reversed"]) {
+      expect((await eventRows(tenant, linkId)).map((r) => [r.status, r.counted, r.bytes, r.error])).toEqual([
+        [404, 0, 0, "not_found"],
+      ]);
+    }
   });
 
   it("logs nothing for /info", async () => {

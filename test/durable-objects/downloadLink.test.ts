@@ -65,9 +65,10 @@ describe("DownloadLink counting", () => {
     const link = newLink();
     const first = await link.stub.admit(admitRequest(link, { lim: 1 }));
     if (!first.ok || first.grantId === null) throw new Error("expected a counted admission");
-    const after = await link.stub.refund(first.grantId, first.eventId, 404, "not_found");
+    const corrected = { ...first.event, status: 404, bytes: 0, counted: false, error: "not_found" };
+    const after = await link.stub.refund(first.grantId, corrected);
     expect(after.count).toBe(0);
-    expect((await link.stub.refund(first.grantId, first.eventId, 404, "not_found")).count).toBe(0);
+    expect((await link.stub.refund(first.grantId, corrected)).count).toBe(0);
     // The refunded slot can be used again, and only once.
     expect(await link.stub.admit(admitRequest(link, { lim: 1 }))).toMatchObject({ ok: true, counted: true });
     expect(await link.stub.admit(admitRequest(link, { lim: 1 }))).toMatchObject({ ok: false, reason: "limit_reached" });
@@ -78,7 +79,7 @@ describe("DownloadLink counting", () => {
     const link = newLink();
     const first = await link.stub.admit(admitRequest(link, { lim: 2 }));
     if (!first.ok || first.grantId === null) throw new Error("expected a counted admission");
-    await link.stub.refund(first.grantId, first.eventId, 404, "not_found");
+    await link.stub.refund(first.grantId, { ...first.event, status: 404, counted: false, error: "not_found" });
     const ranged = await link.stub.admit(
       admitRequest(link, { lim: 2 }, { rangeStart: 100, plannedStatus: 206, plannedBytes: 50 }),
     );

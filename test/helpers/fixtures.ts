@@ -2,9 +2,11 @@
  * Test fixtures: real tenants in D1, real objects in R2, real signed tokens. Every
  * fixture gets fresh ids, so tests never share a link count.
  */
-import { runDurableObjectAlarm } from "cloudflare:test";
+import { createExecutionContext, runDurableObjectAlarm, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { SignJWT } from "jose";
+import type { Env } from "../../src/env.ts";
+import worker from "../../src/index.ts";
 import { linkStub } from "../../src/links/linkStub.ts";
 import { encryptSecret } from "../../src/tenants/secretBox.ts";
 import { signDownloadToken, type LinkGrant, type SigningKey } from "../../src/sdk/sign.ts";
@@ -123,6 +125,27 @@ export function gateway(tenant: TestTenant, path: string, init: RequestInit = {}
   return exports.default.fetch(new Request(`https://${tenant.host}${path}`, { ...init, headers }));
 }
 
+/**
+ * Like `gateway`, but with the given bindings (a broken or recording D1), and it returns
+ * only after the request's background work (`waitUntil`: the batched D1 log write) is done.
+ */
+export async function gatewayWith(
+  tenant: TestTenant,
+  path: string,
+  bindings: Env,
+  init: RequestInit = {},
+): Promise<{ status: number; headers: Headers; body: Uint8Array }> {
+  const headers = new Headers(init.headers);
+  if (!headers.has("CF-Connecting-IP")) headers.set("CF-Connecting-IP", "203.0.113.10");
+  if (!headers.has("User-Agent")) headers.set("User-Agent", "dlgate-tests/1");
+  const ctx = createExecutionContext();
+  const url = `https://${tenant.host}${path}`;
+  const response = await worker.fetch(new Request(url, { method: init.method ?? "GET", headers }), bindings, ctx);
+  const body = await bytesOf(response);
+  await waitOnExecutionContext(ctx);
+  return { status: response.status, headers: response.headers, body };
+}
+
 export async function info(tenant: TestTenant, token: string): Promise<Record<string, unknown>> {
   const response = await gateway(tenant, `/downloads/${token}/info`);
   if (response.status !== 200) throw new Error(`info answered ${response.status}: ${await response.text()}`);
@@ -216,7 +239,30 @@ export function brokenD1(): { db: D1Database; calls: () => number } {
 }
 
 /**
- * Runs the links' flush alarms until every outbox is empty. One `runDurableObjectAlarm`
+ * The real D1 binding, with a record of what reaches it: every SQL text prepared and the
+ * number of `batch` calls (one per transaction the download log writes).
+ */
+export function recordingD1(): { db: D1Database; statements: string[]; batches: () => number } {
+  const statements: string[] = [];
+  let batches = 0;
+  const db = {
+    prepare: (query: string) => {
+      statements.push(query);
+      return env.DB.prepare(query);
+    },
+    batch: (list: D1PreparedStatement[]) => {
+      batches += 1;
+      return env.DB.batch(list);
+    },
+    exec: (query: string) => env.DB.exec(query),
+    dump: () => env.DB.dump(),
+    withSession: () => db,
+  };
+  return { db: db as unknown as D1Database, statements, batches: () => batches };
+}
+
+/**
+ * Runs the links' confirmation alarms until every outbox is empty. One `runDurableObjectAlarm`
  * is not enough on its own: the alarm the link set for itself may already be running
  * (and then there is nothing left to run) while its D1 write is still in flight.
  */
