@@ -4,15 +4,18 @@
 //
 //   1. fresh state in bench/out/state: D1 migrations, tenant "bench" (host 127.0.0.1,
 //      HS256 key), files of 1 KiB and 64 MiB in local R2, pre-signed unlimited links;
-//   2. `wrangler dev` with BENCH_BASELINE=1 (enables /__bench/r2/…) on its own port, run
-//      from a snapshot of the Worker copied to a temp dir (edits to src/ during the run
-//      would otherwise make wrangler rebuild and restart workerd mid-measurement);
+//   2. `wrangler dev` with BENCH_BASELINE=1 (enables /__bench/r2/… and
+//      /__bench/r2-after-link/…) on its own port, run from a snapshot of the Worker copied
+//      to a temp dir (edits to src/ during the run would otherwise make wrangler rebuild
+//      and restart workerd mid-measurement);
 //   3. every link's Durable Object is created before it is measured;
 //   4. 64 MiB: sequential GETs (time to first byte, RSS of one stream), then alternating
 //      gateway/baseline rounds of concurrent streams (MB/s, RSS under load);
-//   5. 1 KiB: the first GET on each link (timed apart), then alternating rounds with
-//      autocannon; gateway requests rotate over the link pool so every GET 200 counts on
-//      its own link's Durable Object; then one run with every request on ONE link;
+//   5. 1 KiB: the first GET on each link (timed apart), then rounds with autocannon of
+//      gateway, baseline and the floor (the baseline after one read-only call to the link's
+//      Durable Object, /__bench/r2-after-link/…), their order rotated per round; gateway
+//      and floor requests rotate over the link pool so every GET 200 counts on its own
+//      link's Durable Object; then one run with every request on ONE link;
 //   6. every link's count read back through /info and compared with the 200s seen;
 //   7. a table on stdout and bench/out/results.json.
 //
@@ -381,60 +384,66 @@ function aggregate(runs) {
 const round = (value, digits) => Math.round(value * 10 ** digits) / 10 ** digits;
 
 /**
- * Paired rounds: gateway and baseline alternate (G B | B G | G B …) on the same
- * connection count, with a short pause between runs so the gateway's background work
- * (the link outboxes' D1 flush, due 1 s after a request) lands in its own round's gap
- * rather than in the baseline's measurement.
+ * Paired rounds: the routes take turns on the same connection count, the order rotated
+ * by one each round (G B | B G | … for two routes; G B F | B F G | F G B | … for three),
+ * so every route runs in every position equally often. A short pause between runs lets
+ * the gateway's background work (the link outboxes' D1 flush, due 1 s after a request)
+ * land in its own round's gap rather than in another route's measurement. `routes` must
+ * include "gateway" and "baseline"; every route's per-round ratio is taken to the
+ * baseline's. Only gateway runs add to `counted.gateway200`.
  */
-async function paired({ name, baseUrl, gatewayPaths, baselinePaths, connections, pids, rss, metric, loader = load }) {
+async function paired({ name, baseUrl, routes, connections, pids, rss, metric, loader = load }) {
   log(`${name}: warm-up ${CONFIG.warmupSeconds} s per route`);
-  if (rss) rss.phase = "gateway";
-  await loader({
-    label: `${name} warm-up gateway`,
-    baseUrl,
-    paths: gatewayPaths,
-    connections,
-    seconds: CONFIG.warmupSeconds,
-    pids,
-  }).then((r) => (counted.gateway200 += r.ok));
-  if (rss) rss.phase = "baseline";
-  await loader({
-    label: `${name} warm-up baseline`,
-    baseUrl,
-    paths: baselinePaths,
-    connections,
-    seconds: CONFIG.warmupSeconds,
-    pids,
-  });
+  for (const route of routes) {
+    if (rss) rss.phase = route.name;
+    const run = await loader({
+      label: `${name} warm-up ${route.name}`,
+      baseUrl,
+      paths: route.paths,
+      connections,
+      seconds: CONFIG.warmupSeconds,
+      pids,
+    });
+    if (route.name === "gateway") counted.gateway200 += run.ok;
+  }
+  if (rss) rss.phase = "idle";
   await sleep(CONFIG.settleMs);
-  const runs = { gateway: [], baseline: [] };
+  const runs = Object.fromEntries(routes.map((route) => [route.name, []]));
   for (let i = 0; i < CONFIG.rounds; i++) {
-    const order = i % 2 === 0 ? ["gateway", "baseline"] : ["baseline", "gateway"];
+    const order = routes.map((_, k) => routes[(i + k) % routes.length]);
     for (const route of order) {
-      if (rss) rss.phase = route;
-      const paths = route === "gateway" ? gatewayPaths : baselinePaths;
+      if (rss) rss.phase = route.name;
       const run = await loader({
-        label: `${name} ${route} round ${i + 1}`,
+        label: `${name} ${route.name} round ${i + 1}`,
         baseUrl,
-        paths,
+        paths: route.paths,
         connections,
         seconds: CONFIG.roundSeconds,
         pids,
       });
-      if (route === "gateway") counted.gateway200 += run.ok;
-      runs[route].push(run);
+      if (route.name === "gateway") counted.gateway200 += run.ok;
+      runs[route.name].push(run);
       log(
-        `${name} round ${i + 1} ${route.padEnd(8)} ${(run.ok / run.seconds).toFixed(1).padStart(8)} req/s  ${fmtBytesPerSec(run.bytes / run.seconds).padStart(11)}`,
+        `${name} round ${i + 1} ${route.name.padEnd(8)} ${(run.ok / run.seconds).toFixed(1).padStart(8)} req/s  ${fmtBytesPerSec(run.bytes / run.seconds).padStart(11)}`,
       );
       if (rss) rss.phase = "idle";
       await sleep(CONFIG.settleMs);
     }
   }
-  const gateway = aggregate(runs.gateway);
-  const baseline = aggregate(runs.baseline);
+  const aggregates = Object.fromEntries(routes.map((route) => [route.name, aggregate(runs[route.name])]));
   // Each round's own ratio too: on a shared machine a noisy neighbour hits one run, not a pair.
-  const pairRatios = gateway.perRound.map((g, i) => round(g[metric] / baseline.perRound[i][metric], 3));
-  return { gateway, baseline, pairRatios, medianPairRatio: median(pairRatios) };
+  const pairRatiosOf = (route) =>
+    aggregates[route].perRound.map((r, i) => round(r[metric] / aggregates.baseline.perRound[i][metric], 3));
+  const pairRatios = pairRatiosOf("gateway");
+  const result = { ...aggregates, pairRatios, medianPairRatio: median(pairRatios) };
+  // Any further route ("floor"): its per-round ratios to the baseline as <name>PairRatios.
+  for (const { name: route } of routes) {
+    if (route === "gateway" || route === "baseline") continue;
+    const ratios = pairRatiosOf(route);
+    result[`${route}PairRatios`] = ratios;
+    result[`${route}MedianPairRatio`] = median(ratios);
+  }
+  return result;
 }
 
 /**
@@ -633,6 +642,11 @@ async function main() {
     largeGateway: largeTokens.map((t) => `/downloads/${t}`),
     singleGateway: [`/downloads/${singleToken}`],
     smallBaseline: [`/__bench/r2/${TENANT}/${FILES.small.fileId}`],
+    // The same links as smallGateway, so the floor calls the Durable Objects the gateway uses.
+    smallFloor: Array.from(
+      { length: CONFIG.links },
+      (_, i) => `/__bench/r2-after-link/${TENANT}/s-${i}/${FILES.small.fileId}`,
+    ),
     largeBaseline: [`/__bench/r2/${TENANT}/${FILES.large.fileId}`],
   };
 
@@ -653,10 +667,12 @@ async function main() {
   log(`workerd: ${procs.map((p) => `${p.role} ${p.pid}`).join(", ")}`);
   const rssStart = sampler.sampleNow();
 
-  // Sanity: both routes answer 200 with the right length before anything is measured.
+  // Sanity: every route answers 200 with the right length before anything is measured
+  // (the floor after the gateway, whose GET has created link s-0's Durable Object).
   for (const [path, size] of [
     [paths.smallGateway[0], CONFIG.smallBytes],
     [paths.smallBaseline[0], CONFIG.smallBytes],
+    [paths.smallFloor[0], CONFIG.smallBytes],
   ]) {
     const res = await fetch(`${baseUrl}${path}`);
     const body = await res.arrayBuffer();
@@ -693,8 +709,10 @@ async function main() {
   const large = await paired({
     name: "64 MiB",
     baseUrl,
-    gatewayPaths: paths.largeGateway,
-    baselinePaths: paths.largeBaseline,
+    routes: [
+      { name: "gateway", paths: paths.largeGateway },
+      { name: "baseline", paths: paths.largeBaseline },
+    ],
     connections: CONFIG.largeConnections,
     pids,
     rss: sampler,
@@ -747,8 +765,11 @@ async function main() {
   const small = await paired({
     name: "1 KiB",
     baseUrl,
-    gatewayPaths: paths.smallGateway,
-    baselinePaths: paths.smallBaseline,
+    routes: [
+      { name: "gateway", paths: paths.smallGateway },
+      { name: "baseline", paths: paths.smallBaseline },
+      { name: "floor", paths: paths.smallFloor },
+    ],
     connections: CONFIG.connections,
     pids,
     metric: "reqPerSec",
@@ -807,6 +828,7 @@ async function main() {
   const ratios = {
     smallReqPerSec: small.gateway.reqPerSec / small.baseline.reqPerSec,
     singleLinkReqPerSec: single.reqPerSec / small.baseline.reqPerSec,
+    floorReqPerSec: small.floor.reqPerSec / small.baseline.reqPerSec,
     largeBytesPerSec: large.gateway.bytesPerSec / large.baseline.bytesPerSec,
   };
   const results = {
@@ -824,7 +846,7 @@ async function main() {
     config: {
       ...CONFIG,
       method:
-        "autocannon in-process against 127.0.0.1; gateway requests rotate per request (setupRequest) over pre-signed unlimited links (no lim claim), so each GET 200 counts once on its own link's Durable Object; baseline requests hit /__bench/r2/… (same R2 object, no checks); gateway and baseline alternate in rounds (G B | B G | …) after a warm-up, same connections, 1.5 s pause between runs",
+        "autocannon in-process against 127.0.0.1; gateway requests rotate per request (setupRequest) over pre-signed unlimited links (no lim claim), so each GET 200 counts once on its own link's Durable Object; baseline requests hit /__bench/r2/… (same R2 object, no checks); at 1 KiB the floor requests hit /__bench/r2-after-link/… (the baseline after one read-only snapshot() call to the link's Durable Object, rotating over the same links as the gateway, never counted); the routes take turns in rounds, order rotated by one per round (1 KiB: G B F | B F G | F G B | …; 64 MiB: G B | B G | …), after a warm-up, same connections, 1.5 s pause between runs",
     },
     small: {
       ...small,
@@ -832,6 +854,7 @@ async function main() {
       singleLink: single,
       ratio: round(ratios.smallReqPerSec, 3),
       singleLinkRatio: round(ratios.singleLinkReqPerSec, 3),
+      floorRatio: round(ratios.floorReqPerSec, 3),
       firstUseRatio: round(firstUse.reqPerSec / small.baseline.reqPerSec, 3),
     },
     large: { ...large, ratio: round(ratios.largeBytesPerSec, 3), ttfb: firstByte },
@@ -866,7 +889,7 @@ function table(r) {
   const { small, large, rss, targets, counting, machine, config } = r;
   const row = (cells, widths) =>
     cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join("  ");
-  const w1 = [24, 8, 8, 8, 10, 6, 13];
+  const w1 = [24, 8, 8, 8, 10, 6, 14];
   const w2 = [24, 8, 6, 8, 8, 6, 13];
   const pairs = (p) =>
     `per-round ratios ${p.pairRatios.map(fmtRatio).join(" / ")}, median ${fmtRatio(p.medianPairRatio)}`;
@@ -875,7 +898,7 @@ function table(r) {
   const lines = [
     `dlgate bench · ${r.date} · ${machine.nproc} CPUs (${machine.cpuModel}) · ${(machine.totalMemoryBytes / 2 ** 30).toFixed(1)} GiB RAM · node ${machine.node} · wrangler ${machine.wrangler}`,
     `Worker: snapshot of commit ${r.source.commit} with ${r.source.uncommittedSrcFiles} uncommitted file(s) in src/; load average at start ${load(machine.loadAverageAtStart)}, at end ${load(machine.loadAverageAtEnd)}${busy}`,
-    `method: one wrangler dev (BENCH_BASELINE=1) on 127.0.0.1:${config.port}; ${config.rounds} paired rounds × ${config.roundSeconds} s per route, G B | B G | …, after ${config.warmupSeconds} s warm-up each;`,
+    `method: one wrangler dev (BENCH_BASELINE=1) on 127.0.0.1:${config.port}; ${config.rounds} paired rounds × ${config.roundSeconds} s per route, order rotated per round (1 KiB G B F | B F G | F G B …, 64 MiB G B | B G …), after ${config.warmupSeconds} s warm-up each;`,
     `  gateway GETs rotate over ${config.links} (1 KiB) / ${config.largeLinks} (64 MiB) pre-signed unlimited links, every link's Durable Object created first, so each GET 200 counts once;`,
     `  1 KiB load: autocannon, ${config.connections} connections; 64 MiB load: ${config.largeConnections} keep-alive streams discarding the body (autocannon buffers bodies into strings)`,
     "",
@@ -906,6 +929,18 @@ function table(r) {
     ),
     row(
       [
+        "R2 + 1 DO read (floor)",
+        small.floor.reqPerSec,
+        small.floor.p50Ms,
+        small.floor.p99Ms,
+        small.floor.workerdCpuMsPerRequest,
+        fmtRatio(small.floorRatio),
+        "(design floor)",
+      ],
+      w1,
+    ),
+    row(
+      [
         "gateway, 1 link",
         small.singleLink.reqPerSec,
         small.singleLink.p50Ms,
@@ -929,6 +964,8 @@ function table(r) {
       w1,
     ),
     `  ${pairs(small)}`,
+    `  floor: the baseline plus one read-only call to the link's Durable Object (per-round ratios ${small.floorPairRatios.map(fmtRatio).join(" / ")}, median ${fmtRatio(small.floorMedianPairRatio)}); ` +
+      "no design that asks a per-link Durable Object before serving can beat it on this machine",
     "",
     row(["64 MiB", "MB/s", "req/s", "p50 ms", "p99 ms", "ratio", "target"], w2),
     row(

@@ -3,7 +3,7 @@ import type { Env } from "./env.ts";
 import { errorBoundary } from "./http/errorBoundary.ts";
 import { json } from "./http/json.ts";
 import { adminRouter } from "./routes/admin/adminRouter.ts";
-import { serveBenchBaseline } from "./routes/benchBaseline.ts";
+import { serveBenchBaseline, serveBenchLinkFloor } from "./routes/benchBaseline.ts";
 import { serveDownload } from "./routes/download.ts";
 import { serveDownloadInfo } from "./routes/downloadInfo.ts";
 import { myDownloads, orderDownloads } from "./routes/listings.ts";
@@ -57,6 +57,9 @@ router
   .all("/admin/v1/*", (request, env, ctx) => adminRouter.fetch(request, env, ctx))
   .get("/__bench/r2/:tenant/:file", (request, env) =>
     serveBenchBaseline(env, param(request, "tenant"), param(request, "file")),
+  )
+  .get("/__bench/r2-after-link/:tenant/:link/:file", (request, env) =>
+    serveBenchLinkFloor(env, param(request, "tenant"), param(request, "link"), param(request, "file")),
   );
 
 // Everything else belongs to the storefront, when the tenant has one (else 404).
