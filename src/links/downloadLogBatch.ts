@@ -6,6 +6,8 @@ import type { DownloadEvent } from "./DownloadEvent.ts";
 const BATCH_WINDOW_MS = 200;
 /** Events per D1 batch: one statement each, well under D1's per-batch limits. */
 const MAX_BATCH = 50;
+/** A writer stops taking new events after this long (a request's waitUntil is bounded). */
+const MAX_WRITER_MS = 10_000;
 
 interface Entry {
   event: DownloadEvent;
@@ -15,9 +17,10 @@ interface Entry {
 
 /**
  * Events this isolate has been handed and not yet written, per D1 binding (in production
- * there is one; each event goes out through the binding of the request that made it).
+ * there is one; each event goes out through the binding of the request that made it),
+ * and whether a writer is already on its way for them.
  */
-const waiting = new Map<D1Database, Entry[]>();
+const waiting = new Map<D1Database, { entries: Entry[]; writerScheduled: boolean }>();
 
 /**
  * The fast path of the download log (DESIGN.md §6 rule 7). The link's Durable Object has
@@ -28,29 +31,35 @@ const waiting = new Map<D1Database, Entry[]>();
  * the link's confirmation alarm writes whatever D1 does not have.
  */
 export function logDownloadEvent(ctx: ExecutionContext, d1: D1Database, entry: Entry): void {
-  const queue = waiting.get(d1);
-  if (queue) queue.push(entry);
-  else waiting.set(d1, [entry]);
-  // Each request waits on its own timer (a promise from another request's context must
-  // not be awaited); the first timer to fire writes everything waiting, the rest find
-  // little or nothing left.
-  ctx.waitUntil(writeAfterWindow(d1));
+  let queue = waiting.get(d1);
+  if (!queue) waiting.set(d1, (queue = { entries: [], writerScheduled: false }));
+  queue.entries.push(entry);
+  if (queue.writerScheduled) return;
+  // One writer per window, kept alive by the request that opened the window. The others
+  // only add plain data to the queue; none awaits a promise of another request's context.
+  queue.writerScheduled = true;
+  ctx.waitUntil(writeAfterWindow(d1, queue));
 }
 
-async function writeAfterWindow(d1: D1Database): Promise<void> {
-  if ((waiting.get(d1)?.length ?? 0) < MAX_BATCH) await scheduler.wait(BATCH_WINDOW_MS);
-  for (let queue = waiting.get(d1); queue && queue.length > 0; queue = waiting.get(d1)) {
-    const batch = queue.splice(0, MAX_BATCH);
-    if (queue.length === 0) waiting.delete(d1);
-    try {
-      await writeDownloadLog(
-        d1,
-        batch.map((entry) => entry.event),
-        latestMirrors(batch),
-      );
-    } catch (error) {
-      console.warn(`download log: ${batch.length} event(s) left to their links' outboxes`, error);
+async function writeAfterWindow(d1: D1Database, queue: { entries: Entry[]; writerScheduled: boolean }) {
+  const started = Date.now();
+  try {
+    await scheduler.wait(BATCH_WINDOW_MS);
+    while (queue.entries.length > 0 && Date.now() - started < MAX_WRITER_MS) {
+      const batch = queue.entries.splice(0, MAX_BATCH);
+      try {
+        await writeDownloadLog(
+          d1,
+          batch.map((entry) => entry.event),
+          latestMirrors(batch),
+        );
+      } catch (error) {
+        console.warn(`download log: ${batch.length} event(s) left to their links' outboxes`, error);
+      }
     }
+  } finally {
+    // Anything still queued goes with the writer the next request schedules.
+    queue.writerScheduled = false;
   }
 }
 

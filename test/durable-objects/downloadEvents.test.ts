@@ -184,9 +184,30 @@ describe("download events", () => {
     }
   });
 
+  it("keeps batching under a steady trickle: one D1 write per window, not one per request", async () => {
+    const tenant = await createTenant();
+    const file = await putFile(tenant, { size: SIZE });
+    const links = await Promise.all(Array.from({ length: 8 }, () => signLink(tenant, file)));
+    const d1 = recordingD1();
+    const bindings = { ...env, DB: d1.db };
+    // One request every 50 ms for about 400 ms: two 200 ms windows' worth.
+    const answers: Promise<{ status: number }>[] = [];
+    for (const link of links) {
+      answers.push(gatewayWith(tenant, `/downloads/${link.token}`, bindings));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect((await Promise.all(answers)).map((a) => a.status)).toEqual(links.map(() => 200));
+    expect(d1.batches()).toBeGreaterThanOrEqual(1);
+    expect(d1.batches()).toBeLessThanOrEqual(3);
+    for (const link of links) expect(await eventRows(tenant, link.linkId)).toHaveLength(1);
+  });
+
   it("confirms events already in D1 with one read and no write, then empties the outbox", async () => {
     const { tenant, link } = await setup();
-    expect((await gatewayWith(tenant, `/downloads/${link.token}`, env)).status).toBe(200);
+    // Its own binding, so this request's batch is written before gatewayWith returns.
+    const direct = recordingD1();
+    expect((await gatewayWith(tenant, `/downloads/${link.token}`, { ...env, DB: direct.db })).status).toBe(200);
+    expect(direct.batches()).toBe(1);
     expect(await eventRows(tenant, link.linkId)).toHaveLength(1);
     const d1 = recordingD1();
     await swapDb(link, d1.db);
