@@ -58,8 +58,10 @@ async function writeAfterWindow(d1: D1Database, queue: { entries: Entry[]; write
       }
     }
   } finally {
-    // Anything still queued goes with the writer the next request schedules.
+    // Anything still queued goes with the writer the next request schedules; an empty
+    // queue is dropped, so nothing accumulates per binding object.
     queue.writerScheduled = false;
+    if (queue.entries.length === 0 && waiting.get(d1) === queue) waiting.delete(d1);
   }
 }
 
