@@ -35,11 +35,13 @@ export type LinkSnapshot = Omit<LinkState, "devices"> & { deviceCount: number; v
 
 /**
  * The Worker writes each event to D1 within a second (downloadLogBatch.ts); the link
- * checks 30–60 s after its first unconfirmed event that D1 really has them. The spread
- * keeps the links of a burst (a launch, a mailing) from all waking in the same second.
+ * checks 5–10 minutes after its first unconfirmed event that D1 really has them. Long
+ * enough that a busy link confirms hundreds of events per wake-up instead of a few, short
+ * enough that an event whose batch write failed still reaches the log within minutes.
+ * The spread keeps the links of a burst (a launch, a mailing) from all waking together.
  */
-const CONFIRM_DELAY_MS = 30_000;
-const CONFIRM_SPREAD_MS = 30_000;
+const CONFIRM_DELAY_MS = 5 * 60_000;
+const CONFIRM_SPREAD_MS = 5 * 60_000;
 const CONFIRM_BATCH = 50;
 const MAX_BACKOFF_MS = 5 * 60_000;
 

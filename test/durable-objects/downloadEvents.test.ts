@@ -202,6 +202,19 @@ describe("download events", () => {
     for (const link of links) expect(await eventRows(tenant, link.linkId)).toHaveLength(1);
   });
 
+  it("schedules one confirmation 5-10 minutes after the first unconfirmed event, not one per event", async () => {
+    const { tenant, link } = await setup();
+    const before = Date.now();
+    expect(await hit(tenant, link)).toBe(200);
+    const alarmAt = () => runInDurableObject(link.stub, (_instance, state) => state.storage.getAlarm());
+    const first = await alarmAt();
+    expect(first).toBeGreaterThanOrEqual(before + 5 * 60_000);
+    expect(first).toBeLessThanOrEqual(Date.now() + 10 * 60_000);
+    expect(await hit(tenant, link)).toBe(200);
+    expect(await alarmAt()).toBe(first);
+    expect(await link.stub.pendingEvents()).toBe(2);
+  });
+
   it("confirms events already in D1 with one read and no write, then empties the outbox", async () => {
     const { tenant, link } = await setup();
     // Its own binding, so this request's batch is written before gatewayWith returns.
