@@ -183,9 +183,12 @@ export class DownloadLink extends DurableObject<Env> {
     this.alarmPending = false;
     try {
       for (let batch = this.outbox.oldest(CONFIRM_BATCH); batch.length > 0; batch = this.outbox.oldest(CONFIRM_BATCH)) {
-        const missing = await eventsMissingFromLog(this.env.DB, batch);
+        const missing = await eventsMissingFromLog(
+          this.env.DB,
+          batch.map((entry) => entry.event),
+        );
         if (missing.length > 0) await writeDownloadLog(this.env.DB, missing, this.mirror());
-        this.outbox.remove(batch.map((e) => e.id));
+        this.outbox.removeUnchanged(batch);
       }
       this.flushFailures = 0;
     } catch (error) {

@@ -1,5 +1,11 @@
 import type { DownloadEvent } from "./DownloadEvent.ts";
 
+export interface OutboxEntry {
+  event: DownloadEvent;
+  /** The stored JSON, to tell whether the event was rewritten after it was read. */
+  stored: string;
+}
+
 /**
  * Events wait here, in the Durable Object's own storage, until the link's alarm
  * has seen them in D1 (or written them there itself). A D1 outage therefore delays the
@@ -20,15 +26,22 @@ export class Outbox {
     );
   }
 
-  oldest(limit: number): DownloadEvent[] {
+  /** The oldest waiting events, each with the exact text stored for it. */
+  oldest(limit: number): OutboxEntry[] {
     return this.sql
       .exec<{ event: string }>("SELECT event FROM outbox ORDER BY seq LIMIT ?", limit)
       .toArray()
-      .map((row) => JSON.parse(row.event) as DownloadEvent);
+      .map((row) => ({ event: JSON.parse(row.event) as DownloadEvent, stored: row.event }));
   }
 
-  remove(ids: readonly string[]): void {
-    for (const id of ids) this.sql.exec("DELETE FROM outbox WHERE id = ?", id);
+  /**
+   * Removes confirmed events, unless one was rewritten since it was read (a refund during
+   * the confirmation's D1 round trip): that new version stays until it is confirmed too.
+   */
+  removeUnchanged(entries: readonly OutboxEntry[]): void {
+    for (const { event, stored } of entries) {
+      this.sql.exec("DELETE FROM outbox WHERE id = ? AND event = ?", event.id, stored);
+    }
   }
 
   size(): number {

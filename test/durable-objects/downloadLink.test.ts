@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import type { AdmitRequest, DownloadLink } from "../../src/links/DownloadLink.ts";
 import type { Env } from "../../src/env.ts";
 import { linkStub } from "../../src/links/linkStub.ts";
+import { Outbox } from "../../src/links/Outbox.ts";
 import type { Claims } from "../../src/token/claims.ts";
 import { brokenD1, flushOutboxes, uid } from "../helpers/fixtures.ts";
 
@@ -73,6 +74,22 @@ describe("DownloadLink counting", () => {
     expect(await link.stub.admit(admitRequest(link, { lim: 1 }))).toMatchObject({ ok: true, counted: true });
     expect(await link.stub.admit(admitRequest(link, { lim: 1 }))).toMatchObject({ ok: false, reason: "limit_reached" });
     expect((await link.stub.snapshot()).count).toBe(1);
+  });
+
+  it("keeps an event that a refund rewrote while its first version was being confirmed", async () => {
+    const link = newLink();
+    const first = await link.stub.admit(admitRequest(link));
+    if (!first.ok) throw new Error("expected an admission");
+    await runInDurableObject(link.stub, (_instance, state) => {
+      const outbox = new Outbox(state.storage.sql);
+      const read = outbox.oldest(10);
+      // The refund lands between the confirmation's read and its delete.
+      outbox.put({ ...first.event, status: 404, bytes: 0, counted: false, error: "not_found" });
+      outbox.removeUnchanged(read);
+      expect(outbox.oldest(10).map((entry) => entry.event.error)).toEqual(["not_found"]);
+      outbox.removeUnchanged(outbox.oldest(10));
+      expect(outbox.size()).toBe(0);
+    });
   });
 
   it("does not treat a refunded download as one a range may resume for free", async () => {
