@@ -43,6 +43,8 @@ export type LinkSnapshot = Omit<LinkState, "devices"> & { deviceCount: number; v
 const CONFIRM_DELAY_MS = 5 * 60_000;
 const CONFIRM_SPREAD_MS = 5 * 60_000;
 const CONFIRM_BATCH = 50;
+/** Retries after failed confirmations wait 2 s, 4 s, 8 s … up to 5 minutes. */
+const RETRY_BASE_MS = 1_000;
 const MAX_BACKOFF_MS = 5 * 60_000;
 
 /**
@@ -193,7 +195,7 @@ export class DownloadLink extends DurableObject<Env> {
       this.flushFailures = 0;
     } catch (error) {
       this.flushFailures += 1;
-      const delay = Math.min(1_000 * 2 ** this.flushFailures, MAX_BACKOFF_MS);
+      const delay = Math.min(RETRY_BASE_MS * 2 ** this.flushFailures, MAX_BACKOFF_MS);
       console.warn(`download log confirmation failed (${this.flushFailures}x); retrying in ${delay} ms`, error);
       this.alarmPending = true;
       await this.ctx.storage.setAlarm(Date.now() + delay);
