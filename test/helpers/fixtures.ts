@@ -119,10 +119,19 @@ export function sign(
 
 /** A request through the Worker's own fetch handler, on the tenant's host. */
 export function gateway(tenant: TestTenant, path: string, init: RequestInit = {}): Promise<Response> {
+  return exports.default.fetch(clientRequest(tenant, path, init));
+}
+
+/** A request from the tests' usual client (address and User-Agent unless `init` sets them) to the tenant's host. */
+function clientRequest(
+  tenant: TestTenant,
+  path: string,
+  init: Omit<RequestInit, "cf">,
+): Request<unknown, IncomingRequestCfProperties> {
   const headers = new Headers(init.headers);
   if (!headers.has("CF-Connecting-IP")) headers.set("CF-Connecting-IP", "203.0.113.10");
   if (!headers.has("User-Agent")) headers.set("User-Agent", "dlgate-tests/1");
-  return exports.default.fetch(new Request(`https://${tenant.host}${path}`, { ...init, headers }));
+  return new Request(`https://${tenant.host}${path}`, { ...init, headers });
 }
 
 /**
@@ -135,12 +144,8 @@ export async function gatewayWith(
   bindings: Env,
   init: RequestInit = {},
 ): Promise<{ status: number; headers: Headers; body: Uint8Array }> {
-  const headers = new Headers(init.headers);
-  if (!headers.has("CF-Connecting-IP")) headers.set("CF-Connecting-IP", "203.0.113.10");
-  if (!headers.has("User-Agent")) headers.set("User-Agent", "dlgate-tests/1");
   const ctx = createExecutionContext();
-  const url = `https://${tenant.host}${path}`;
-  const response = await worker.fetch(new Request(url, { method: init.method ?? "GET", headers }), bindings, ctx);
+  const response = await worker.fetch(clientRequest(tenant, path, init), bindings, ctx);
   const body = await bytesOf(response);
   await waitOnExecutionContext(ctx);
   return { status: response.status, headers: response.headers, body };

@@ -69,13 +69,13 @@ export interface AdminInit {
   key?: string | null;
 }
 
-/** A request to `/admin/v1<path>` through the Worker's own fetch handler, with the tenant's admin key. */
-export function adminFetch(
+/** `/admin/v1<path>` on the tenant's host, with its admin key (or `init.key`) and an optional JSON body. */
+function adminRequest(
   tenant: Pick<IssuerTenant, "host" | "adminKey">,
   method: string,
   path: string,
-  init: AdminInit = {},
-): Promise<Response> {
+  init: AdminInit,
+): Request<unknown, IncomingRequestCfProperties> {
   const headers = new Headers(init.headers);
   const key = init.key === undefined ? tenant.adminKey : init.key;
   if (key !== null) headers.set("Authorization", `Bearer ${key}`);
@@ -84,7 +84,17 @@ export function adminFetch(
     body = JSON.stringify(init.json);
     if (!headers.has("Content-Type")) headers.set("Content-Type", "application/json");
   }
-  return exports.default.fetch(new Request(`https://${tenant.host}/admin/v1${path}`, { method, headers, body }));
+  return new Request(`https://${tenant.host}/admin/v1${path}`, { method, headers, body });
+}
+
+/** A request to `/admin/v1<path>` through the Worker's own fetch handler, with the tenant's admin key. */
+export function adminFetch(
+  tenant: Pick<IssuerTenant, "host" | "adminKey">,
+  method: string,
+  path: string,
+  init: AdminInit = {},
+): Promise<Response> {
+  return exports.default.fetch(adminRequest(tenant, method, path, init));
 }
 
 /**
@@ -97,20 +107,8 @@ export async function adminDirect<T = Record<string, unknown>>(
   path: string,
   init: AdminInit = {},
 ): Promise<JsonAnswer<T>> {
-  const headers = new Headers(init.headers);
-  const key = init.key === undefined ? tenant.adminKey : init.key;
-  if (key !== null) headers.set("Authorization", `Bearer ${key}`);
-  let body = init.body;
-  if (init.json !== undefined) {
-    body = JSON.stringify(init.json);
-    if (!headers.has("Content-Type")) headers.set("Content-Type", "application/json");
-  }
   const ctx = createExecutionContext();
-  const response = await worker.fetch(
-    new Request(`https://${tenant.host}/admin/v1${path}`, { method, headers, body }),
-    env,
-    ctx,
-  );
+  const response = await worker.fetch(adminRequest(tenant, method, path, init), env, ctx);
   const answer = await readAnswer<T>(response);
   await waitOnExecutionContext(ctx);
   return answer;

@@ -12,12 +12,13 @@ import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import vectorFile from "../../docs/token-vectors.json";
 import { ERROR_STATUS } from "../../src/http/HttpError.ts";
-import { decideAccess, type LinkState } from "../../src/policy/decideAccess.ts";
+import { decideAccess } from "../../src/policy/decideAccess.ts";
 import { grantClaims, signDownloadToken, type LinkGrant, type SigningKey } from "../../src/sdk/sign.ts";
 import { encryptSecret } from "../../src/tenants/secretBox.ts";
 import { importEd25519PublicKey, importHmacKey, type Keyring, type VerificationKey } from "../../src/token/keyring.ts";
 import { verifyToken, type TokenFailure } from "../../src/token/verifyToken.ts";
 import { gatewayRaw } from "../helpers/fixtures.ts";
+import { linkState } from "../helpers/linkState.ts";
 
 // The file's format, as docs/TOKEN.md documents it. Parsing it here keeps the two in step.
 const publicJwk = z.object({ kty: z.literal("OKP"), crv: z.literal("Ed25519"), x: z.string() });
@@ -124,17 +125,6 @@ const keyring: Keyring = new Map(
   ),
 );
 
-const FRESH_LINK: LinkState = {
-  count: 0,
-  lastCountedAt: null,
-  revoked: false,
-  pending: false,
-  limitOverride: null,
-  extraDownloads: 0,
-  expiresAtOverride: null,
-  devices: new Set(),
-};
-
 async function verdictAt(vector: Vector, nowSeconds: number): Promise<{ verify: string; access: string | null }> {
   const result = await verifyToken(vector.token, keyring, doc.tenant);
   if (!result.ok) return { verify: result.reason, access: null };
@@ -149,7 +139,7 @@ async function verdictAt(vector: Vector, nowSeconds: number): Promise<{ verify: 
       now: nowSeconds * 1000,
       resumeWindowMs: 86_400_000,
     },
-    FRESH_LINK,
+    linkState(),
   );
   return { verify: "ok", access: decision.ok ? "ok" : decision.reason };
 }

@@ -25,6 +25,7 @@ import {
   profileTenant,
   setLinkFigures,
 } from "../../helpers/profiles.ts";
+import type { DownloadablePurchase as Purchase } from "../../../src/profiles/customerDownloadableProductsView.ts";
 
 const PATH = "/api/shop/customer-downloadable-products";
 const PROFILE = "customer-downloadable-products" as const;
@@ -52,27 +53,6 @@ const SEED_FIELDS = [
 ].sort();
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
-
-interface Purchase {
-  id: string;
-  productName: string;
-  name: string;
-  url: string | null;
-  file: string | null;
-  fileName: string;
-  type: "file" | "url";
-  downloadBought: number;
-  downloadUsed: number;
-  downloadCanceled: number;
-  status: "available" | "pending" | "expired";
-  remainingDownloads: number | null;
-  customerId: number | string;
-  orderId: number | string;
-  orderItemId: string;
-  order: { id: number | string; status: string; createdAt: string };
-  createdAt: string;
-  updatedAt: string;
-}
 
 afterEach(() => vi.restoreAllMocks());
 

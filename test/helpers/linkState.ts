@@ -1,0 +1,16 @@
+import type { LinkState } from "../../src/policy/decideAccess.ts";
+
+/** A link's Durable Object state as a new link starts, with `extra` on top. */
+export function linkState(extra: Partial<LinkState> = {}): LinkState {
+  return {
+    count: 0,
+    lastCountedAt: null,
+    revoked: false,
+    pending: false,
+    limitOverride: null,
+    extraDownloads: 0,
+    expiresAtOverride: null,
+    devices: new Set<string>(),
+    ...extra,
+  };
+}
