@@ -283,9 +283,8 @@ describe("GET /admin/v1/links/:linkId/events", () => {
     expect(await download(s.url, { headers: { "User-Agent": "first/1" } })).toBe(200);
     expect(await download(s.url, { headers: { "User-Agent": "second/1", Range: "bytes=0-99" } })).toBe(206);
     expect(await download(s.url, { headers: { "User-Agent": "third/1" } })).toBe(403);
-    // Nothing is in D1 until the link's alarm flushes its outbox.
-    const early = await admin<{ data: unknown[] }>(s.tenant, "GET", `/links/${s.entry.link_id}/events`);
-    expect(early.body).toEqual({ data: [], next_cursor: null });
+    // The batched write may or may not have reached D1 yet; the link's alarm confirms the
+    // outbox and writes whatever is missing, so after it every event is in D1 exactly once.
     await runDurableObjectAlarm(linkStub(env, s.tenant.id, s.entry.link_id));
 
     const all = await admin<{ data: Record<string, unknown>[]; next_cursor: string | null }>(
