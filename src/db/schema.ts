@@ -72,6 +72,12 @@ export const downloadEvents = sqliteTable(
     status: integer("status").notNull(),
     /** Bytes the response promised (its Content-Length); 0 for errors and bodiless answers. */
     bytes: integer("bytes").notNull(),
+    /** Bytes actually written to the client before the stream ended (DESIGN.md §6 rule 4). */
+    bytesSent: integer("bytes_sent"),
+    /** `completed` | `aborted` for answers with a body; null otherwise. */
+    outcome: text("outcome"),
+    /** Why a request that reached the link was not counted (resume, head, prefetch, scanner…). */
+    reason: text("reason"),
     counted: integer("counted", { mode: "boolean" }).notNull(),
     device: text("device"),
     /** Error code for refusals, null for successes. */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { addressOrCidr } from "../token/claims.ts";
 
 /** The storefront systems of shared/seeds/ whose APIs a tenant can serve. */
 export const PROFILE_NAMES = [
@@ -38,6 +39,19 @@ export const customerAuthSchema = z.discriminatedUnion("mode", [
 
 export type CustomerAuth = z.infer<typeof customerAuthSchema>;
 
+/** An exact browser origin (`https://shop.example.com`, optional port; no path, no wildcard). */
+export const exactOrigin = z
+  .string()
+  .max(255)
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === "https:" || url.protocol === "http:") && url.origin === value;
+    } catch {
+      return false;
+    }
+  }, "an exact origin: scheme://host[:port], no path and no trailing slash");
+
 /** Per-tenant settings, stored as JSON in `tenants.settings`. Every field has a default. */
 export const tenantSettingsSchema = z.object({
   /** DESIGN.md §6 rule 3: how long after a counted download a resume is free. */
@@ -58,6 +72,29 @@ export const tenantSettingsSchema = z.object({
     .default({ title: "Download files for your orders", text: null }),
   /** Public base URL for links the gateway mints (listings, issuer API); default: the request's origin. */
   public_url: z.url({ protocol: /^https?$/ }).optional(),
+  /**
+   * DESIGN.md §6 rule 4: a download whose client aborts before this fraction of the
+   * response was written is given back.
+   */
+  abort_refund_fraction: z.number().min(0).max(1).default(0.5),
+  /** DESIGN.md §7 `origin_timeout`: how long an origin may take to send its response headers. */
+  origin_timeout_seconds: z.number().int().min(1).max(300).default(30),
+  /** How long an origin's body may stall (no bytes) while the gateway streams it. */
+  origin_stall_seconds: z.number().int().min(1).max(300).default(30),
+  /** DESIGN.md §6 rule 4a: requests from scanner networks served uncounted, per link. */
+  scanner_passes: z.number().int().min(0).max(100).default(2),
+  /** Extra scanner networks (CIDR blocks) beside the built-in list. */
+  scanner_networks: z.array(addressOrCidr).max(256).default([]),
+  /** DESIGN.md §6 rule 4a: `browsers` shows browser navigations a confirmation page first. */
+  confirm_downloads: z.enum(["off", "browsers"]).default("off"),
+  /** DESIGN.md §4 CORS: storefront origins allowed to call the listing, info and profile routes. */
+  allowed_origins: z.array(exactOrigin).max(50).default([]),
+  /** Shown on every customer-facing page, with links back to the store. */
+  store_name: z.string().min(1).max(200).optional(),
+  store_url: z.url({ protocol: /^https?$/ }).optional(),
+  support_url: z.url({ protocol: /^(https?|mailto)$/ }).optional(),
+  /** Where `auth_required` pages send the customer to sign in. */
+  sign_in_url: z.url({ protocol: /^https?$/ }).optional(),
 });
 
 export type TenantSettings = z.infer<typeof tenantSettingsSchema>;

@@ -19,7 +19,14 @@ export const addressOrCidr = z.string().refine((value) => {
   }
 }, "not an IP address or CIDR block");
 
-const numericDate = z.number().finite().nonnegative();
+/**
+ * NumericDate bounded to year 9999: a validly signed `exp` of 1e308 must not reach
+ * `Date#toISOString` (RangeError past ±8.64e15 ms) and answer 5xx.
+ */
+export const MAX_NUMERIC_DATE = 253_402_300_799;
+const numericDate = z.number().finite().nonnegative().max(MAX_NUMERIC_DATE);
+/** Counts held as SQLite integers and compared in JavaScript: at most 2^31 − 1. */
+export const MAX_COUNT = 2 ** 31 - 1;
 
 /** The claims of a download token, DESIGN.md §3. Unknown claims (iat, jti…) are ignored. */
 export const claimsSchema = z.object({
@@ -28,13 +35,15 @@ export const claimsSchema = z.object({
   fid: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/),
   exp: numericDate.optional(),
   nbf: numericDate.optional(),
-  lim: z.number().int().min(1).optional(),
+  lim: z.number().int().min(1).max(MAX_COUNT).optional(),
   ips: z.array(addressOrCidr).min(1).max(64).optional(),
-  dev: z.number().int().min(1).optional(),
+  dev: z.number().int().min(1).max(MAX_COUNT).optional(),
   sub: z.string().min(1).max(256).optional(),
   auth: z.boolean().optional(),
   fn: z.string().min(1).max(255).optional(),
   ord: z.string().min(1).max(128).optional(),
+  /** DESIGN.md §6 rule 4a: a browser navigation gets a confirmation page; only its button counts. */
+  cfm: z.boolean().optional(),
 });
 
 export type Claims = z.infer<typeof claimsSchema>;
