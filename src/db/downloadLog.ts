@@ -27,7 +27,10 @@ export async function writeDownloadLog(
           set: {
             status: sql`excluded.status`,
             bytes: sql`excluded.bytes`,
+            bytesSent: sql`excluded.bytes_sent`,
+            outcome: sql`excluded.outcome`,
             counted: sql`excluded.counted`,
+            reason: sql`excluded.reason`,
             error: sql`excluded.error`,
           },
           setWhere: sql`excluded.error IS NOT NULL AND ${downloadEvents.error} IS NULL`,

@@ -4,7 +4,7 @@ import type { LinkStateMirror } from "../db/mirrorLinkState.ts";
 import type { Env } from "../env.ts";
 import { ERROR_STATUS } from "../http/HttpError.ts";
 import { decideAccess, type AccessRequest, type LinkState, type Refusal } from "../policy/decideAccess.ts";
-import type { DownloadEvent } from "./DownloadEvent.ts";
+import type { DownloadEvent, NotCountedReason } from "./DownloadEvent.ts";
 import { LinkStorage, type LinkIdentity } from "./linkStorage.ts";
 import { Outbox } from "./Outbox.ts";
 
@@ -16,6 +16,11 @@ export interface AdmitRequest extends Omit<AccessRequest, "now"> {
   /** Status and Content-Length the answer will have if admitted. */
   plannedStatus: number;
   plannedBytes: number;
+  /**
+   * Set when the Worker has already decided that this request is answered without
+   * counting (a prefetch, a preview card, a scanner pass, a confirmation page).
+   */
+  uncounted?: NotCountedReason;
 }
 
 /** `event` is the request's entry in the download log; `mirror` the link's new state, when it changed. */
@@ -72,8 +77,10 @@ export class DownloadLink extends DurableObject<Env> {
     const now = Date.now();
     this.store.rememberIdentity(request.link);
     const state = this.store.state(request.claims.dev !== undefined);
-    const decision = decideAccess({ ...request, now }, state);
+    const sendsBody = request.sendsBody && request.uncounted === undefined;
+    const decision = decideAccess({ ...request, sendsBody, now }, state);
     const grantId = decision.ok && decision.counted ? this.store.count(now, request.device) : null;
+    const bodyless = !decision.ok || !request.sendsBody;
     const event: DownloadEvent = {
       id: crypto.randomUUID(),
       tenantId: request.link.tenantId,
@@ -84,7 +91,10 @@ export class DownloadLink extends DurableObject<Env> {
       ...request.log,
       status: decision.ok ? request.plannedStatus : ERROR_STATUS[decision.reason],
       bytes: decision.ok ? request.plannedBytes : 0,
+      bytesSent: bodyless ? 0 : null,
+      outcome: null,
       counted: grantId !== null,
+      reason: !decision.ok || grantId !== null ? null : (request.uncounted ?? (decision.resume ? "resume" : "no_body")),
       device: request.device,
       error: decision.ok ? null : decision.reason,
     };

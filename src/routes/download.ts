@@ -155,7 +155,7 @@ async function giveBack(
   error: string,
 ): Promise<void> {
   if (decision.grantId === null) return;
-  const event = { ...decision.event, status, bytes: 0, counted: false, error };
+  const event = { ...decision.event, status, bytes: 0, bytesSent: 0, counted: false, reason: null, error };
   const state = await link.refund(decision.grantId, event);
   const mirror = decision.mirror && { ...decision.mirror, state };
   logDownloadEvent(ctx, env.DB, { event, mirror });

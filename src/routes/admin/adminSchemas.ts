@@ -192,7 +192,21 @@ export const downloadEventSchema = z
     range: z.string().nullable().meta({ description: "the request's Range header" }),
     status: z.number().int(),
     bytes: z.number().int().nonnegative().meta({ description: "bytes the response promised (Content-Length)" }),
+    bytes_sent: z
+      .number()
+      .int()
+      .nonnegative()
+      .nullable()
+      .meta({ description: "bytes written to the client; null while the body still streams" }),
+    outcome: z
+      .enum(["completed", "aborted"])
+      .nullable()
+      .meta({ description: "how a response with a body ended; null without a body" }),
     counted: z.boolean(),
+    reason: z
+      .enum(["resume", "no_body", "prefetch", "preview", "scanner", "confirmation", "refunded"])
+      .nullable()
+      .meta({ description: "why an answer without error was not counted" }),
     device: z.string().nullable(),
     error: z.string().nullable().meta({ description: "error code of a refusal; null for successes" }),
   })

@@ -304,7 +304,10 @@ describe("GET /admin/v1/links/:linkId/events", () => {
       range: null,
       status: 403,
       bytes: 0,
+      bytes_sent: 0,
+      outcome: null,
       counted: false,
+      reason: null,
       device: expect.any(String),
       error: "limit_reached",
     });
