@@ -1,7 +1,29 @@
 import { z } from "zod";
+import { singleLine } from "../http/textInput.ts";
 import { addressOrCidr } from "../token/claims.ts";
 
 export const fileIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, "letters, digits, '_' and '-', 1–128");
+
+/**
+ * What a new order number may be: 1–64 of `A–Z a–z 0–9 - _ . ~`, not starting with a dot.
+ * These are RFC 3986's unreserved characters, the only ones every client, proxy and router
+ * passes through a URL path untouched, so the number is always addressable as one path
+ * segment (`/orders/:orderNumber/downloads`, `/admin/v1/orders/:number`). `.` and `..` are
+ * dot segments that URL parsers remove (even as `%2E`), `\` is a path separator to WHATWG
+ * URL parsers, `/ ? #` and spaces end or split the segment, `%` starts an escape, and `+`
+ * becomes a space in some decoders — numbers with those could be stored but never read back.
+ */
+export const ORDER_NUMBER_PATTERN = /^[A-Za-z0-9_~-][A-Za-z0-9._~-]{0,63}$/;
+
+export const newOrderNumberSchema = z
+  .string()
+  .regex(ORDER_NUMBER_PATTERN, "1–64 of A–Z a–z 0–9 - _ . ~, not starting with '.'")
+  .meta({ description: "1–64 of `A–Z a–z 0–9 - _ . ~`, not starting with `.` (one URL path segment)" });
+
+/**
+ * An order number read from a path: looser than `newOrderNumberSchema`, so that orders
+ * stored before it (any text without `/ ? #` or spaces) can still be found.
+ */
 export const orderNumberSchema = z
   .string()
   .min(1)
@@ -10,7 +32,7 @@ export const orderNumberSchema = z
 
 /** What a purchase grants for each file of an item. */
 export const grantSchema = z
-  .object({
+  .strictObject({
     download_limit: z.number().int().min(1).nullable().optional(),
     expires_at: z.iso.datetime({ offset: true }).optional(),
     expires_in_days: z.number().int().min(1).max(36500).optional(),
@@ -24,26 +46,26 @@ export const grantSchema = z
   })
   .meta({ id: "Grant" });
 
-const idLike = z.union([z.string().min(1).max(128), z.number().int()]).transform(String);
+const idLike = z.union([singleLine(1, 128), z.number().int()]).transform(String);
 
-export const orderItemSchema = z.object({
-  product: z.object({
+export const orderItemSchema = z.strictObject({
+  product: z.strictObject({
     id: idLike,
-    name: z.string().min(1).max(300),
-    slug: z.string().max(300).optional(),
-    variant_name: z.string().max(300).optional(),
-    sku: z.string().max(128).optional(),
-    vendor: z.string().max(300).optional(),
-    tags: z.array(z.string().max(100)).max(50).default([]),
+    name: singleLine(1, 300),
+    slug: singleLine(0, 300).optional(),
+    variant_name: singleLine(0, 300).optional(),
+    sku: singleLine(0, 128).optional(),
+    vendor: singleLine(0, 300).optional(),
+    tags: z.array(singleLine(0, 100)).max(50).default([]),
   }),
   file_ids: z.array(fileIdSchema).min(1).max(50),
   grant: grantSchema.default({ require_login: false }),
 });
 
 export const createOrderSchema = z
-  .object({
-    order_number: orderNumberSchema,
-    customer_id: z.string().min(1).max(256),
+  .strictObject({
+    order_number: newOrderNumberSchema,
+    customer_id: singleLine(1, 256),
     status: z.enum(["pending", "complete"]).default("complete"),
     purchased_at: z.iso.datetime({ offset: true }).optional(),
     items: z.array(orderItemSchema).min(1).max(100),
