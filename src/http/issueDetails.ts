@@ -121,7 +121,7 @@ function normalize(name: string): string {
 
 /** Typos (edit distance, tighter for short names) and part names ("limit", "resume_window"). */
 function closest(candidates: Candidate[], wanted: string): Candidate[] {
-  const allowed = wanted.length <= 3 ? 0 : wanted.length <= 5 ? 1 : wanted.length <= 10 ? 2 : 3;
+  const allowed = wanted.length <= 2 ? 0 : wanted.length <= 5 ? 1 : wanted.length <= 10 ? 2 : 3;
   const scored = candidates
     .map((c) => ({ c, distance: editDistance(wanted, c.name) }))
     .filter(({ c, distance }) => distance <= allowed || partsOf(wanted, c.name));

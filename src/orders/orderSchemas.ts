@@ -5,20 +5,23 @@ import { addressOrCidr } from "../token/claims.ts";
 export const fileIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, "letters, digits, '_' and '-', 1–128");
 
 /**
- * What a new order number may be: 1–64 of `A–Z a–z 0–9 - _ . ~`, not starting with a dot.
- * These are RFC 3986's unreserved characters, the only ones every client, proxy and router
- * passes through a URL path untouched, so the number is always addressable as one path
- * segment (`/orders/:orderNumber/downloads`, `/admin/v1/orders/:number`). `.` and `..` are
- * dot segments that URL parsers remove (even as `%2E`), `\` is a path separator to WHATWG
- * URL parsers, `/ ? #` and spaces end or split the segment, `%` starts an escape, and `+`
- * becomes a space in some decoders — numbers with those could be stored but never read back.
+ * What a new order number may be: 1–64 characters that a URL path segment may hold as they
+ * are (RFC 3986 `pchar` without `%`: letters, digits and `- . _ ~ ! $ & ' ( ) * + , ; = : @`),
+ * other than the dot segments `.` and `..`. Such a number is addressable as one segment of
+ * `/orders/:orderNumber/downloads` and `/admin/v1/orders/:number` whether or not the client
+ * percent-encodes it. Everything else could be stored but not always read back: URL parsers
+ * remove `.` and `..` (also as `%2E`), `/` and `\` split the path (and the router refuses
+ * their encoded forms), `? #` and spaces end it unless encoded, a bare `%` is malformed,
+ * and non-ASCII or control characters depend on the client encoding them.
  */
-export const ORDER_NUMBER_PATTERN = /^[A-Za-z0-9_~-][A-Za-z0-9._~-]{0,63}$/;
+export const ORDER_NUMBER_PATTERN = /^(?!\.\.?$)[A-Za-z0-9._~!$&'()*+,;=:@-]{1,64}$/;
+
+const ORDER_NUMBER_RULE = "1–64 of A–Z a–z 0–9 - . _ ~ ! $ & ' ( ) * + , ; = : @, and not . or ..";
 
 export const newOrderNumberSchema = z
   .string()
-  .regex(ORDER_NUMBER_PATTERN, "1–64 of A–Z a–z 0–9 - _ . ~, not starting with '.'")
-  .meta({ description: "1–64 of `A–Z a–z 0–9 - _ . ~`, not starting with `.` (one URL path segment)" });
+  .regex(ORDER_NUMBER_PATTERN, ORDER_NUMBER_RULE)
+  .meta({ description: `Order number: ${ORDER_NUMBER_RULE} (one URL path segment, no encoding needed)` });
 
 /**
  * An order number read from a path: looser than `newOrderNumberSchema`, so that orders
