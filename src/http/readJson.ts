@@ -85,6 +85,9 @@ export function readQuery<S extends z.ZodType>(request: Request, schema: S): z.i
 /** For routes without query parameters: any parameter is refused, so a misspelt option is never ignored. */
 export const noQuerySchema = z.strictObject({});
 
+/** For POST routes without a body: none (or `{}`) is fine, any field is refused rather than ignored. */
+export const noBodySchema = z.strictObject({});
+
 function tooLarge(maxBytes: number): HttpError {
   return new HttpError("payload_too_large", `The body is larger than ${maxBytes} bytes.`);
 }

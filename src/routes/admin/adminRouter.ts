@@ -2,7 +2,7 @@ import { Router, type IRequest } from "itty-router";
 import { authenticateAdmin, authenticateOperator } from "../../auth/authenticateAdmin.ts";
 import type { Env } from "../../env.ts";
 import { HttpError } from "../../http/HttpError.ts";
-import { noQuerySchema, readQuery } from "../../http/readJson.ts";
+import { noBodySchema, noQuerySchema, readJson, readQuery } from "../../http/readJson.ts";
 import type { Tenant } from "../../tenants/loadTenant.ts";
 import { forgetTenant, tenantById } from "../../tenants/resolveTenant.ts";
 import { createAdminKey, listAdminKeys, revokeAdminKey } from "./adminKeysApi.ts";
@@ -61,6 +61,11 @@ function noQuery(request: IRequest, ..._args: Args): void {
   readQuery(request, noQuerySchema);
 }
 
+/** Before a POST that takes no body: fields sent to it (`{"keep_overrides": true}`) are refused, not ignored. */
+async function noBody(request: IRequest, ..._args: Args): Promise<void> {
+  await readJson(request, noBodySchema);
+}
+
 /** `/admin/v1/…`: the issuer API (DESIGN.md §9). Operator routes first, then tenant routes. */
 export const adminRouter = Router<IRequest, Args>({ base: "/admin/v1" });
 
@@ -78,7 +83,7 @@ adminRouter
   .post("/files/:fileId", noQuery, (r, env) => registerFile(r, env, t(r).id, p(r, "fileId")))
   .get("/files/:fileId", noQuery, (r, env) => getFile(env, t(r).id, p(r, "fileId")))
   .delete("/files/:fileId", noQuery, (r, env) => deleteFile(env, t(r).id, p(r, "fileId")))
-  .post("/files/:fileId/uploads", (r, env) => startUpload(r, env, t(r).id, p(r, "fileId")))
+  .post("/files/:fileId/uploads", noBody, (r, env) => startUpload(r, env, t(r).id, p(r, "fileId")))
   .put("/files/:fileId/uploads/:uploadId/parts/:n", noQuery, (r, env) =>
     uploadPart(r, env, t(r).id, p(r, "fileId"), p(r, "uploadId"), p(r, "n")),
   )
@@ -91,13 +96,13 @@ adminRouter
 
   .post("/orders", noQuery, (r, env) => createOrder(r, env, t(r)))
   .get("/orders/:number", noQuery, (r, env) => getOrder(r, env, t(r), p(r, "number")))
-  .post("/orders/:number/complete", noQuery, (r, env) => completeOrder(r, env, t(r), p(r, "number")))
-  .post("/orders/:number/cancel", noQuery, (r, env) => cancelOrder(r, env, t(r), p(r, "number")))
+  .post("/orders/:number/complete", noQuery, noBody, (r, env) => completeOrder(r, env, t(r), p(r, "number")))
+  .post("/orders/:number/cancel", noQuery, noBody, (r, env) => cancelOrder(r, env, t(r), p(r, "number")))
 
   .get("/links/:id", noQuery, (r, env) => getLink(env, t(r), p(r, "id")))
   .patch("/links/:id", noQuery, (r, env) => patchLink(r, env, t(r), p(r, "id")))
-  .post("/links/:id/reset", noQuery, (r, env) => resetLink(env, t(r), p(r, "id")))
-  .post("/links/:id/url", noQuery, (r, env) => freshLinkUrl(r, env, t(r), p(r, "id")))
+  .post("/links/:id/reset", noQuery, noBody, (r, env) => resetLink(env, t(r), p(r, "id")))
+  .post("/links/:id/url", noQuery, noBody, (r, env) => freshLinkUrl(r, env, t(r), p(r, "id")))
   .get("/links/:id/events", (r, env) => linkEvents(r, env, t(r), p(r, "id")))
 
   .post("/keys", noQuery, (r, env) => createSigningKey(r, env, t(r).id))

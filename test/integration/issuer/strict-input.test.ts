@@ -245,6 +245,26 @@ describe("every other issuer body is strict", () => {
   });
 });
 
+describe("POST routes without a body refuse fields sent to them", () => {
+  it("refuses a field on cancel, reset and url, changing nothing; no body or {} is fine", async () => {
+    const tenant = await createTenantWithAdminKey();
+    const file = await uploadFile(tenant);
+    const order = await placeOrder(tenant, orderBody([file.id]));
+    const link = firstFile(order).link_id;
+    detail(
+      await admin(tenant, "POST", `/orders/${order.order_number}/cancel`, { json: { reason: "fraud" } }),
+      "reason",
+    );
+    expect((await admin(tenant, "GET", `/orders/${order.order_number}`)).body).toMatchObject({ status: "complete" });
+    detail(await admin(tenant, "POST", `/links/${link}/reset`, { json: { keep_overrides: true } }), "keep_overrides");
+    detail(await admin(tenant, "POST", `/links/${link}/url`, { json: { expires_in: 60 } }), "expires_in");
+    detail(await admin(tenant, "POST", `/orders/${order.order_number}/complete`, { json: { paid: true } }), "paid");
+    detail(await admin(tenant, "POST", "/files/s-1/uploads", { json: { name: "a.zip" } }), "name");
+    expect((await admin(tenant, "POST", `/links/${link}/url`)).status).toBe(200);
+    expect((await admin(tenant, "POST", `/links/${link}/reset`, { json: {} })).status).toBe(200);
+  });
+});
+
 describe("query strings are strict", () => {
   it("refuses an unknown parameter with a hint, and one given twice", async () => {
     const tenant = await createTenantWithAdminKey();
