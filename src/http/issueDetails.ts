@@ -54,12 +54,29 @@ const ALIASES: Readonly<Record<string, string>> = {
  * (`download_limit` on an item belongs in its `grant`).
  */
 export function issueDetails(schema: $ZodType, raw: unknown, issues: readonly $ZodIssue[]): Detail[] {
-  return issues.flatMap((issue) =>
+  type Entry = { path: PropertyKey[]; key: string } | { path: PropertyKey[]; message: string };
+  const all = issues.flatMap((issue): Entry[] =>
     issue.code === "unrecognized_keys"
-      ? issue.keys.map((key) => unknownField(schema, raw, issue.path, key))
-      : [{ path: issue.path.map(String).join("."), message: issue.message }],
+      ? issue.keys.map((key) => ({ path: issue.path, key }))
+      : [{ path: issue.path, message: issue.message }],
   );
+  // A 1 MiB body can hold a hundred thousand bad fields: answer the first ones, count the rest.
+  const details = all
+    .slice(0, MAX_DETAILS)
+    .map((entry) =>
+      "key" in entry
+        ? unknownField(schema, raw, entry.path, entry.key)
+        : { path: entry.path.map(String).join("."), message: entry.message },
+    );
+  if (all.length > MAX_DETAILS) details.push({ path: "", message: `and ${all.length - MAX_DETAILS} more` });
+  return details;
 }
+
+/** How many fields one answer names. */
+const MAX_DETAILS = 50;
+
+/** Past this length a name is no misspelling of a field, and comparing it would only cost time. */
+const MAX_HINTED_NAME = 64;
 
 interface Candidate {
   name: string;
@@ -69,6 +86,7 @@ interface Candidate {
 
 function unknownField(schema: $ZodType, raw: unknown, path: readonly PropertyKey[], key: string): Detail {
   const at = [...path.map(String), key].join(".");
+  if (key.length > MAX_HINTED_NAME) return { path: at, message: "unknown field" };
   const { objects, template } = locate(schema, path, raw);
   const here = [...new Set(objects.flatMap((o) => Object.keys(o.shape)))].map((name) => ({ name, place: template }));
   const elsewhere = [...fieldPlaces(schema)].flatMap(([name, places]) =>

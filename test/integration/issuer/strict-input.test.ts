@@ -146,6 +146,18 @@ describe("POST /admin/v1/orders refuses misplaced and misspelt grant fields", ()
     expectError(answer, 400, "bad_request", ["download_limit", "items.0.grant.limit", "items.0.grant.dev"]);
   });
 
+  it("names the first 50 of ten thousand unknown fields (one of 100,000 characters) and counts the rest", async () => {
+    const tenant = await createTenantWithAdminKey();
+    const file = await uploadFile(tenant);
+    const junk = Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`junk_${i}`, i]));
+    const body = { [`${"x".repeat(100_000)}`]: 1, ...orderBody([file.id]), ...junk };
+    const answer = await admin<{ details: Detail[] }>(tenant, "POST", "/orders", { json: body });
+    expectError(answer, 400, "bad_request", ["junk_0"]);
+    expect(answer.body.details).toHaveLength(51);
+    expect(answer.body.details.at(-1)).toEqual({ path: "", message: "and 9951 more" });
+    expect(await rowCount("orders", tenant.id)).toBe(0);
+  });
+
   it("still creates the limited link the fields ask for once they are in their place", async () => {
     const tenant = await createTenantWithAdminKey();
     const file = await uploadFile(tenant);
