@@ -1,7 +1,32 @@
 import { z } from "zod";
+import { singleLine } from "../http/textInput.ts";
 import { addressOrCidr } from "../token/claims.ts";
 
 export const fileIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, "letters, digits, '_' and '-', 1–128");
+
+/**
+ * What a new order number may be: 1–64 characters that a URL path segment may hold as they
+ * are (RFC 3986 `pchar` without `%`: letters, digits and `- . _ ~ ! $ & ' ( ) * + , ; = : @`),
+ * other than the dot segments `.` and `..`. Such a number is addressable as one segment of
+ * `/orders/:orderNumber/downloads` and `/admin/v1/orders/:number` whether or not the client
+ * percent-encodes it. Everything else could be stored but not always read back: URL parsers
+ * remove `.` and `..` (also as `%2E`), `/` and `\` split the path (and the router refuses
+ * their encoded forms), `? #` and spaces end it unless encoded, a bare `%` is malformed,
+ * and non-ASCII or control characters depend on the client encoding them.
+ */
+export const ORDER_NUMBER_PATTERN = /^(?!\.\.?$)[A-Za-z0-9._~!$&'()*+,;=:@-]{1,64}$/;
+
+const ORDER_NUMBER_RULE = "1–64 of A–Z a–z 0–9 - . _ ~ ! $ & ' ( ) * + , ; = : @, and not . or ..";
+
+export const newOrderNumberSchema = z
+  .string()
+  .regex(ORDER_NUMBER_PATTERN, ORDER_NUMBER_RULE)
+  .meta({ description: `Order number: ${ORDER_NUMBER_RULE} (one URL path segment, no encoding needed)` });
+
+/**
+ * An order number read from a path: looser than `newOrderNumberSchema`, so that orders
+ * stored before it (any text without `/ ? #` or spaces) can still be found.
+ */
 export const orderNumberSchema = z
   .string()
   .min(1)
@@ -10,7 +35,7 @@ export const orderNumberSchema = z
 
 /** What a purchase grants for each file of an item. */
 export const grantSchema = z
-  .object({
+  .strictObject({
     download_limit: z.number().int().min(1).nullable().optional(),
     expires_at: z.iso.datetime({ offset: true }).optional(),
     expires_in_days: z.number().int().min(1).max(36500).optional(),
@@ -24,26 +49,26 @@ export const grantSchema = z
   })
   .meta({ id: "Grant" });
 
-const idLike = z.union([z.string().min(1).max(128), z.number().int()]).transform(String);
+const idLike = z.union([singleLine(1, 128), z.number().int()]).transform(String);
 
-export const orderItemSchema = z.object({
-  product: z.object({
+export const orderItemSchema = z.strictObject({
+  product: z.strictObject({
     id: idLike,
-    name: z.string().min(1).max(300),
-    slug: z.string().max(300).optional(),
-    variant_name: z.string().max(300).optional(),
-    sku: z.string().max(128).optional(),
-    vendor: z.string().max(300).optional(),
-    tags: z.array(z.string().max(100)).max(50).default([]),
+    name: singleLine(1, 300),
+    slug: singleLine(0, 300).optional(),
+    variant_name: singleLine(0, 300).optional(),
+    sku: singleLine(0, 128).optional(),
+    vendor: singleLine(0, 300).optional(),
+    tags: z.array(singleLine(0, 100)).max(50).default([]),
   }),
   file_ids: z.array(fileIdSchema).min(1).max(50),
   grant: grantSchema.default({ require_login: false }),
 });
 
 export const createOrderSchema = z
-  .object({
-    order_number: orderNumberSchema,
-    customer_id: z.string().min(1).max(256),
+  .strictObject({
+    order_number: newOrderNumberSchema,
+    customer_id: singleLine(1, 256),
     status: z.enum(["pending", "complete"]).default("complete"),
     purchased_at: z.iso.datetime({ offset: true }).optional(),
     items: z.array(orderItemSchema).min(1).max(100),

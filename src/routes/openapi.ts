@@ -6,7 +6,7 @@ import {
   createOrderSchema,
   downloadsListingSchema,
   fileIdSchema,
-  orderNumberSchema,
+  newOrderNumberSchema,
   orderViewSchema,
 } from "../orders/orderSchemas.ts";
 import { profileRoutes } from "../profiles/index.ts";
@@ -31,7 +31,12 @@ import {
   uploadedPartSchema,
   uploadStartedSchema,
 } from "./admin/adminSchemas.ts";
-import { completeUploadSchema, MAX_SINGLE_UPLOAD_BYTES, registerFileSchema } from "./admin/filesApi.ts";
+import {
+  completeUploadSchema,
+  MAX_SINGLE_UPLOAD_BYTES,
+  registerFileSchema,
+  uploadQuerySchema,
+} from "./admin/filesApi.ts";
 import { eventsQuerySchema, patchLinkSchema } from "./admin/linksApi.ts";
 import { listingQuerySchema } from "./listings.ts";
 import { downloadInfoSchema, errorSchema, healthSchema } from "./schemas.ts";
@@ -230,7 +235,7 @@ function buildDocument() {
       tags: ["Listings", tag],
       summary: "One order's downloads, for the customer who placed it",
       security: customerSecurity,
-      request: { params: withTenant({ orderNumber: orderNumberSchema }), query: listingQuerySchema },
+      request: { params: withTenant({ orderNumber: newOrderNumberSchema }), query: listingQuerySchema },
       responses: listingResponses,
     });
   }
@@ -311,9 +316,7 @@ function buildDocument() {
 
   const fileParams = z.object({ fileId: fileIdSchema });
   const uploadParams = fileParams.extend({ uploadId: z.string().meta({ description: "From the start call" }) });
-  const uploadQuery = z.object({
-    name: z.string().min(1).max(255).optional().meta({ description: "File name; X-File-Name wins" }),
-  });
+  const uploadQuery = uploadQuerySchema;
   const uploadHeaders = z.object({
     "X-File-Name": z.string().optional().meta({ description: "File name, percent-encoded UTF-8 allowed" }),
     "Content-Type": z.string().optional().meta({ description: "Stored MIME type; else from the name" }),
@@ -416,7 +419,7 @@ function buildDocument() {
 
   // --- Orders ------------------------------------------------------------------------------
 
-  const orderParams = z.object({ number: orderNumberSchema.meta({ description: "Order number" }) });
+  const orderParams = z.object({ number: newOrderNumberSchema });
   registry.registerPath({
     method: "post",
     path: `${ADMIN_BASE}/orders`,
@@ -424,14 +427,18 @@ function buildDocument() {
     tags: ["Issuer: orders"],
     summary: "Create an order with its items and one signed link per item × file",
     description:
-      "All or nothing. Idempotent on order_number: a repeat answers 200 with the existing order and fresh URLs. " +
+      "All or nothing. Idempotent on order_number: a repeat with the same customer_id and items (products, " +
+      "file ids, grants) answers 200 with the existing order and fresh URLs; the same number with a different " +
+      "customer or items is 409 conflict and reveals nothing of the existing order. This holds under " +
+      "concurrency: of simultaneous requests exactly one creates the order. Unknown or misplaced fields are " +
+      "400 bad_request naming them (e.g. download_limit belongs in items[].grant). " +
       `Bodies are limited to ${MAX_JSON_BYTES} bytes.`,
     security: adminSecurity,
     request: { body: jsonBody(createOrderSchema) },
     responses: {
-      200: json("The order existed already; nothing changed", orderViewSchema),
+      200: json("The order existed already with the same customer and items; nothing changed", orderViewSchema),
       201: json("Created", orderViewSchema),
-      ...adminErrors(...bodyErrors),
+      ...adminErrors(...bodyErrors, "conflict"),
     },
   });
   registry.registerPath({
@@ -527,6 +534,9 @@ function buildDocument() {
     operationId: "createSigningKey",
     tags: ["Issuer: keys"],
     summary: "A new HS256 key (its secret is in this answer only) or a registered Ed25519 public key",
+    description:
+      "The gateway generates every HS256 secret (32 random bytes); a `secret` in the body is refused (400), " +
+      "since a chosen or reused secret would make every link signed with it forgeable.",
     security: adminSecurity,
     request: { body: jsonBody(createSigningKeySchema) },
     responses: { 201: json("Created", signingKeySchema), ...adminErrors(...bodyErrors) },
@@ -615,7 +625,10 @@ function buildDocument() {
       description:
         "Edge gateway for paid digital downloads. Contract: DESIGN.md; token format: docs/TOKEN.md. " +
         "Every error is JSON `{error, message}` (plus `details` for bad_request), or a small HTML page when " +
-        "`Accept` prefers text/html.",
+        "`Accept` prefers text/html. Issuer API input is strict: an unknown or misplaced field in a body, in " +
+        "settings or in a query string is 400 bad_request, each `details` entry naming the field (`path`), why " +
+        "(`message`, e.g. \"unknown field here; it belongs in grant\") and, when it can tell, the field meant " +
+        "(`suggestion`). Text that ends in a header or a file name may not contain control characters.",
     },
     tags: [
       { name: "Downloads", description: "Signed download links (DESIGN.md §3–§6)" },

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { multiLine, singleLine } from "../http/textInput.ts";
 import { addressOrCidr } from "../token/claims.ts";
 
 /** The storefront systems of shared/seeds/ whose APIs a tenant can serve. */
@@ -14,7 +15,7 @@ export type ProfileName = (typeof PROFILE_NAMES)[number];
 
 /** How the storefront's customers prove who they are (DESIGN.md §8). */
 export const customerAuthSchema = z.discriminatedUnion("mode", [
-  z.object({
+  z.strictObject({
     /** A JWT signed by the storefront: HS256 (tenant's customer secret), or a public key / JWKS. */
     mode: z.literal("jwt"),
     /** Also read the token from this cookie, for browsers. */
@@ -27,9 +28,9 @@ export const customerAuthSchema = z.discriminatedUnion("mode", [
     /** A JWKS document with the storefront's public keys. */
     jwks_url: z.url({ protocol: /^https?$/ }).optional(),
     /** When set, the token's `iss` must equal it. */
-    issuer: z.string().optional(),
+    issuer: singleLine(1, 500).optional(),
   }),
-  z.object({
+  z.strictObject({
     /** The storefront answers `{"customer_id": "…"}` for the forwarded cookies. */
     mode: z.literal("auth_url"),
     url: z.url({ protocol: /^https?$/ }),
@@ -52,8 +53,12 @@ export const exactOrigin = z
     }
   }, "an exact origin: scheme://host[:port], no path and no trailing slash");
 
-/** Per-tenant settings, stored as JSON in `tenants.settings`. Every field has a default. */
-export const tenantSettingsSchema = z.object({
+/**
+ * Per-tenant settings, stored as JSON in `tenants.settings`. Every field has a default.
+ * Strict (unknown keys are errors) because the operator API validates its input with it;
+ * reading stored settings goes through the tolerant `parseTenantSettings` below.
+ */
+export const tenantSettingsSchema = z.strictObject({
   /** DESIGN.md §6 rule 3: how long after a counted download a resume is free. */
   resume_window_seconds: z
     .number()
@@ -65,10 +70,10 @@ export const tenantSettingsSchema = z.object({
   /** Compatibility profiles this tenant serves (src/profiles/, docs/PROFILES.md). */
   profiles: z.array(z.enum(PROFILE_NAMES)).default([]),
   /** `customer-downloadable-products`: the storefront key clients send as X-STOREFRONT-KEY. */
-  storefront_key: z.string().min(8).max(200).optional(),
+  storefront_key: singleLine(8, 200).optional(),
   /** `customer-account-orders`: the `text` block of its answer. */
   account_text: z
-    .object({ title: z.string().max(500), text: z.string().max(5000).nullable() })
+    .strictObject({ title: singleLine(0, 500), text: multiLine(5000).nullable() })
     .default({ title: "Download files for your orders", text: null }),
   /** Public base URL for links the gateway mints (listings, issuer API); default: the request's origin. */
   public_url: z.url({ protocol: /^https?$/ }).optional(),
@@ -90,7 +95,7 @@ export const tenantSettingsSchema = z.object({
   /** DESIGN.md §4 CORS: storefront origins allowed to call the listing, info and profile routes. */
   allowed_origins: z.array(exactOrigin).max(50).default([]),
   /** Shown on every customer-facing page, with links back to the store. */
-  store_name: z.string().min(1).max(200).optional(),
+  store_name: singleLine(1, 200).optional(),
   store_url: z.url({ protocol: /^https?$/ }).optional(),
   support_url: z.url({ protocol: /^(https?|mailto)$/ }).optional(),
   /** Where `auth_required` pages send the customer to sign in. */
@@ -99,7 +104,17 @@ export const tenantSettingsSchema = z.object({
 
 export type TenantSettings = z.infer<typeof tenantSettingsSchema>;
 
-/** Parses stored settings; a corrupt value falls back to defaults rather than failing downloads. */
+/** How many rounds of dropping bad parts `parseTenantSettings` makes; each removes at least one. */
+const MAX_REPAIRS = 64;
+
+/**
+ * Parses stored settings, tolerantly. The schema is strict for the operator API, but what
+ * D1 already holds must keep working: a row written by hand, by an older version (whose
+ * API stripped unknown keys) or by a newer one during a rollback may carry a key or a value
+ * this version does not know. Unknown keys are dropped and a bad field falls back to its
+ * default, one field at a time — never the whole object, which would silently switch off
+ * e.g. the tenant's customer_auth because of one stray key. Corrupt JSON gives defaults.
+ */
 export function parseTenantSettings(json: string): TenantSettings {
   let raw: unknown;
   try {
@@ -107,6 +122,36 @@ export function parseTenantSettings(json: string): TenantSettings {
   } catch {
     raw = {};
   }
-  const parsed = tenantSettingsSchema.safeParse(raw);
-  return parsed.success ? parsed.data : tenantSettingsSchema.parse({});
+  let value: Record<string, unknown> = isRecord(raw) ? { ...raw } : {};
+  for (let round = 0; round < MAX_REPAIRS; round++) {
+    const parsed = tenantSettingsSchema.safeParse(value);
+    if (parsed.success) return parsed.data;
+    value = withoutBadParts(value, parsed.error.issues);
+  }
+  return tenantSettingsSchema.parse({});
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** A copy without the unknown keys the issues name and without the top-level fields of every other issue. */
+function withoutBadParts(value: Record<string, unknown>, issues: readonly z.core.$ZodIssue[]): Record<string, unknown> {
+  const copy = structuredClone(value);
+  for (const issue of issues) {
+    const [field] = issue.path;
+    if (issue.code === "unrecognized_keys") {
+      let target: unknown = copy;
+      for (const segment of issue.path)
+        target = isRecord(target) || Array.isArray(target) ? target[segment as never] : undefined;
+      if (isRecord(target)) for (const key of issue.keys) delete target[key];
+      // A path that no longer resolves (an earlier issue removed it) is done already.
+    } else if (typeof field === "string") {
+      delete copy[field];
+    } else {
+      // An issue about the whole object (not possible for an object schema with defaults): start over.
+      return {};
+    }
+  }
+  return copy;
 }

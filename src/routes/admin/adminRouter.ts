@@ -2,6 +2,7 @@ import { Router, type IRequest } from "itty-router";
 import { authenticateAdmin, authenticateOperator } from "../../auth/authenticateAdmin.ts";
 import type { Env } from "../../env.ts";
 import { HttpError } from "../../http/HttpError.ts";
+import { noBodySchema, noQuerySchema, readJson, readQuery } from "../../http/readJson.ts";
 import type { Tenant } from "../../tenants/loadTenant.ts";
 import { forgetTenant, tenantById } from "../../tenants/resolveTenant.ts";
 import { createAdminKey, listAdminKeys, revokeAdminKey } from "./adminKeysApi.ts";
@@ -51,47 +52,63 @@ async function withTenant(request: IRequest, env: Env): Promise<void> {
 
 const t = (request: IRequest): Tenant => (request as AdminRequest).tenant;
 
+/**
+ * Before a route that takes no query parameters: any is refused (400 naming it), so a
+ * misspelt or misplaced option (`?limit=` on the wrong route) is never silently ignored.
+ * Routes with a query validate it with their own strict schema (`readQuery`).
+ */
+function noQuery(request: IRequest, ..._args: Args): void {
+  readQuery(request, noQuerySchema);
+}
+
+/** Before a POST that takes no body: fields sent to it (`{"keep_overrides": true}`) are refused, not ignored. */
+async function noBody(request: IRequest, ..._args: Args): Promise<void> {
+  await readJson(request, noBodySchema);
+}
+
 /** `/admin/v1/…`: the issuer API (DESIGN.md §9). Operator routes first, then tenant routes. */
 export const adminRouter = Router<IRequest, Args>({ base: "/admin/v1" });
 
 adminRouter
   .all("/tenants", withOperator)
   .all("/tenants/*", withOperator)
-  .post("/tenants", (r, env) => createTenant(r, env))
-  .get("/tenants", (r, env) => listTenants(r, env))
-  .get("/tenants/:id", (r, env) => getTenant(p(r, "id"), env))
-  .patch("/tenants/:id", (r, env) => updateTenant(r, env, p(r, "id")))
-  .post("/tenants/:id/admin-keys", (r, env) => issueTenantAdminKey(r, env, p(r, "id")))
+  .post("/tenants", noQuery, (r, env) => createTenant(r, env))
+  .get("/tenants", noQuery, (r, env) => listTenants(r, env))
+  .get("/tenants/:id", noQuery, (r, env) => getTenant(p(r, "id"), env))
+  .patch("/tenants/:id", noQuery, (r, env) => updateTenant(r, env, p(r, "id")))
+  .post("/tenants/:id/admin-keys", noQuery, (r, env) => issueTenantAdminKey(r, env, p(r, "id")))
 
   .all("*", withTenant)
   .put("/files/:fileId", (r, env) => uploadFile(r, env, t(r).id, p(r, "fileId")))
-  .post("/files/:fileId", (r, env) => registerFile(r, env, t(r).id, p(r, "fileId")))
-  .get("/files/:fileId", (r, env) => getFile(env, t(r).id, p(r, "fileId")))
-  .delete("/files/:fileId", (r, env) => deleteFile(env, t(r).id, p(r, "fileId")))
-  .post("/files/:fileId/uploads", (r, env) => startUpload(r, env, t(r).id, p(r, "fileId")))
-  .put("/files/:fileId/uploads/:uploadId/parts/:n", (r, env) =>
+  .post("/files/:fileId", noQuery, (r, env) => registerFile(r, env, t(r).id, p(r, "fileId")))
+  .get("/files/:fileId", noQuery, (r, env) => getFile(env, t(r).id, p(r, "fileId")))
+  .delete("/files/:fileId", noQuery, (r, env) => deleteFile(env, t(r).id, p(r, "fileId")))
+  .post("/files/:fileId/uploads", noBody, (r, env) => startUpload(r, env, t(r).id, p(r, "fileId")))
+  .put("/files/:fileId/uploads/:uploadId/parts/:n", noQuery, (r, env) =>
     uploadPart(r, env, t(r).id, p(r, "fileId"), p(r, "uploadId"), p(r, "n")),
   )
-  .post("/files/:fileId/uploads/:uploadId/complete", (r, env) =>
+  .post("/files/:fileId/uploads/:uploadId/complete", noQuery, (r, env) =>
     completeUpload(r, env, t(r).id, p(r, "fileId"), p(r, "uploadId")),
   )
-  .delete("/files/:fileId/uploads/:uploadId", (r, env) => abortUpload(env, t(r).id, p(r, "fileId"), p(r, "uploadId")))
+  .delete("/files/:fileId/uploads/:uploadId", noQuery, (r, env) =>
+    abortUpload(env, t(r).id, p(r, "fileId"), p(r, "uploadId")),
+  )
 
-  .post("/orders", (r, env) => createOrder(r, env, t(r)))
-  .get("/orders/:number", (r, env) => getOrder(r, env, t(r), p(r, "number")))
-  .post("/orders/:number/complete", (r, env) => completeOrder(r, env, t(r), p(r, "number")))
-  .post("/orders/:number/cancel", (r, env) => cancelOrder(r, env, t(r), p(r, "number")))
+  .post("/orders", noQuery, (r, env) => createOrder(r, env, t(r)))
+  .get("/orders/:number", noQuery, (r, env) => getOrder(r, env, t(r), p(r, "number")))
+  .post("/orders/:number/complete", noQuery, noBody, (r, env) => completeOrder(r, env, t(r), p(r, "number")))
+  .post("/orders/:number/cancel", noQuery, noBody, (r, env) => cancelOrder(r, env, t(r), p(r, "number")))
 
-  .get("/links/:id", (r, env) => getLink(env, t(r), p(r, "id")))
-  .patch("/links/:id", (r, env) => patchLink(r, env, t(r), p(r, "id")))
-  .post("/links/:id/reset", (r, env) => resetLink(env, t(r), p(r, "id")))
-  .post("/links/:id/url", (r, env) => freshLinkUrl(r, env, t(r), p(r, "id")))
+  .get("/links/:id", noQuery, (r, env) => getLink(env, t(r), p(r, "id")))
+  .patch("/links/:id", noQuery, (r, env) => patchLink(r, env, t(r), p(r, "id")))
+  .post("/links/:id/reset", noQuery, noBody, (r, env) => resetLink(env, t(r), p(r, "id")))
+  .post("/links/:id/url", noQuery, noBody, (r, env) => freshLinkUrl(r, env, t(r), p(r, "id")))
   .get("/links/:id/events", (r, env) => linkEvents(r, env, t(r), p(r, "id")))
 
-  .post("/keys", (r, env) => createSigningKey(r, env, t(r).id))
-  .get("/keys", (_r, env) => listSigningKeys(env, t(_r).id))
-  .delete("/keys/:kid", (r, env) => retireSigningKey(env, t(r).id, p(r, "kid")))
+  .post("/keys", noQuery, (r, env) => createSigningKey(r, env, t(r).id))
+  .get("/keys", noQuery, (_r, env) => listSigningKeys(env, t(_r).id))
+  .delete("/keys/:kid", noQuery, (r, env) => retireSigningKey(env, t(r).id, p(r, "kid")))
 
-  .post("/admin-keys", (r, env) => createAdminKey(r, env, t(r).id))
-  .get("/admin-keys", (r, env) => listAdminKeys(env, t(r).id))
-  .delete("/admin-keys/:id", (r, env) => revokeAdminKey(env, t(r).id, p(r, "id")));
+  .post("/admin-keys", noQuery, (r, env) => createAdminKey(r, env, t(r).id))
+  .get("/admin-keys", noQuery, (r, env) => listAdminKeys(env, t(r).id))
+  .delete("/admin-keys/:id", noQuery, (r, env) => revokeAdminKey(env, t(r).id, p(r, "id")));

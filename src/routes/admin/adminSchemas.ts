@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { singleLine } from "../../http/textInput.ts";
 import { tenantSettingsSchema } from "../../tenants/tenantSettings.ts";
 
 /** Schemas of the issuer API's bodies and answers; routes validate with them and /openapi.json is built from them. */
@@ -23,13 +24,16 @@ function optionalWithoutDefaults<T extends z.ZodRawShape>(shape: T) {
   ) as unknown as { [K in keyof T]: z.ZodOptional<T[K] extends z.ZodDefault<infer I> ? I : T[K]> };
 }
 
-/** Settings as sent by the operator: only what is given is stored; defaults apply on read. */
-const settingsInputSchema = z.object(optionalWithoutDefaults(tenantSettingsSchema.shape));
+/**
+ * Settings as sent by the operator: only what is given is stored; defaults apply on read.
+ * Strict like every input: a misspelt setting (`resume_window`) is refused, not ignored.
+ */
+const settingsInputSchema = z.strictObject(optionalWithoutDefaults(tenantSettingsSchema.shape));
 
 export const createTenantSchema = z
-  .object({
+  .strictObject({
     id: tenantIdSchema,
-    name: z.string().min(1).max(200),
+    name: singleLine(1, 200),
     hosts: z.array(hostSchema).max(50).default([]),
     origin_url: z
       .url({ protocol: /^https?$/ })
@@ -42,7 +46,7 @@ export const createTenantSchema = z
   .meta({ id: "CreateTenant" });
 
 export const updateTenantSchema = z
-  .object(optionalWithoutDefaults(createTenantSchema.omit({ id: true }).shape))
+  .strictObject(optionalWithoutDefaults(createTenantSchema.omit({ id: true }).shape))
   .meta({ id: "UpdateTenant" });
 
 export const tenantSchema = z
@@ -61,14 +65,23 @@ export const kidSchema = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "letters, di
 
 export const createSigningKeySchema = z
   .discriminatedUnion("alg", [
-    z.object({ alg: z.literal("HS256"), kid: kidSchema.optional() }),
-    z.object({
+    // The gateway makes every HS256 secret itself (32 random bytes): a caller-supplied
+    // `secret` is refused like any unknown field, never silently replaced by another one.
+    z.strictObject({ alg: z.literal("HS256"), kid: kidSchema.optional() }),
+    z.strictObject({
       alg: z.literal("EdDSA"),
       kid: kidSchema.optional(),
-      public_jwk: z.object({
+      // The public members of an RFC 8037 OKP key as key tools export it; anything else
+      // (notably `d`, the private key, which the gateway must never hold) is refused.
+      public_jwk: z.strictObject({
         kty: z.literal("OKP"),
         crv: z.literal("Ed25519"),
         x: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+        alg: z.literal("EdDSA").optional(),
+        use: z.literal("sig").optional(),
+        kid: z.string().max(200).optional(),
+        key_ops: z.array(z.enum(["verify"])).optional(),
+        ext: z.boolean().optional(),
       }),
     }),
   ])
@@ -86,7 +99,9 @@ export const signingKeySchema = z
   })
   .meta({ id: "SigningKey" });
 
-export const createAdminKeySchema = z.object({ name: z.string().max(100).default("") }).meta({ id: "CreateAdminKey" });
+export const createAdminKeySchema = z
+  .strictObject({ name: singleLine(0, 100).default("") })
+  .meta({ id: "CreateAdminKey" });
 
 export const adminKeySchema = z
   .object({

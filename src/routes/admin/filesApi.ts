@@ -9,7 +9,8 @@ import { forgetPullSource } from "../../files/pullThrough.ts";
 import { sanitizeFileName } from "../../files/contentDisposition.ts";
 import { HttpError } from "../../http/HttpError.ts";
 import { json } from "../../http/json.ts";
-import { parseInput, readJson } from "../../http/readJson.ts";
+import { parseInput, readJson, readQuery } from "../../http/readJson.ts";
+import { fileNameSchema, mimeTypeSchema } from "../../http/textInput.ts";
 import { fileIdSchema } from "../../orders/orderSchemas.ts";
 import { hex } from "../../utils/encoding.ts";
 import { isoFromSeconds } from "../../utils/time.ts";
@@ -18,25 +19,28 @@ import { isoFromSeconds } from "../../utils/time.ts";
 export const MAX_SINGLE_UPLOAD_BYTES = 100 * 1000 * 1000;
 
 export const registerFileSchema = z
-  .object({
+  .strictObject({
     source_url: z
       .url({ protocol: /^https$/ })
       .meta({ description: "https only; fetched into R2 on first download, never shown to customers" }),
-    name: z.string().min(1).max(255).optional(),
-    mime_type: z.string().max(200).optional(),
+    name: fileNameSchema.optional(),
+    mime_type: mimeTypeSchema.optional(),
   })
   .meta({ id: "RegisterFile" });
 
 export const completeUploadSchema = z
-  .object({
+  .strictObject({
     parts: z
-      .array(z.object({ part_number: z.number().int().min(1).max(10000), etag: z.string().min(1) }))
+      .array(z.strictObject({ part_number: z.number().int().min(1).max(10000), etag: z.string().min(1) }))
       .min(1)
       .max(10000),
   })
   .meta({ id: "CompleteUpload" });
 
-const uploadMetaSchema = z.object({ name: z.string().min(1).max(255).optional() });
+/** The query of the upload routes. */
+export const uploadQuerySchema = z.strictObject({
+  name: fileNameSchema.optional().meta({ description: "File name; X-File-Name wins" }),
+});
 
 export function fileView(row: typeof files.$inferSelect) {
   return {
@@ -65,27 +69,36 @@ function lastSegment(url: string): string {
   }
 }
 
-/** Name from `X-File-Name` (percent-encoded UTF-8 allowed) or `?name=`, else the id. */
+/**
+ * Name from `X-File-Name` (percent-encoded UTF-8 allowed) or `?name=`, else the id. Control
+ * characters are refused (400 naming where they came from); path parts are cut off.
+ */
 function uploadName(request: Request, fileId: string): string {
+  const query = readQuery(request, uploadQuerySchema);
   const header = request.headers.get("X-File-Name");
-  let name = new URL(request.url).searchParams.get("name") ?? undefined;
-  if (header !== null) {
-    try {
-      name = decodeURIComponent(header);
-    } catch {
-      throw new HttpError("bad_request", "X-File-Name is not valid percent-encoding.", {}, [
-        { path: "X-File-Name", message: "bad encoding" },
-      ]);
-    }
+  if (header === null) return sanitizeFileName(query.name ?? fileId);
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(header);
+  } catch {
+    throw new HttpError("bad_request", "X-File-Name is not valid percent-encoding.", {}, [
+      { path: "X-File-Name", message: "bad encoding" },
+    ]);
   }
-  return sanitizeFileName(parseInput(uploadMetaSchema, { name }).name ?? fileId);
+  return sanitizeFileName(
+    parseInput(z.object({ "X-File-Name": fileNameSchema }), { "X-File-Name": decoded })["X-File-Name"],
+  );
 }
 
+/**
+ * The declared Content-Type, when it is one (RFC 9110 media type), else a guess from the
+ * name. `application/octet-stream` declares nothing. A malformed one is refused rather
+ * than stored: it would be sent back as the Content-Type of every download.
+ */
 function uploadType(request: Request, name: string): string {
   const declared = request.headers.get("Content-Type")?.trim();
-  return declared && declared !== "application/octet-stream" && /^[\w.+-]+\/[\w.+-]+/.test(declared)
-    ? declared
-    : mimeTypeFor(name);
+  if (!declared || declared === "application/octet-stream") return mimeTypeFor(name);
+  return parseInput(z.object({ "Content-Type": mimeTypeSchema }), { "Content-Type": declared })["Content-Type"];
 }
 
 async function saveFileRow(env: Env, row: typeof files.$inferInsert) {

@@ -6,7 +6,7 @@ import { downloadEvents, files, links, orders } from "../../db/schema.ts";
 import type { Env } from "../../env.ts";
 import { HttpError } from "../../http/HttpError.ts";
 import { json } from "../../http/json.ts";
-import { parseInput, readJson } from "../../http/readJson.ts";
+import { readJson, readQuery } from "../../http/readJson.ts";
 import type { LinkSnapshot } from "../../links/DownloadLink.ts";
 import { linkFigures } from "../../links/linkStatus.ts";
 import { linkStub } from "../../links/linkStub.ts";
@@ -15,7 +15,7 @@ import type { Tenant } from "../../tenants/loadTenant.ts";
 import { isoFromMs, isoFromSeconds } from "../../utils/time.ts";
 
 export const patchLinkSchema = z
-  .object({
+  .strictObject({
     download_limit: z
       .number()
       .int()
@@ -34,7 +34,7 @@ export const patchLinkSchema = z
   .refine((b) => Object.values(b).some((v) => v !== undefined), { message: "nothing to change" })
   .meta({ id: "PatchLink" });
 
-export const eventsQuerySchema = z.object({
+export const eventsQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(100),
   cursor: z
     .string()
@@ -130,7 +130,7 @@ export async function freshLinkUrl(request: Request, env: Env, tenant: Tenant, l
 /** `GET /admin/v1/links/:id/events?limit=&cursor=`: the download log, newest first, keyset-paginated. */
 export async function linkEvents(request: Request, env: Env, tenant: Tenant, linkId: string): Promise<Response> {
   await loadLink(env, tenant.id, linkId);
-  const query = parseInput(eventsQuerySchema, Object.fromEntries(new URL(request.url).searchParams));
+  const query = readQuery(request, eventsQuerySchema);
   let after = undefined;
   if (query.cursor) {
     const [at, id] = query.cursor.split("_") as [string, string];

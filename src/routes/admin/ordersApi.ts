@@ -9,6 +9,7 @@ import { linkStub } from "../../links/linkStub.ts";
 import { assertCanSign, linkBaseUrl } from "../../links/mintDownloadUrl.ts";
 import { createOrderSchema, type CreateOrder } from "../../orders/orderSchemas.ts";
 import { findOrder, loadOrderLinks } from "../../orders/orderRows.ts";
+import { expiryOf, sameOrder } from "../../orders/sameOrder.ts";
 import { orderViews } from "../../orders/orderViews.ts";
 import type { Tenant } from "../../tenants/loadTenant.ts";
 import { randomToken } from "../../utils/encoding.ts";
@@ -27,21 +28,39 @@ async function orderResponse(
   return json(view, status);
 }
 
-function expiryOf(grant: CreateOrder["items"][number]["grant"], purchasedAt: number): number | null {
-  if (grant.expires_at) return Math.floor(Date.parse(grant.expires_at) / 1000);
-  if (grant.expires_in_days) return purchasedAt + grant.expires_in_days * 86400;
-  return null;
+/**
+ * The answer to a create request whose order number is taken: the existing order (200,
+ * fresh URLs, nothing changed) when the request describes that very order, else 409 —
+ * decided on the stored rows, and answering nothing of them: a store that reuses a number
+ * for another customer must not hand that customer the first one's download URLs.
+ */
+async function repeatedOrder(env: Env, tenant: Tenant, request: Request, body: CreateOrder): Promise<Response> {
+  const rows = await loadOrderLinks(drizzle(env.DB), tenant.id, { orderNumber: body.order_number });
+  if (!sameOrder(body, rows)) {
+    throw new HttpError(
+      "conflict",
+      "This order number is already used by an order with a different customer or items.",
+      {},
+      [{ path: "order_number", message: "already used by a different order" }],
+    );
+  }
+  const [view] = await orderViews(tenant, linkBaseUrl(tenant, request), rows);
+  if (!view) throw new HttpError("not_found", `There is no order ${JSON.stringify(body.order_number)}.`);
+  return json(view, 200);
 }
 
 /**
  * `POST /admin/v1/orders`: the order, its items and one link per item × file, written in
- * one D1 batch (all or nothing). Idempotent on the order number: a repeat answers the
- * existing order (200) with fresh URLs and changes nothing.
+ * one D1 batch (all or nothing). Idempotent on the order number: a repeat of the same order
+ * answers it (200) with fresh URLs and changes nothing; another order under a taken number
+ * is 409. The primary key (tenant, number) decides between concurrent requests: the batch
+ * is one transaction, so exactly one inserts and every other fails whole and then compares
+ * itself with the winner's rows, which are all visible once its order row is.
  */
 export async function createOrder(request: Request, env: Env, tenant: Tenant): Promise<Response> {
   const body = await readJson(request, createOrderSchema);
   const db = drizzle(env.DB);
-  if (await findOrder(db, tenant.id, body.order_number)) return orderResponse(env, tenant, request, body.order_number);
+  if (await findOrder(db, tenant.id, body.order_number)) return repeatedOrder(env, tenant, request, body);
   // The answer carries signed URLs: refuse before writing rather than store an order and answer an error.
   assertCanSign(tenant);
 
@@ -125,9 +144,9 @@ export async function createOrder(request: Request, env: Env, tenant: Tenant): P
     await written;
   } catch (error) {
     // A concurrent request with the same order number won the insert (the batch is one
-    // transaction, so nothing of ours was kept): answer its order, as any repeat gets.
+    // transaction, so nothing of ours was kept): answer as any repeat gets answered.
     if (await findOrder(db, tenant.id, body.order_number).catch(() => null))
-      return orderResponse(env, tenant, request, body.order_number);
+      return repeatedOrder(env, tenant, request, body);
     throw error;
   }
   return orderResponse(env, tenant, request, body.order_number, 201);

@@ -45,7 +45,8 @@ export async function insertSigningKey(env: Env, tenantId: string, spec: NewKey)
       kid,
       alg: "EdDSA",
       secretEnc: null,
-      publicJwk: JSON.stringify(spec.public_jwk),
+      // Only the key itself: the optional members (alg, use, key_ops, …) add nothing here.
+      publicJwk: JSON.stringify({ kty: spec.public_jwk.kty, crv: spec.public_jwk.crv, x: spec.public_jwk.x }),
       status: "active",
       createdAt,
       retiredAt: null,

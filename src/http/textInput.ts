@@ -1,0 +1,50 @@
+import { z } from "zod";
+
+/**
+ * String schemas for input that ends up in a response header, a file name, a token claim or
+ * a page. CR and LF in a stored MIME type or name make the runtime refuse the header, so
+ * every download of the file fails; NUL and the other C0 controls, DEL and the C1 controls
+ * (U+0080–U+009F, which some decoders treat as line breaks, NEL) have no place in such
+ * text either. They are refused at the API, with the field named, rather than stored.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const SINGLE_LINE = /^[^\u0000-\u001f\u007f-\u009f]*$/;
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const MULTI_LINE = /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$/;
+/** Single line, and no bidi embedding, override or isolate (U+202E turns `gnp.exe` into what looks like `exe.png`). */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const FILE_NAME = /^[^\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*$/;
+
+const NO_CONTROLS = "control characters (CR, LF, NUL, tab, …) are not allowed";
+
+/** One line of text, `min`–`max` characters, without control characters. */
+export function singleLine(min: number, max: number): z.ZodString {
+  return z.string().min(min).max(max).regex(SINGLE_LINE, NO_CONTROLS);
+}
+
+/** Text that may span lines (LF, CR, tab) but has no other control characters. */
+export function multiLine(max: number): z.ZodString {
+  return z.string().max(max).regex(MULTI_LINE, "control characters other than line breaks and tabs are not allowed");
+}
+
+/** A file name as the store gives it: one line, no bidi controls. Path parts are cut off later, not refused. */
+export const fileNameSchema = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(FILE_NAME, `${NO_CONTROLS}, nor bidi embedding/override/isolate characters`);
+
+const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
+const QUOTED = '"(?:[\\x20\\x21\\x23-\\x5b\\x5d-\\x7e]|\\\\[\\x20-\\x7e])*"';
+
+/** RFC 9110 §8.3.1 media-type, ASCII only: `type/subtype` with optional `; name=value` parameters. */
+export const MEDIA_TYPE = new RegExp(`^${TOKEN}/${TOKEN}(?: *; *${TOKEN}=(?:${TOKEN}|${QUOTED}))*$`);
+
+/** A stored `Content-Type`: `application/pdf`, `text/plain; charset=utf-8`. */
+export const mimeTypeSchema = z
+  .string()
+  .max(200)
+  .regex(
+    MEDIA_TYPE,
+    'a media type such as "application/pdf" or "text/plain; charset=utf-8", without control characters',
+  );

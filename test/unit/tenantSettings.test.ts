@@ -1,0 +1,44 @@
+/**
+ * src/tenants/tenantSettings.ts: the schema is strict for the operator API, but settings
+ * already stored in D1 are read tolerantly, one bad part at a time.
+ */
+import { describe, expect, it } from "vitest";
+import { parseTenantSettings, tenantSettingsSchema } from "../../src/tenants/tenantSettings.ts";
+
+const defaults = tenantSettingsSchema.parse({});
+
+describe("parseTenantSettings", () => {
+  it("refuses unknown keys when validating input", () => {
+    expect(tenantSettingsSchema.safeParse({ resume_window: 60 }).success).toBe(false);
+  });
+
+  it("drops unknown keys of stored settings and keeps everything else", () => {
+    const settings = parseTenantSettings(
+      JSON.stringify({
+        resume_window_seconds: 60,
+        resume_window: 5,
+        customer_auth: { mode: "auth_url", url: "https://shop.example/me", future_option: true },
+        account_text: { title: "Files", text: null, subtitle: "x" },
+        profiles: ["customer-account-orders"],
+      }),
+    );
+    expect(settings).toEqual({
+      ...defaults,
+      resume_window_seconds: 60,
+      customer_auth: { mode: "auth_url", url: "https://shop.example/me", cache_seconds: 60 },
+      account_text: { title: "Files", text: null },
+      profiles: ["customer-account-orders"],
+    });
+  });
+
+  it("falls back to the default of a bad field only", () => {
+    const settings = parseTenantSettings(
+      JSON.stringify({ resume_window_seconds: -1, scanner_passes: 3, store_name: "Shop\r\n", profiles: ["nope"] }),
+    );
+    expect(settings).toEqual({ ...defaults, scanner_passes: 3 });
+  });
+
+  it("gives the defaults for corrupt JSON or a value that is no object", () => {
+    for (const json of ["{oops", "[]", "null", '"text"', "42"]) expect(parseTenantSettings(json)).toEqual(defaults);
+  });
+});
