@@ -141,7 +141,11 @@ describe.each<Mode>(["auth_url", "jwt"])("customer auth %s: another tenant's pre
     const seen = authReceivers([a, b]);
     for (const { method, path } of prefixedRoutes(b)) {
       // A's customer's browser, on A's host, carrying A's cookie (and even B's bearer token).
-      for (const headers of [{ Cookie: a.cookie }, { Cookie: a.cookie, Authorization: `Bearer ${b.bearer}` }]) {
+      const variants: Record<string, string>[] = [
+        { Cookie: a.cookie },
+        { Cookie: a.cookie, Authorization: `Bearer ${b.bearer}` },
+      ];
+      for (const headers of variants) {
         const response = await on(a.tenant.host, path, headers, method);
         expect({ path, method, status: response.status }).toEqual({ path, method, status: 404 });
         if (method === "GET") expect(await response.json()).toMatchObject({ error: "not_found" });
