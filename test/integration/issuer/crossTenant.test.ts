@@ -304,6 +304,28 @@ describe.each<Mode>(["auth_url", "jwt"])("customer auth %s: the prefix form on a
     }
   });
 
+  it("serves no profile route there: profiles belong to a store's own host", async () => {
+    const a = await store(mode, "a");
+    const seen = authReceivers([a]);
+    const headers = { Cookie: a.cookie, Authorization: `Bearer ${a.bearer}`, "X-STOREFRONT-KEY": STOREFRONT_KEY };
+    for (const path of [
+      "/api/shop/customer-downloadable-products",
+      `/api/v2/customer-account-orders?id=${a.order.access_key}`,
+      `/api/v2/storefront/digitals/${a.token}`,
+      "/api/merchello/downloads/customer",
+      `/api/merchello/downloads/invoice/${encodeURIComponent(a.order.order_number)}`,
+      `/api/merchello/downloads/${a.token}`,
+    ]) {
+      const response = await on(SHARED_HOST, path, headers);
+      // 404, or — when a tenant named "merchello" exists (an earlier test makes one) — the
+      // prefix form for that tenant, which does not know A's token: 403 invalid_token.
+      const { error } = await response.json<{ error: string }>();
+      expect([`${response.status} ${error}`]).toEqual([expect.stringMatching(/^(404 not_found|403 invalid_token)$/)]);
+    }
+    expect(seen).toEqual([]);
+    expect(await countOf(a)).toBe(0);
+  });
+
   it("sends B's bearer only to B's auth_url, whichever store's cookies ride along", async () => {
     const a = await store(mode, "a");
     const b = await store(mode, "b");
