@@ -28,7 +28,10 @@ for (const route of profileRoutes) {
 }
 
 // `/api/<x>/…` where <x> is no tenant is not the gateway's: it goes to the origin (the
-// storefront's own API, or a profile path the tenant did not enable), else 404.
+// storefront's own API, or a profile path the tenant did not enable), else 404. When <x>
+// is a tenant but the Host belongs to another one, the gateway's routes below answer 404
+// (requestTenant, DESIGN.md §4: one store's customers' cookies never reach another
+// store), and any other path under it is the Host's storefront's, proxied like any path.
 router.all("/api/:tenant/*", async (request, env) =>
   (await tenantById(env, param(request, "tenant"))) ? undefined : proxyToOrigin(request, env),
 );

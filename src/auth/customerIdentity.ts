@@ -3,6 +3,7 @@ import { createRemoteJWKSet, importJWK, jwtVerify, type JWTVerifyGetKey } from "
 import type { Env } from "../env.ts";
 import { HttpError } from "../http/HttpError.ts";
 import type { Tenant } from "../tenants/loadTenant.ts";
+import { hostScope } from "../tenants/resolveTenant.ts";
 import { sha256Hex } from "../utils/encoding.ts";
 import { StaleWhileErrorCache } from "../utils/StaleWhileErrorCache.ts";
 import { bearerToken } from "./adminKey.ts";
@@ -18,18 +19,45 @@ function authRequired(message = "Sign in to the store to see your downloads."): 
 }
 
 /**
+ * The credentials a request may use for `tenant`, by where it was sent (DESIGN.md §4):
+ *
+ * - On the tenant's own host, its cookies and its bearer token. Both were sent to that
+ *   store's address, so they are that store's to see.
+ * - On a host that belongs to no tenant (the `/api/<tenant>/…` form on a shared gateway
+ *   domain), only an explicit bearer token, never cookies. A browser attaches a shared
+ *   host's cookies to every request to it, whichever store's page or link caused the
+ *   request, so a cookie there cannot be attributed to any one store: forwarding it to
+ *   the named tenant's `auth_url` would let any store collect the customers' cookies of
+ *   all the others with a single link, and reading a JWT from it would let a store that
+ *   copies another's public key identify that store's customers. A bearer token is put
+ *   on a request explicitly by the caller's code, which got it from the store it calls.
+ * - On another tenant's host: nothing. `requestTenant` already answers 404 there; this is
+ *   the second lock on the same door, for any route that resolves a tenant another way.
+ */
+async function credentialsFor(
+  request: Request,
+  env: Env,
+  tenant: Tenant,
+): Promise<{ cookie: string | null; bearer: string | null }> {
+  const scope = await hostScope(env, request, tenant);
+  if (scope === "foreign") throw new HttpError("not_found", "There is no such store at this address.");
+  return { cookie: scope === "own" ? request.headers.get("Cookie") : null, bearer: bearerToken(request) };
+}
+
+/**
  * DESIGN.md §8: who the customer is. A storefront-signed JWT (bearer or the tenant's
  * cookie; HS256 with the tenant's customer secret, or a public key / JWKS), or the
- * answer of the tenant's `auth_url` to the request's cookies. Throws 401 when there is
- * no valid credential and 503 when the store's auth service cannot be asked.
+ * answer of the tenant's `auth_url` to the request's credentials. Only credentials the
+ * request's Host may use for this tenant count (`credentialsFor`). Throws 401 when there
+ * is no valid credential and 503 when the store's auth service cannot be asked.
  */
 export async function customerId(request: Request, env: Env, tenant: Tenant): Promise<string> {
   const config = tenant.settings.customer_auth ?? (tenant.customerKey ? { mode: "jwt" as const } : undefined);
   if (!config) throw authRequired("This store has not configured customer sign-in for downloads.");
-  if (config.mode === "auth_url") return askAuthUrl(request, config.url, config.cache_seconds);
+  const credentials = await credentialsFor(request, env, tenant);
+  if (config.mode === "auth_url") return askAuthUrl(credentials, config.url, config.cache_seconds);
 
-  const token =
-    bearerToken(request) ?? (config.cookie ? readCookie(request.headers.get("Cookie"), config.cookie) : null);
+  const token = credentials.bearer ?? (config.cookie ? readCookie(credentials.cookie, config.cookie) : null);
   if (!token) throw authRequired();
   try {
     const { payload } = await jwtVerify(token, await verificationKey(tenant, config), {
@@ -75,17 +103,27 @@ function jwkAlgorithm(jwk: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
-/** Forwards the request's cookies to the store; the answer is cached briefly per cookie set. */
-async function askAuthUrl(request: Request, url: string, cacheSeconds: number): Promise<string> {
-  const cookie = request.headers.get("Cookie");
-  if (!cookie) throw authRequired();
-  const cacheKey = `${url}\n${await sha256Hex(cookie)}`;
+/**
+ * Forwards the usable credentials (cookies and/or a bearer token, see `credentialsFor`)
+ * to the store; the answer is cached briefly per credential set.
+ */
+async function askAuthUrl(
+  credentials: { cookie: string | null; bearer: string | null },
+  url: string,
+  cacheSeconds: number,
+): Promise<string> {
+  const { cookie, bearer } = credentials;
+  if (!cookie && !bearer) throw authRequired();
+  const headers = new Headers({ Accept: "application/json" });
+  if (cookie) headers.set("Cookie", cookie);
+  if (bearer) headers.set("Authorization", `Bearer ${bearer}`);
+  const cacheKey = `${url}\n${await sha256Hex(`${cookie ?? ""}\n${bearer ?? ""}`)}`;
   const cached = authUrlAnswers.get(cacheKey);
   if (cached && cached.until > Date.now()) return cached.customerId;
 
   let response: Response;
   try {
-    response = await fetch(url, { headers: { Cookie: cookie, Accept: "application/json" } });
+    response = await fetch(url, { headers });
   } catch (error) {
     throw storeAuthDown(error);
   }

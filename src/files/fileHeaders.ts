@@ -1,16 +1,19 @@
 import { SECURITY_HEADERS } from "../http/renderError.ts";
 import { contentDisposition } from "./contentDisposition.ts";
 import type { FileMetadata } from "./fileMetadata.ts";
-import { mimeTypeFor } from "./mimeType.ts";
+import { mimeTypeFor, validMediaType } from "./mimeType.ts";
 
 /** The name a customer's file is saved under: the token's `fn`, the uploaded name, or the file id. */
 export function presentedName(file: FileMetadata, claimedName: string | undefined, fileId: string): string {
   return claimedName ?? file.fileName ?? fileId;
 }
 
-/** Stored type first (the uploader knew best), then the extension, then octet-stream. */
+/**
+ * Stored type first (the uploader knew best) when it is a valid header value, then the
+ * extension, then octet-stream: stored metadata never breaks a response.
+ */
 export function presentedType(file: FileMetadata, name: string): string {
-  return file.contentType ?? mimeTypeFor(name);
+  return validMediaType(file.contentType) ?? mimeTypeFor(name);
 }
 
 /** Validators and caching headers shared by 200, 206, 304 and HEAD. */

@@ -68,3 +68,20 @@ export function mimeTypeFor(fileName: string): string {
   // Own keys only: "x.constructor" or "x.__proto__" must not find Object.prototype's members.
   return (Object.hasOwn(BY_EXTENSION, extension) ? BY_EXTENSION[extension] : undefined) ?? DEFAULT_MIME_TYPE;
 }
+
+const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
+const QUOTED = '"(?:[\\t !#-\\[\\]-~]|\\\\[\\t -~])*"';
+/** RFC 9110 §8.3.1 `media-type`, ASCII only: type "/" subtype *( OWS ";" OWS [ name "=" value ] ). */
+const MEDIA_TYPE = new RegExp(`^${TOKEN}/${TOKEN}(?:[ \\t]*;[ \\t]*(?:${TOKEN}=(?:${TOKEN}|${QUOTED}))?)*$`);
+
+/**
+ * The stored media type when it is a valid header value, else null. Types stored before
+ * the admin API validated them (or put into R2 metadata by other tools) may hold CR, LF or
+ * other controls; building a header from one throws, which would fail every download of
+ * the file after it was counted. A caller falls back to the extension's type instead.
+ */
+export function validMediaType(value: string | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  const trimmed = value.replace(/^[ \t]+|[ \t]+$/g, "");
+  return trimmed.length <= 255 && MEDIA_TYPE.test(trimmed) ? trimmed : null;
+}

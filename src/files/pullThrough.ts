@@ -4,29 +4,108 @@ import { files } from "../db/schema.ts";
 import type { Env } from "../env.ts";
 import { HttpError } from "../http/HttpError.ts";
 import { StaleWhileErrorCache } from "../utils/StaleWhileErrorCache.ts";
+import {
+  fetchWithDeadlines,
+  OriginTimeoutError,
+  type DeadlineFetch,
+  type OriginDeadlines,
+} from "../http/fetchWithDeadlines.ts";
+import { tenantById } from "../tenants/resolveTenant.ts";
+import { tenantSettingsSchema, type TenantSettings } from "../tenants/tenantSettings.ts";
 import { toFileMetadata, type FileMetadata } from "./fileMetadata.ts";
+import { mimeTypeFor, validMediaType } from "./mimeType.ts";
 
-const inflight = new Map<string, Promise<FileMetadata | null>>();
+/** A pull in progress: shared by concurrent first downloads in one isolate. */
+interface Pull {
+  result: Promise<FileMetadata | null>;
+  /** Date.now() of the origin's last sign of life (start, headers, a body chunk). */
+  lastProgress: number;
+  /** The longest silence any waiter accepts before it gives up on this pull. */
+  quietMs: number;
+}
+
+const inflight = new Map<string, Pull>();
+
+/** Margin on top of the origin's own deadlines before a waiter stops trusting a pull. */
+const WATCH_GRACE_MS = 1000;
 
 /**
  * DESIGN.md §5: a file registered with an origin URL is fetched once and kept in R2.
  * Runs only when R2 has no object (the first download), so the hot path still reads no
  * D1 row. Concurrent first downloads in one isolate share one pull. The origin URL is
  * never put in a response.
+ *
+ * The origin gets the tenant's deadlines (`origin_timeout_seconds` for its headers,
+ * `origin_stall_seconds` between body chunks); missing one is `504 origin_timeout`. A
+ * failed or timed-out pull is dropped at once, so the next request starts a fresh one
+ * instead of joining a dead one. Each waiter also watches the pull itself: a pull whose
+ * request context went away (its timers with it) would otherwise keep every later
+ * download waiting forever.
  */
-export function pullFromOrigin(env: Env, tenantId: string, fileId: string): Promise<FileMetadata | null> {
+export async function pullFromOrigin(env: Env, tenantId: string, fileId: string): Promise<FileMetadata | null> {
   const key = `${tenantId}/${fileId}`;
   let pending = inflight.get(key);
   if (!pending) {
-    pending = pull(env, tenantId, fileId).finally(() => inflight.delete(key));
-    inflight.set(key, pending);
+    const settings = (await tenantById(env, tenantId))?.settings ?? tenantSettingsSchema.parse({});
+    // Another request may have started the pull while the settings were read.
+    pending = inflight.get(key) ?? startPull(env, tenantId, fileId, settings);
   }
-  return pending;
+  return watch(key, pending);
+}
+
+function startPull(env: Env, tenantId: string, fileId: string, settings: TenantSettings): Pull {
+  const key = `${tenantId}/${fileId}`;
+  const headersMs = settings.origin_timeout_seconds * 1000;
+  const stallMs = settings.origin_stall_seconds * 1000;
+  const watched = { lastProgress: Date.now(), quietMs: Math.max(headersMs, stallMs) + WATCH_GRACE_MS };
+  const onProgress = () => {
+    watched.lastProgress = Date.now();
+  };
+  const result: Promise<FileMetadata | null> = pull(env, tenantId, fileId, { headersMs, stallMs, onProgress }).finally(
+    () => {
+      if (inflight.get(key)?.result === result) inflight.delete(key);
+    },
+  );
+  const started: Pull = Object.assign(watched, { result });
+  inflight.set(key, started);
+  return started;
+}
+
+/** The pull's result, or 504 once it has been silent longer than it may be (then it is dropped). */
+function watch(key: string, pull: Pull): Promise<FileMetadata | null> {
+  return new Promise((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const check = () => {
+      const quiet = Date.now() - pull.lastProgress;
+      if (quiet < pull.quietMs) {
+        timer = setTimeout(check, pull.quietMs - quiet);
+        return;
+      }
+      if (inflight.get(key) === pull) inflight.delete(key);
+      reject(originTimeout(`${key}: the pull went silent for ${quiet} ms`));
+    };
+    timer = setTimeout(check, pull.quietMs);
+    pull.result.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
 }
 
 function originError(detail: string): HttpError {
   console.warn(`pull-through failed: ${detail}`);
   return new HttpError("origin_error", "The store's file server did not deliver this file. Please try again later.");
+}
+
+function originTimeout(detail: string): HttpError {
+  console.warn(`pull-through timed out: ${detail}`);
+  return new HttpError("origin_timeout", "The store's file server did not answer in time. Please try again shortly.");
 }
 
 type PullSource = { originUrl: string; mimeType: string; name: string } | null;
@@ -54,33 +133,55 @@ export function forgetPullSource(tenantId: string, fileId: string): void {
   sources.delete(`${tenantId}/${fileId}`);
 }
 
-async function pull(env: Env, tenantId: string, fileId: string): Promise<FileMetadata | null> {
+async function pull(
+  env: Env,
+  tenantId: string,
+  fileId: string,
+  deadlines: OriginDeadlines,
+): Promise<FileMetadata | null> {
   const db = drizzle(env.DB);
   const row = await pullSource(env, tenantId, fileId);
   if (!row) return null;
+  const where = `${tenantId}/${fileId}`;
 
-  let response: Response;
+  let origin: DeadlineFetch;
   try {
-    response = await fetch(row.originUrl, { redirect: "follow", headers: { "User-Agent": "dlgate-pull-through" } });
+    origin = await fetchWithDeadlines(
+      row.originUrl,
+      { redirect: "follow", headers: { "User-Agent": "dlgate-pull-through" } },
+      deadlines,
+    );
   } catch (error) {
-    throw originError(`${tenantId}/${fileId}: ${String(error)}`);
+    if (error instanceof OriginTimeoutError) throw originTimeout(`${where}: ${error.message}`);
+    throw originError(`${where}: ${String(error)}`);
   }
-  if (!response.ok || !response.body) throw originError(`${tenantId}/${fileId}: origin answered ${response.status}`);
+  const { response } = origin;
+  if (!response.ok || !response.body) {
+    await response.body?.cancel();
+    throw originError(`${where}: origin answered ${response.status}`);
+  }
   const length = Number(response.headers.get("Content-Length") ?? "NaN");
   if (!Number.isSafeInteger(length) || length < 0) {
     await response.body.cancel();
-    throw originError(`${tenantId}/${fileId}: origin sent no Content-Length`);
+    throw originError(`${where}: origin sent no Content-Length`);
   }
 
+  const fixed = new FixedLengthStream(length);
+  // A failed pipe (a stall, a short body) fails the put below; its own rejection is that.
+  response.body.pipeTo(fixed.writable).catch(() => {});
   let object: R2Object;
   try {
-    object = await env.FILES.put(`${tenantId}/${fileId}`, response.body.pipeThrough(new FixedLengthStream(length)), {
-      httpMetadata: { contentType: row.mimeType },
+    object = await env.FILES.put(where, fixed.readable, {
+      // A type stored before the admin API validated it must not break this write or,
+      // later, every download's headers.
+      httpMetadata: { contentType: validMediaType(row.mimeType) ?? mimeTypeFor(row.name) },
       customMetadata: { filename: row.name },
     });
   } catch (error) {
-    // A body shorter than its Content-Length (a dropped origin connection) lands here.
-    throw originError(`${tenantId}/${fileId}: ${String(error)}`);
+    // A body that stalled, or one shorter than its Content-Length (a dropped origin
+    // connection), lands here; R2 stored nothing.
+    if (origin.stalled()) throw originTimeout(`${where}: the body stalled`);
+    throw originError(`${where}: ${String(error)}`);
   }
   await db
     .update(files)

@@ -116,18 +116,20 @@ export async function serveDownload(
 
     if (!bodyRead || !delivers) return bodilessResponse(plan, file, claims, device, request);
 
+    // DESIGN.md §6 rule 4: the count is taken. Until the Response exists, any failure (the
+    // R2 read, headers built from stored metadata) gives the download back.
     let object: R2ObjectBody | R2Object | null;
     try {
       object = await bodyRead;
+      if (object && "body" in object) {
+        return new Response(object.body, {
+          status: plan.status,
+          headers: deliveryHeaders(plan, file, claims, device, request),
+        });
+      }
     } catch (error) {
-      await giveBack(env, ctx, link, decision, 503, "unavailable");
+      await giveBackAfterFailure(env, ctx, link, decision, bodyRead, error);
       throw error;
-    }
-    if (object && "body" in object) {
-      return new Response(object.body, {
-        status: plan.status,
-        headers: deliveryHeaders(plan, file, claims, device, request),
-      });
     }
 
     // Missing (deleted since the head) or replaced (etag changed): nothing was served.
@@ -159,6 +161,28 @@ async function giveBack(
   const state = await link.refund(decision.grantId, event);
   const mirror = decision.mirror && { ...decision.mirror, state };
   logDownloadEvent(ctx, env.DB, { event, mirror });
+}
+
+/**
+ * A counted download failed before its Response existed: the body read is cancelled and
+ * the count given back, logged as the error the client gets. A failing refund (the link's
+ * Durable Object down too) is logged; the original error is what the client sees.
+ */
+async function giveBackAfterFailure(
+  env: Env,
+  ctx: ExecutionContext,
+  link: ReturnType<typeof linkStub>,
+  decision: AdmitResult & { ok: true },
+  bodyRead: Promise<R2ObjectBody | R2Object | null>,
+  error: unknown,
+): Promise<void> {
+  void bodyRead.then((o) => cancelBody(o)).catch(() => {});
+  const [status, code] = error instanceof HttpError ? [error.status, error.code] : [503, "unavailable"];
+  try {
+    await giveBack(env, ctx, link, decision, status, code);
+  } catch (refundError) {
+    console.error("could not give a failed download back", refundError);
+  }
 }
 
 type Device = { id: string; fromCookie: boolean };

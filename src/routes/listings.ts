@@ -9,7 +9,7 @@ import { assertCanSignForCustomers, linkBaseUrl } from "../links/mintDownloadUrl
 import { loadOrderLinks } from "../orders/orderRows.ts";
 import { downloadsListing } from "../orders/orderViews.ts";
 import type { Tenant } from "../tenants/loadTenant.ts";
-import { tenantByHost, tenantById } from "../tenants/resolveTenant.ts";
+import { requestTenant } from "../tenants/resolveTenant.ts";
 
 export const listingQuerySchema = z.object({
   include_expired: z
@@ -19,8 +19,8 @@ export const listingQuerySchema = z.object({
 });
 
 async function listingTenant(request: Request, env: Env, tenantParam: string | undefined): Promise<Tenant> {
-  const tenant =
-    tenantParam !== undefined ? await tenantById(env, tenantParam) : await tenantByHost(env, new URL(request.url).host);
+  // A prefix naming another tenant than the Host's is 404 (requestTenant, DESIGN.md §4).
+  const tenant = await requestTenant(env, request, tenantParam);
   if (!tenant) throw new HttpError("not_found", "There is no store at this address.");
   assertCanSignForCustomers(tenant);
   return tenant;

@@ -108,7 +108,8 @@ function buildDocument() {
     bearerFormat: "JWT",
     description:
       "The storefront's customer JWT (subject = customer id), DESIGN.md §8. A tenant may also accept it from a " +
-      "cookie it names, or resolve the customer by forwarding the request's cookies to its auth_url.",
+      "cookie it names, or resolve the customer by forwarding the request's cookies to its auth_url. Cookies " +
+      "count only on the tenant's own host; under /api/{tenant} on a shared host only this bearer token does.",
   });
 
   const adminSecurity = [{ adminKey: [] }];
@@ -170,6 +171,7 @@ function buildDocument() {
       "range_not_satisfiable",
       "rate_limited",
       "origin_error",
+      "origin_timeout",
       "unavailable",
     ),
   };
@@ -182,6 +184,7 @@ function buildDocument() {
       "forbidden",
       "not_found",
       "origin_error",
+      "origin_timeout",
       "unavailable",
     ),
   };

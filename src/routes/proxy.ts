@@ -1,4 +1,5 @@
 import type { Env } from "../env.ts";
+import { fetchWithDeadlines, OriginTimeoutError } from "../http/fetchWithDeadlines.ts";
 import { HttpError } from "../http/HttpError.ts";
 import { tenantByHost } from "../tenants/resolveTenant.ts";
 
@@ -56,21 +57,52 @@ export async function proxyToOrigin(request: Request, env: Env): Promise<Respons
   headers.set("X-Forwarded-Host", url.host);
   headers.delete("Host");
 
+  // The tenant's deadlines (DESIGN.md §7): an origin that accepts and never answers is
+  // 504 origin_timeout instead of a request hanging for minutes; one that stops sending
+  // halfway has its stream aborted, so the client sees a failed transfer, not a hang.
   let response: Response;
   try {
-    response = await fetch(target, {
-      method: request.method,
-      headers,
-      body: request.method === "GET" || request.method === "HEAD" ? null : request.body,
-      redirect: "manual",
-    });
+    ({ response } = await fetchWithDeadlines(
+      target,
+      {
+        method: request.method,
+        headers,
+        body: request.method === "GET" || request.method === "HEAD" ? null : request.body,
+        redirect: "manual",
+      },
+      {
+        headersMs: tenant.settings.origin_timeout_seconds * 1000,
+        stallMs: tenant.settings.origin_stall_seconds * 1000,
+      },
+    ));
   } catch (error) {
+    if (error instanceof OriginTimeoutError) {
+      console.warn(`origin ${origin.host} did not answer in time`);
+      throw new HttpError("origin_timeout", "The store did not answer in time. Please try again shortly.");
+    }
     console.warn(`origin ${origin.host} unreachable`, error);
     throw new HttpError("origin_error", "The store could not be reached. Please try again shortly.");
   }
-  return new Response(response.body, {
+  return new Response(response.body && withKnownLength(response.body, response.headers), {
     status: response.status,
     statusText: response.statusText,
     headers: withoutHopByHop(response.headers),
   });
+}
+
+/**
+ * A stream built in JavaScript has no length of its own, so the runtime would send it
+ * chunked; a FixedLengthStream keeps the origin's Content-Length (and fails a body that
+ * ends short). Not for an encoded body: fetch decodes it, so the length would not match.
+ */
+function withKnownLength(body: ReadableStream<Uint8Array>, headers: Headers): ReadableStream<Uint8Array> {
+  const encoding = (headers.get("Content-Encoding") ?? "identity").trim().toLowerCase();
+  const declared = headers.get("Content-Length")?.trim() ?? "";
+  const length = /^\d{1,15}$/.test(declared) ? Number(declared) : NaN;
+  if (encoding !== "identity" || Number.isNaN(length)) return body;
+  const fixed = new FixedLengthStream(length);
+  // A failed pipe (the origin stalled or broke off) errors `fixed.readable` for the
+  // client; the pipe's own rejection is that same error, already handled there.
+  body.pipeTo(fixed.writable).catch(() => {});
+  return fixed.readable;
 }

@@ -43,6 +43,43 @@ export async function tenantByHost(env: Env, hostHeader: string | null): Promise
   return tenantId ? tenantById(env, tenantId) : null;
 }
 
+/**
+ * The tenant a gateway route serves (DESIGN.md §4): the Host's tenant, or the one the
+ * `/api/<tenant>/…` prefix names. Null when there is none.
+ *
+ * When the Host belongs to a tenant, a prefix naming another tenant is refused with 404:
+ * a browser sends the cookies of tenant A's host with every request to that host, so if
+ * `https://a.example/api/b/my/downloads` were served as tenant B, one link from store B
+ * (or anyone) would hand A's customers' session cookies to B's `auth_url`, and show B's
+ * data under A's name. The prefix form is for hosts that belong to no tenant (a shared
+ * gateway domain); `customerId` decides separately which credentials such a host may use.
+ */
+export async function requestTenant(
+  env: Env,
+  request: Request,
+  tenantParam: string | undefined,
+): Promise<Tenant | null> {
+  const hostTenant = await tenantByHost(env, new URL(request.url).host);
+  if (tenantParam === undefined) return hostTenant;
+  if (hostTenant && hostTenant.id !== tenantParam) throw foreignTenant();
+  return hostTenant ?? tenantById(env, tenantParam);
+}
+
+function foreignTenant(): HttpError {
+  return new HttpError("not_found", "There is no such store at this address.");
+}
+
+/**
+ * How the request's Host relates to `tenant`: `own` when the Host belongs to it, `shared`
+ * when the Host belongs to no tenant (the `/api/<tenant>/…` form), `foreign` when it
+ * belongs to another tenant. Credentials are scoped by it (auth/customerIdentity.ts).
+ */
+export async function hostScope(env: Env, request: Request, tenant: Tenant): Promise<"own" | "shared" | "foreign"> {
+  const hostTenant = await tenantByHost(env, new URL(request.url).host);
+  if (!hostTenant) return "shared";
+  return hostTenant.id === tenant.id ? "own" : "foreign";
+}
+
 /** "Shop.Example.com:8787" → "shop.example.com"; "[::1]:8787" → "[::1]". */
 export function normalizeHost(hostHeader: string | null): string | null {
   if (!hostHeader) return null;

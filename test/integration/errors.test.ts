@@ -190,9 +190,10 @@ const errorCases: ErrorCase[] = [
     },
   },
   {
-    name: "tenant A's token under /api/<B>/ (even on A's host)",
-    status: 403,
-    code: "invalid_token",
+    // DESIGN.md §4: on a tenant's host another tenant's prefix is no route at all.
+    name: "tenant A's token under /api/<B>/ on A's host",
+    status: 404,
+    code: "not_found",
     run: async (accept) => {
       const [a, b] = [await createTenant(), await createTenant()];
       const file = await putFile(a);

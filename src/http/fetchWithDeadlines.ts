@@ -1,0 +1,103 @@
+/** How long an origin may keep the gateway waiting (tenant settings, DESIGN.md §7 `origin_timeout`). */
+export interface OriginDeadlines {
+  /** From sending the request until the response headers arrive. */
+  headersMs: number;
+  /** While the body streams: the longest gap between two chunks. */
+  stallMs: number;
+  /** Called whenever the origin shows a sign of life (headers, a chunk). */
+  onProgress?: () => void;
+}
+
+/** The origin missed a deadline: `headers` (no answer) or `body` (it stopped sending). */
+export class OriginTimeoutError extends Error {
+  constructor(readonly phase: "headers" | "body") {
+    super(phase === "headers" ? "the origin did not answer in time" : "the origin stopped sending its body");
+    this.name = "OriginTimeoutError";
+  }
+}
+
+export interface DeadlineFetch {
+  response: Response;
+  /** True once the body stalled: the stream then errors, and whoever read it fails. */
+  stalled: () => boolean;
+}
+
+/**
+ * `fetch` for an origin that may hang: the headers must arrive within `headersMs`, then
+ * the body may not pause longer than `stallMs`. A missed deadline aborts the request. The
+ * race does not rely on the abort alone: a connection that ignores it (or a runtime that
+ * only checks it between reads) still cannot hold the caller past the deadline.
+ * Headers too late → throws OriginTimeoutError; a body stall → the body stream errors
+ * with it and `stalled()` is true (callers that hand the stream to R2 see R2's error).
+ * The body is a stream built in JavaScript, so it has no length of its own: a caller
+ * that needs one pipes it through a FixedLengthStream.
+ */
+export async function fetchWithDeadlines(
+  input: string | URL,
+  init: RequestInit,
+  deadlines: OriginDeadlines,
+): Promise<DeadlineFetch> {
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const tooLate = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new OriginTimeoutError("headers");
+      controller.abort(error);
+      reject(error);
+    }, deadlines.headersMs);
+  });
+  let response: Response;
+  try {
+    response = await Promise.race([fetch(input, { ...init, signal: controller.signal }), tooLate]);
+  } finally {
+    clearTimeout(timer);
+  }
+  deadlines.onProgress?.();
+
+  let stalled = false;
+  // 101 carries a WebSocket, and null-body statuses cannot be rebuilt with a body.
+  if (!response.body || [101, 204, 205, 304].includes(response.status)) return { response, stalled: () => stalled };
+  const reader = response.body.getReader();
+  const guarded = new ReadableStream<Uint8Array>(
+    {
+      // highWaterMark 0: a read is only pending while the consumer waits, so a slow
+      // client is never mistaken for a stalled origin.
+      async pull(out) {
+        let stall: ReturnType<typeof setTimeout> | undefined;
+        const quiet = new Promise<never>((_, reject) => {
+          stall = setTimeout(() => reject(new OriginTimeoutError("body")), deadlines.stallMs);
+        });
+        try {
+          const chunk = await Promise.race([reader.read(), quiet]);
+          if (chunk.done) out.close();
+          else {
+            deadlines.onProgress?.();
+            out.enqueue(chunk.value);
+          }
+        } catch (error) {
+          if (error instanceof OriginTimeoutError) {
+            stalled = true;
+            controller.abort(error);
+          }
+          reader.cancel(error).catch(() => {});
+          out.error(error);
+        } finally {
+          clearTimeout(stall);
+        }
+      },
+      cancel(reason) {
+        controller.abort(reason);
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return {
+    response: new Response(guarded, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    }),
+    stalled: () => stalled,
+  };
+}
