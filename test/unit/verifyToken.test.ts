@@ -233,6 +233,41 @@ describe("verifyToken: malformed", () => {
     expect(await verifyToken(token, keyring, TENANT)).toStrictEqual({ ok: false, reason: "malformed" });
   });
 
+  it("refuses a signature whose unused trailing bits are set (one token, one spelling)", async () => {
+    const token = await signHs(BASE);
+    const [header, payload, signature] = segments(token);
+    // 32 bytes → 43 characters: the last one carries 2 unused bits, which decoders ignore.
+    expect(signature).toHaveLength(43);
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const last = alphabet.indexOf(signature.slice(-1));
+    expect(last & 3).toBe(0);
+    for (const bits of [1, 2, 3]) {
+      const respelled = `${header}.${payload}.${signature.slice(0, -1)}${alphabet[last | bits]}`;
+      expect(base64url.decode(respelled.split(".")[2] ?? "")).toEqual(base64url.decode(signature));
+      expect(await verifyToken(respelled, keyring, TENANT)).toStrictEqual({ ok: false, reason: "malformed" });
+    }
+    expect(await verifyToken(token, keyring, TENANT)).toMatchObject({ ok: true });
+  });
+
+  it("refuses an EdDSA signature respelled in its unused trailing bits", async () => {
+    const [header, payload, signature] = segments(await signEd(BASE));
+    // 64 bytes → 86 characters: the last one carries 4 unused bits.
+    expect(signature).toHaveLength(86);
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const last = alphabet.indexOf(signature.slice(-1));
+    const respelled = `${header}.${payload}.${signature.slice(0, -1)}${alphabet[last | 1]}`;
+    expect(await verifyToken(respelled, keyring, TENANT)).toStrictEqual({ ok: false, reason: "malformed" });
+  });
+
+  it("refuses a segment whose length no base64url encoding has (4n + 1)", async () => {
+    const [header, payload, signature] = segments(await signHs(BASE));
+    expect(signature.slice(0, -2).length % 4).toBe(1);
+    expect(await verifyToken(`${header}.${payload}.${signature.slice(0, -2)}`, keyring, TENANT)).toStrictEqual({
+      ok: false,
+      reason: "malformed",
+    });
+  });
+
   it("refuses a header that is not JSON", async () => {
     const [, payload, signature] = segments(await valid);
     const token = `${base64url.encode("not json")}.${payload}.${signature}`;
