@@ -192,7 +192,7 @@ describe("campaign: issuer API bodies", () => {
         expect([200, 201, 400, 404, 409, 413]).toContain(result.status);
         record("admin: bodies", result.status, result.error?.error);
       },
-      80,
+      50,
     );
   });
 
@@ -229,7 +229,7 @@ describe("campaign: issuer API bodies", () => {
         await answer("admin: link overrides", await fetchUrl(linkUrl));
         await answer("admin: link overrides", await adminFetch(shop, "GET", `/links/${linkId}/events?limit=5`));
       },
-      12,
+      6,
     );
   });
 });
@@ -249,7 +249,7 @@ describe("campaign: the issuer API's contract (DESIGN.md §9), waiting for stric
         const details = (result.error?.details ?? []) as { path: string }[];
         expect(details.some((d) => d.path.split(".").includes(change.key))).toBe(true);
       },
-      20,
+      10,
     );
   });
 
@@ -301,7 +301,7 @@ describe("campaign: the issuer API's contract (DESIGN.md §9), waiting for stric
         );
         expect({ grant, status: info.status }).toEqual({ grant, status: 200 });
       },
-      20,
+      10,
     );
   });
 });

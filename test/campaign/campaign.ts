@@ -18,12 +18,19 @@ declare module "vitest" {
 const fuzzRuns = inject("fuzzRuns");
 /** True under `npm run fuzz`. */
 export const FUZZING = fuzzRuns !== undefined;
-/** One seed for the whole campaign, so a failure in CI replays exactly. */
+/** One seed for the whole campaign, so a failure in CI replays exactly (FUZZ_SEED changes it). */
 export const SEED = inject("fuzzSeed") ?? 0x8_2026;
 
-/** The property's run count: `ci` in `npm test`, FUZZ_RUNS under `npm run fuzz`. */
+/** About how many cases the whole campaign runs in `npm test` (the sum of the properties' `ci`). */
+const CI_CASES = 500;
+
+/**
+ * The property's run count: `ci` in `npm test`; under `npm run fuzz`, FUZZ_RUNS is the
+ * campaign's total and each property gets the share its `ci` has of the CI total, so the
+ * expensive stateful properties keep their small share and the cheap ones run most.
+ */
 export function runs(ci: number): number {
-  return fuzzRuns ?? ci;
+  return fuzzRuns === undefined ? ci : Math.max(ci, Math.round((ci * fuzzRuns) / CI_CASES));
 }
 
 interface Tally {

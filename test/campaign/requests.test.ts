@@ -218,7 +218,7 @@ describe("campaign: download headers", () => {
         const info = JSON.parse(new TextDecoder().decode(state.body)) as { download_count: number };
         expect({ requests, count: info.download_count }).toEqual({ requests, count: counted });
       },
-      40,
+      25,
     );
   });
 });
@@ -290,7 +290,7 @@ describe("campaign: paths", () => {
         const result = await answer("requests: paths", response, method);
         if (method === "GET" && result.status === 200 && result.headers.has("Content-Disposition")) delivered += 1;
       },
-      120,
+      80,
     );
     const state: { download_count: number } = await (await gateway(shop, `/downloads/${link.token}/info`)).json();
     expect(state.download_count).toBe(delivered);

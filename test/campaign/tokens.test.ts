@@ -207,7 +207,7 @@ describe("campaign: mutated token strings", () => {
           }
         }
       },
-      150,
+      80,
     );
     // Both genuine links counted exactly the genuine GETs: no mutation took a download.
     let counted = 0;
@@ -297,7 +297,7 @@ describe("campaign: header games (alg, kid, embedded keys)", () => {
         if (genuine) await expectOpens("tokens: header games", token);
         else await expectInvalid("tokens: header games", token);
       },
-      150,
+      80,
     );
   });
 });
@@ -516,7 +516,7 @@ describe("campaign: claim games", () => {
           expect(state.download_count).toBe(1);
         }
       },
-      200,
+      100,
     );
   });
 });
@@ -558,7 +558,7 @@ describe("campaign: tenants and their hosts", () => {
         if (genuine) expect(result.status).toBe(200);
         else expect([403, 404]).toContain(result.status);
       },
-      60,
+      30,
     );
   });
 
