@@ -133,7 +133,12 @@ function applyEdit(body: Record<string, unknown>, change: Edit): void {
   const keys = Object.keys(target);
   const key = keys[change.pick % Math.max(1, keys.length)];
   if (change.kind === "add" || key === undefined) {
-    Object.defineProperty(target, change.key, { value: change.value, enumerable: true, writable: true });
+    Object.defineProperty(target, change.key, {
+      value: change.value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   } else if (change.kind === "replace") target[key] = change.value;
   else delete target[key];
 }

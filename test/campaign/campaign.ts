@@ -79,7 +79,9 @@ afterAll(() => {
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([status, n]) => `${status}: ${n}`)
       .join(", ");
-    console.log(`[campaign] ${property} | ${tally.cases} cases | ${statuses}`);
+    const answers = [...tally.statuses.values()].reduce((a, b) => a + b, 0);
+    const cases = tally.cases > 0 ? `${tally.cases} cases, ` : "";
+    console.log(`[campaign] ${property} | ${cases}${answers} answers | ${statuses}`);
   }
 });
 
