@@ -2,6 +2,7 @@ import { Router, type IRequest } from "itty-router";
 import type { Env } from "./env.ts";
 import { errorBoundary } from "./http/errorBoundary.ts";
 import { json } from "./http/json.ts";
+import { methodNotAllowed } from "./http/methodNotAllowed.ts";
 import { adminRouter } from "./routes/admin/adminRouter.ts";
 import { serveBenchBaseline, serveBenchLinkFloor } from "./routes/benchBaseline.ts";
 import { serveDownload } from "./routes/download.ts";
@@ -51,12 +52,19 @@ for (const prefix of ["", "/api/:tenant"]) {
     )
     .head(`${prefix}/downloads/:token`, (request, env, ctx) =>
       serveDownload(request, env, ctx, param(request, "token"), tenantOf(request)),
-    );
+    )
+    // Any other method on these paths is the gateway's to refuse, never the origin's.
+    .all(`${prefix}/downloads/:token/info`, methodNotAllowed(["GET"]))
+    .all(`${prefix}/downloads/:token`, methodNotAllowed(["GET", "HEAD"]))
+    .all(`${prefix}/my/downloads`, methodNotAllowed(["GET"]))
+    .all(`${prefix}/orders/:orderNumber/downloads`, methodNotAllowed(["GET"]));
 }
 
 router
   .get("/healthz", () => json({ ok: true, service: "dlgate" }))
   .get("/openapi.json", () => json(openApiDocument()))
+  .all("/healthz", methodNotAllowed(["GET"]))
+  .all("/openapi.json", methodNotAllowed(["GET"]))
   .all("/admin/v1/*", (request, env, ctx) => adminRouter.fetch(request, env, ctx))
   .get("/__bench/r2/:tenant/:file", (request, env) =>
     serveBenchBaseline(env, param(request, "tenant"), param(request, "file")),

@@ -27,21 +27,38 @@ function curlFileName(name: string): string {
   return name.replace(/["\\]/g, "_");
 }
 
-/** Removes what must never reach a file system: paths, control characters, leading dots. */
+/**
+ * Characters a presented name never keeps: C0 controls, DEL and C1 controls (CR/LF would
+ * split a header, NUL cuts a name short in C), the Unicode line and paragraph separators,
+ * and the bidirectional controls (embeddings, overrides and isolates U+202A–U+202E and
+ * U+2066–U+2069, the marks U+200E/U+200F/U+061C): with U+202E (RIGHT-TO-LEFT OVERRIDE)
+ * `invoice\u202Egnp.exe` is displayed as `invoiceexe.png`, an executable posing as a
+ * picture (Unicode TR #9 and TR #36; CVE-2009-3376 was this trick in a browser download dialog).
+ */
+// eslint-disable-next-line no-control-regex -- stripping control characters is the point
+const INVISIBLE_OR_CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
+
+/**
+ * The one cleaning step for every name a customer sees or saves (Content-Disposition, the
+ * info and listing JSON): no controls or bidi controls, no paths, no leading dots, at
+ * most 255 UTF-16 units, never empty. Idempotent, so cleaning twice changes nothing.
+ */
 export function sanitizeFileName(name: string): string {
-  const cleaned = name
-    .normalize("NFC")
-    // A lone surrogate (possible in a JSON `fn` claim) has no UTF-8 form: encodeURIComponent throws on it.
-    .replace(/\p{Cs}/gu, "")
-    // eslint-disable-next-line no-control-regex -- stripping control characters is the point
-    .replace(/[\u0000-\u001f\u007f-\u009f]/g, "")
-    .replace(/[/\\]/g, "_")
-    .replace(/^[\s.]+|[\s.]+$/g, "")
-    .trim();
-  if (cleaned === "") return "download";
+  const trimmed = (value: string) => value.replace(/^[\s.]+|[\s.]+$/g, "");
+  const cleaned = trimmed(
+    name
+      // A lone surrogate (possible in a JSON `fn` claim) has no UTF-8 form: encodeURIComponent throws on it.
+      .replace(/\p{Cs}/gu, "")
+      // Removed before NFC, so a mark between a letter and its accent cannot hide a composition.
+      .replace(INVISIBLE_OR_CONTROL, "")
+      .normalize("NFC")
+      .replace(/[/\\]/g, "_"),
+  );
   // Cut at 255 UTF-16 units without splitting a surrogate pair (emoji), which would leave a lone half.
-  const cut = cleaned.slice(0, 255);
-  return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
+  let cut = cleaned.slice(0, 255);
+  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
+  // The cut may end on a space or a dot, which the first pass would have removed.
+  return trimmed(cut) || "download";
 }
 
 /**

@@ -1,11 +1,21 @@
 import { SECURITY_HEADERS } from "../http/renderError.ts";
-import { contentDisposition } from "./contentDisposition.ts";
+import { contentDisposition, sanitizeFileName } from "./contentDisposition.ts";
 import type { FileMetadata } from "./fileMetadata.ts";
 import { mimeTypeFor, validMediaType } from "./mimeType.ts";
 
-/** The name a customer's file is saved under: the token's `fn`, the uploaded name, or the file id. */
+/** The name a download is saved under and /info shows: the token's `fn`, the uploaded name, or the file id. */
 export function presentedName(file: FileMetadata, claimedName: string | undefined, fileId: string): string {
-  return claimedName ?? file.fileName ?? fileId;
+  return presentedFileName(claimedName ?? file.fileName, fileId);
+}
+
+/**
+ * The name shown for a file anywhere a customer sees one (downloads, /info, listings and
+ * the profiles' JSON): the stored (or claimed) name, else the file id, cleaned by
+ * `sanitizeFileName`. Names are cleaned here, when presented, and not only on upload:
+ * a token's `fn` or an R2 object's metadata never went through the issuer API.
+ */
+export function presentedFileName(name: string | null | undefined, fileId: string): string {
+  return sanitizeFileName(name ?? fileId);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { presentedFileName } from "../files/fileHeaders.ts";
 import type { LinkGrantRow } from "../links/mintDownloadUrl.ts";
 import type { OrderLinkRow } from "./orderRows.ts";
 
@@ -9,7 +10,7 @@ export function linkGrantOf(row: OrderLinkRow): LinkGrantRow {
   return {
     id: row.link.id,
     fileId: row.link.fileId,
-    fileName: row.file?.name ?? row.link.fileId,
+    fileName: presentedFileName(row.file?.name, row.link.fileId),
     customerId: row.link.customerId,
     orderNumber: row.link.orderNumber,
     downloadLimit: row.link.downloadLimit,

@@ -1,3 +1,4 @@
+import { presentedFileName } from "../files/fileHeaders.ts";
 import { linkFigures } from "../links/linkStatus.ts";
 import type { Tenant } from "../tenants/loadTenant.ts";
 import { isoFromSeconds } from "../utils/time.ts";
@@ -8,7 +9,7 @@ import type { OrderLinkRow } from "./orderRows.ts";
 /** One file entry, with a freshly signed URL when the link can be used right now. */
 async function fileEntry(tenant: Tenant, baseUrl: string, row: OrderLinkRow, now: number) {
   const figures = linkFigures(row.link, row.order.status, now);
-  const name = row.file?.name ?? row.link.fileId;
+  const name = presentedFileName(row.file?.name, row.link.fileId);
   const url = figures.status === "available" ? await mintLinkRowUrl(tenant, baseUrl, row) : null;
   return {
     id: row.link.fileId,

@@ -1,3 +1,4 @@
+import { presentedFileName } from "../files/fileHeaders.ts";
 import { linkFigures } from "../links/linkStatus.ts";
 import type { FileSource } from "../orders/fileSources.ts";
 import { humanFileSize } from "../orders/humanFileSize.ts";
@@ -54,7 +55,7 @@ async function asset(
     limits: { downloaded: row.link.downloadCount, limit: figures.limit },
     data: {
       id: row.link.fileId,
-      filename: row.file?.name ?? row.link.fileId,
+      filename: presentedFileName(row.file?.name, row.link.fileId),
       size: humanFileSize(row.file?.size ?? null),
       is_file: source !== "url",
       is_link: source === "url",

@@ -1,3 +1,4 @@
+import { presentedFileName } from "../files/fileHeaders.ts";
 import { linkFigures } from "../links/linkStatus.ts";
 import type { FileSource } from "../orders/fileSources.ts";
 import { integerOrString } from "../orders/integerOrString.ts";
@@ -58,7 +59,7 @@ export async function downloadablePurchase(
         : "expired";
   const downloadUrl = status === "available" ? await mintLinkRowUrl(tenant, baseUrl, row) : null;
   const type = source === "url" ? "url" : "file";
-  const fileName = row.file?.name ?? link.fileId;
+  const fileName = presentedFileName(row.file?.name, link.fileId);
   const createdAt = isoFromSeconds(order.purchasedAt) as string;
   const orderId = integerOrString(order.number);
   return {

@@ -26,6 +26,23 @@ class KeySelectionError extends Error {
 
 const PINNED_ALGORITHMS = ["HS256", "EdDSA"];
 
+const BASE64URL_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/**
+ * RFC 4648 §3.5: the bits a final partial group leaves over must be zero. Decoders
+ * (jose's, `atob`) ignore them, so without this check the last character of a signature
+ * has up to 16 spellings that all verify: one signed token would be many URLs, each
+ * passing as the "exact" token anywhere a token string is compared or cached.
+ */
+function isCanonicalBase64url(segment: string): boolean {
+  const leftover = segment.length % 4;
+  if (leftover === 1) return false;
+  if (leftover === 0) return true;
+  const lastValue = BASE64URL_ALPHABET.indexOf(segment.charAt(segment.length - 1));
+  const unusedBits = leftover === 2 ? 4 : 2;
+  return (lastValue & ((1 << unusedBits) - 1)) === 0;
+}
+
 /**
  * Checks a token's signature and claim shapes. Time (exp/nbf) is *not* judged here:
  * the link's Durable Object may hold a new expiry that wins over the claim, so the
@@ -36,6 +53,7 @@ const PINNED_ALGORITHMS = ["HS256", "EdDSA"];
 export async function verifyToken(token: string, keyring: Keyring, tenantId: string): Promise<TokenVerdict> {
   if (token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: "too_long" };
   if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token)) return { ok: false, reason: "malformed" };
+  if (!token.split(".").every(isCanonicalBase64url)) return { ok: false, reason: "malformed" };
 
   let kid = "";
   let payload: Uint8Array;

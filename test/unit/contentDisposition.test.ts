@@ -7,6 +7,8 @@ import {
   readsOnlyPlainFilename,
   sanitizeFileName,
 } from "../../src/files/contentDisposition.ts";
+import { presentedFileName, presentedName } from "../../src/files/fileHeaders.ts";
+import type { FileMetadata } from "../../src/files/fileMetadata.ts";
 
 /** RFC 8187 value-chars: attr-char or a %XX escape. */
 const VALUE_CHARS = /^(?:[A-Za-z0-9!#$&+\-.^_`|~]|%[0-9A-F]{2})*$/;
@@ -172,6 +174,113 @@ describe("sanitizeFileName", () => {
 
   it("cuts names to 255 characters", () => {
     expect(sanitizeFileName("a".repeat(300))).toBe("a".repeat(255));
+  });
+});
+
+describe("sanitizeFileName: bidi and other invisible controls", () => {
+  const BIDI = [
+    "\u202a",
+    "\u202b",
+    "\u202c",
+    "\u202d",
+    "\u202e",
+    "\u2066",
+    "\u2067",
+    "\u2068",
+    "\u2069",
+    "\u200e",
+    "\u200f",
+    "\u061c",
+  ];
+
+  it("strips U+202E so an executable cannot pose as a picture", () => {
+    // Displayed by a bidi-aware UI as "invoiceexe.png"; saved, it is an .exe.
+    expect(sanitizeFileName("invoice\u202egnp.exe")).toBe("invoicegnp.exe");
+    expect(contentDisposition("invoice\u202egnp.exe")).toBe(
+      `attachment; filename="invoicegnp.exe"; filename*=UTF-8''invoicegnp.exe`,
+    );
+    expect(contentDisposition("invoice\u202egnp.exe", "curl/8.5.0")).toBe(
+      `attachment; filename="invoicegnp.exe"; filename*=UTF-8''invoicegnp.exe`,
+    );
+  });
+
+  it.each(BIDI.map((c) => [`U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`, c]))(
+    "strips %s wherever it stands",
+    (_name, c) => {
+      expect(sanitizeFileName(`${c}a${c}b${c}.pdf${c}`)).toBe("ab.pdf");
+    },
+  );
+
+  it("strips the line and paragraph separators U+2028 and U+2029", () => {
+    expect(sanitizeFileName("a\u2028b\u2029c.txt")).toBe("abc.txt");
+  });
+
+  it("strips every C0 control, DEL and every C1 control", () => {
+    const controls = [
+      ...Array.from({ length: 0x20 }, (_, i) => String.fromCharCode(i)),
+      "\u007f",
+      ...Array.from({ length: 0x20 }, (_, i) => String.fromCharCode(0x80 + i)),
+    ];
+    expect(sanitizeFileName(`a${controls.join("")}b.txt`)).toBe("ab.txt");
+  });
+
+  it("keeps right-to-left text itself and the joiners that emoji need", () => {
+    expect(sanitizeFileName("كتاب.pdf")).toBe("كتاب.pdf");
+    expect(sanitizeFileName("ספר.epub")).toBe("ספר.epub");
+    expect(sanitizeFileName("👩\u200d💻.png")).toBe("👩\u200d💻.png");
+  });
+
+  it("composes an accent that a stripped mark separated from its letter", () => {
+    expect(sanitizeFileName("Re\u200e\u0301sume.pdf")).toBe("Résume.pdf");
+  });
+
+  it("does not leave a trailing dot or space where the 255-unit cut lands", () => {
+    expect(sanitizeFileName(`${"a".repeat(253)} .pdf`)).toBe("a".repeat(253));
+  });
+
+  const nameChars = fc.oneof(
+    fc.string({ unit: "binary", maxLength: 40 }),
+    fc.constantFrom(...BIDI, "\u2028", "\u0301", ".", " ", "/", "\\", "\u0000", "\u0085", "e", "🎵", "\ud800"),
+  );
+  const names = fc.array(nameChars, { maxLength: 30 }).map((parts) => parts.join(""));
+
+  it("is idempotent and leaves no control, bidi control or lone surrogate, whatever the input", () => {
+    fc.assert(
+      fc.property(names, (name) => {
+        const once = sanitizeFileName(name);
+        expect(sanitizeFileName(once)).toBe(once);
+        expect(once).not.toMatch(
+          // eslint-disable-next-line no-control-regex -- the property is about control characters
+          /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069/\\]/,
+        );
+        expect(once).not.toMatch(/^[\s.]|[\s.]$/);
+        expect(once).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/);
+        expect(once.length).toBeGreaterThan(0);
+        expect(once.length).toBeLessThanOrEqual(255);
+      }),
+      { numRuns: 2000, seed: 8 },
+    );
+  });
+});
+
+describe("presentedName and presentedFileName", () => {
+  const file: FileMetadata = {
+    key: "t/f1",
+    size: 1,
+    etag: "e",
+    httpEtag: '"e"',
+    uploaded: 0,
+    contentType: null,
+    fileName: "stored\u202egnp.exe",
+  };
+
+  it("cleans the token's fn, the stored name and the fallback id alike", () => {
+    expect(presentedName(file, "claimed\u202efdp.exe", "f1")).toBe("claimedfdp.exe");
+    expect(presentedName(file, undefined, "f1")).toBe("storedgnp.exe");
+    expect(presentedName({ ...file, fileName: null }, undefined, "f1")).toBe("f1");
+    expect(presentedFileName("a/b\r\n.pdf", "f1")).toBe("a_b.pdf");
+    expect(presentedFileName(null, "f1")).toBe("f1");
+    expect(presentedFileName(undefined, "f1")).toBe("f1");
   });
 });
 

@@ -1,7 +1,7 @@
 import { base64url, CompactSign, SignJWT, type JWTHeaderParameters } from "jose";
 import { describe, expect, it } from "vitest";
 import { signDownloadToken } from "../../src/sdk/sign.ts";
-import { claimsSchema } from "../../src/token/claims.ts";
+import { claimsSchema, MAX_COUNT, MAX_NUMERIC_DATE } from "../../src/token/claims.ts";
 import { importEd25519PublicKey, importHmacKey, type Keyring, type VerificationKey } from "../../src/token/keyring.ts";
 import { MAX_TOKEN_LENGTH, verifyToken } from "../../src/token/verifyToken.ts";
 
@@ -231,6 +231,41 @@ describe("verifyToken: malformed", () => {
     ["non-ASCII characters", "abc.dé.ghi"],
   ])("refuses %s", async (_name, token) => {
     expect(await verifyToken(token, keyring, TENANT)).toStrictEqual({ ok: false, reason: "malformed" });
+  });
+
+  it("refuses a signature whose unused trailing bits are set (one token, one spelling)", async () => {
+    const token = await signHs(BASE);
+    const [header, payload, signature] = segments(token);
+    // 32 bytes → 43 characters: the last one carries 2 unused bits, which decoders ignore.
+    expect(signature).toHaveLength(43);
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const last = alphabet.indexOf(signature.slice(-1));
+    expect(last & 3).toBe(0);
+    for (const bits of [1, 2, 3]) {
+      const respelled = `${header}.${payload}.${signature.slice(0, -1)}${alphabet[last | bits]}`;
+      expect(base64url.decode(respelled.split(".")[2] ?? "")).toEqual(base64url.decode(signature));
+      expect(await verifyToken(respelled, keyring, TENANT)).toStrictEqual({ ok: false, reason: "malformed" });
+    }
+    expect(await verifyToken(token, keyring, TENANT)).toMatchObject({ ok: true });
+  });
+
+  it("refuses an EdDSA signature respelled in its unused trailing bits", async () => {
+    const [header, payload, signature] = segments(await signEd(BASE));
+    // 64 bytes → 86 characters: the last one carries 4 unused bits.
+    expect(signature).toHaveLength(86);
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const last = alphabet.indexOf(signature.slice(-1));
+    const respelled = `${header}.${payload}.${signature.slice(0, -1)}${alphabet[last | 1]}`;
+    expect(await verifyToken(respelled, keyring, TENANT)).toStrictEqual({ ok: false, reason: "malformed" });
+  });
+
+  it("refuses a segment whose length no base64url encoding has (4n + 1)", async () => {
+    const [header, payload, signature] = segments(await signHs(BASE));
+    expect(signature.slice(0, -2).length % 4).toBe(1);
+    expect(await verifyToken(`${header}.${payload}.${signature.slice(0, -2)}`, keyring, TENANT)).toStrictEqual({
+      ok: false,
+      reason: "malformed",
+    });
   });
 
   it("refuses a header that is not JSON", async () => {
@@ -525,6 +560,38 @@ describe("verifyToken: bad_claims", () => {
   it("judges claims with the same schema the claims module exports", () => {
     expect(claimsSchema.safeParse({ ...BASE, lim: 0 }).success).toBe(false);
     expect(claimsSchema.parse({ ...BASE, extra: 1 })).toStrictEqual(BASE);
+  });
+});
+
+describe("verifyToken: numeric claims stay in a range the gateway can compute with", () => {
+  // A validly signed exp of 1e308 used to reach Date#toISOString in /info (RangeError → 503).
+  it.each([
+    ["exp is 1e308", { exp: 1e308 }],
+    ["exp is one ms past Date's range (8640000000001)", { exp: 8_640_000_000_001 }],
+    ["exp is one second past 9999-12-31T23:59:59Z", { exp: MAX_NUMERIC_DATE + 1 }],
+    ["nbf is 1e308", { nbf: 1e308 }],
+    ["nbf is one second past year 9999", { nbf: MAX_NUMERIC_DATE + 1 }],
+    ["lim is 2^53", { lim: 2 ** 53 }],
+    ["lim is 2^31", { lim: 2 ** 31 }],
+    ["dev is 1e300", { dev: 1e300 }],
+    ["dev is 2^31", { dev: 2 ** 31 }],
+  ])("refuses a correctly signed token when %s", async (_name, extra) => {
+    expect(await verifyToken(await signHs({ ...BASE, ...extra }), keyring, TENANT)).toStrictEqual({
+      ok: false,
+      reason: "bad_claims",
+    });
+  });
+
+  it("accepts each bound itself: exp and nbf at 9999-12-31T23:59:59Z, lim and dev at 2^31 - 1", async () => {
+    const claims = { ...BASE, exp: MAX_NUMERIC_DATE, nbf: MAX_NUMERIC_DATE, lim: MAX_COUNT, dev: MAX_COUNT };
+    expect(new Date(MAX_NUMERIC_DATE * 1000).toISOString()).toBe("9999-12-31T23:59:59.000Z");
+    expect(MAX_COUNT).toBe(2_147_483_647);
+    expect(await verifyToken(await signHs(claims), keyring, TENANT)).toStrictEqual({ ok: true, kid: "hs", claims });
+  });
+
+  it("accepts a fractional NumericDate (RFC 7519 §2 allows one)", async () => {
+    const claims = { ...BASE, exp: 2_000_000_000.5 };
+    expect(await verifyToken(await signHs(claims), keyring, TENANT)).toStrictEqual({ ok: true, kid: "hs", claims });
   });
 });
 

@@ -1,0 +1,128 @@
+/**
+ * Methods on the gateway's own paths (issue 8 §6, DESIGN.md §4/§7): a method the route does
+ * not serve is `405 method_not_allowed` with `Allow`, answered by the gateway and never
+ * forwarded to the tenant's origin. OPTIONS is left to CORS handling.
+ */
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { forgetTenant } from "../../src/tenants/resolveTenant.ts";
+import { bytesOf, createTenant, gateway, info, putFile, signLink, type TestTenant } from "../helpers/fixtures.ts";
+
+/** A tenant with a storefront origin; every request that reaches it is recorded and answered 200. */
+async function tenantWithOrigin(): Promise<{ tenant: TestTenant; originCalls: string[] }> {
+  const tenant = await createTenant();
+  await env.DB.prepare("UPDATE tenants SET origin_url = ? WHERE id = ?")
+    .bind("https://origin.example", tenant.id)
+    .run();
+  forgetTenant(tenant.id);
+  const originCalls: string[] = [];
+  vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+    const request = new Request(input, init);
+    originCalls.push(`${request.method} ${new URL(request.url).pathname}`);
+    return new Response("the origin answered", { status: 200 });
+  });
+  return { tenant, originCalls };
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+const DOWNLOAD_ALLOW = "GET, HEAD, OPTIONS";
+const READ_ALLOW = "GET, OPTIONS";
+
+async function routes(tenant: TestTenant): Promise<{ token: string; paths: [string, string][] }> {
+  const file = await putFile(tenant, { size: 100, filename: "a.pdf" });
+  const { token } = await signLink(tenant, file, { limit: 1 });
+  const bare: [string, string][] = [
+    [`/downloads/${token}`, DOWNLOAD_ALLOW],
+    [`/downloads/${token}/info`, READ_ALLOW],
+    ["/my/downloads", READ_ALLOW],
+    ["/orders/1001/downloads", READ_ALLOW],
+  ];
+  const prefixed = bare.map(([path, allow]): [string, string] => [`/api/${tenant.id}${path}`, allow]);
+  return { token, paths: [...bare, ...prefixed] };
+}
+
+describe("405 method_not_allowed on the gateway's own paths", () => {
+  it.each(["POST", "PUT", "PATCH", "DELETE"])(
+    "%s on every download, info and listing path, bare and under /api/:tenant, never reaches the origin",
+    async (method) => {
+      const { tenant, originCalls } = await tenantWithOrigin();
+      const { token, paths } = await routes(tenant);
+      for (const [path, allow] of paths) {
+        const response = await gateway(tenant, path, { method, body: method === "DELETE" ? undefined : "x=1" });
+        expect({ path, status: response.status, allow: response.headers.get("Allow") }).toEqual({
+          path,
+          status: 405,
+          allow,
+        });
+        expect(await response.json()).toEqual({ error: "method_not_allowed", message: expect.any(String) });
+      }
+      expect(originCalls).toEqual([]);
+      // A refused POST on the download path is no download.
+      expect(await info(tenant, token)).toMatchObject({ download_count: 0 });
+    },
+  );
+
+  it("HEAD on info and listing paths is 405 without a body; HEAD on a download still answers its headers", async () => {
+    const { tenant, originCalls } = await tenantWithOrigin();
+    const { token, paths } = await routes(tenant);
+    for (const [path, allow] of paths.filter(([, allow]) => allow === READ_ALLOW)) {
+      const response = await gateway(tenant, path, { method: "HEAD" });
+      expect({ path, status: response.status, allow: response.headers.get("Allow") }).toEqual({
+        path,
+        status: 405,
+        allow,
+      });
+      expect(await bytesOf(response)).toHaveLength(0);
+    }
+    const head = await gateway(tenant, `/downloads/${token}`, { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(head.headers.get("Content-Length")).toBe("100");
+    expect(originCalls).toEqual([]);
+  });
+
+  it("answers a browser's 405 as an HTML page with the same status and Allow", async () => {
+    const { tenant } = await tenantWithOrigin();
+    const { token } = await routes(tenant);
+    const response = await gateway(tenant, `/downloads/${token}`, {
+      method: "POST",
+      headers: { Accept: "text/html" },
+    });
+    expect(response.status).toBe(405);
+    expect(response.headers.get("Allow")).toBe(DOWNLOAD_ALLOW);
+    expect(response.headers.get("Content-Type")).toMatch(/^text\/html/);
+  });
+
+  it("refuses other methods on /healthz and /openapi.json too", async () => {
+    const { tenant, originCalls } = await tenantWithOrigin();
+    for (const path of ["/healthz", "/openapi.json"]) {
+      const response = await gateway(tenant, path, { method: "POST", body: "{}" });
+      expect({ path, status: response.status, allow: response.headers.get("Allow") }).toEqual({
+        path,
+        status: 405,
+        allow: READ_ALLOW,
+      });
+    }
+    expect(originCalls).toEqual([]);
+  });
+
+  it("leaves OPTIONS to the CORS handling (never 405) and still serves GET", async () => {
+    const { tenant } = await tenantWithOrigin();
+    const { token, paths } = await routes(tenant);
+    for (const [path] of paths) {
+      const response = await gateway(tenant, path, { method: "OPTIONS" });
+      await response.arrayBuffer();
+      expect({ path, status: response.status }).not.toEqual({ path, status: 405 });
+    }
+    const response = await gateway(tenant, `/downloads/${token}`);
+    expect(response.status).toBe(200);
+    expect(await bytesOf(response)).toHaveLength(100);
+  });
+
+  it("still sends other paths of any method to the origin", async () => {
+    const { tenant, originCalls } = await tenantWithOrigin();
+    const response = await gateway(tenant, "/cart", { method: "POST", body: "item=1" });
+    expect(await response.text()).toBe("the origin answered");
+    expect(originCalls).toEqual(["POST /cart"]);
+  });
+});
