@@ -11,6 +11,8 @@ import { linkStub } from "../links/linkStub.ts";
 import { clientAddress } from "../policy/clientAddress.ts";
 import { deviceCookie, deviceId } from "../policy/deviceId.ts";
 import { refusalError } from "../policy/refusalError.ts";
+import { answerScreened } from "../scanners/answerScreened.ts";
+import { screenRequest } from "../scanners/screenRequest.ts";
 import type { Claims } from "../token/claims.ts";
 import { resolveLink } from "./resolveLink.ts";
 
@@ -45,6 +47,8 @@ export async function serveDownload(
   const link = linkStub(env, tenant.id, claims.lid);
   const ip = clientAddress(request.headers);
   const device = await deviceId(request.headers, ip);
+  // Rule 4a: preview card, confirmation page, or a scanner's uncounted pass.
+  const screening = await screenRequest(request, env, tenant, claims, token, ip);
 
   const admitBase = {
     link: { tenantId: tenant.id, linkId: claims.lid, fileId: claims.fid, orderNumber: claims.ord ?? null },
@@ -58,7 +62,10 @@ export async function serveDownload(
       country: typeof request.cf?.country === "string" ? request.cf.country : null,
       range: request.headers.get("Range"),
     },
+    ...(screening.kind === "download" && { scannerPasses: screening.scannerPasses }),
   };
+  if (screening.kind !== "download")
+    return answerScreened(screening, { request, env, ctx, tenant, claims, token, link, admitBase });
 
   // One retry: if the file was replaced after its metadata was cached, plan again.
   for (let attempt = 0; ; attempt++) {
