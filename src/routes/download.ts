@@ -5,6 +5,7 @@ import { fileMetadata, forgetFileMetadata, type FileMetadata } from "../files/fi
 import { pullFromOrigin } from "../files/pullThrough.ts";
 import { planResponse, type ResponsePlan } from "../files/planResponse.ts";
 import { HttpError } from "../http/HttpError.ts";
+import { isSpeculative } from "../http/purpose.ts";
 import type { AdmitRequest, AdmitResult } from "../links/DownloadLink.ts";
 import { logDownloadEvent } from "../links/downloadLogBatch.ts";
 import { linkStub } from "../links/linkStub.ts";
@@ -14,13 +15,8 @@ import { refusalError } from "../policy/refusalError.ts";
 import { answerScreened } from "../scanners/answerScreened.ts";
 import { screenRequest } from "../scanners/screenRequest.ts";
 import type { Claims } from "../token/claims.ts";
+import { refusePrefetch } from "./prefetch.ts";
 import { resolveLink } from "./resolveLink.ts";
-
-/** Browser and proxy prefetches (DESIGN.md §6 rule 2): answered like HEAD, never counted. */
-export function isPrefetch(headers: Headers): boolean {
-  const purpose = `${headers.get("Sec-Purpose") ?? ""},${headers.get("Purpose") ?? ""}`.toLowerCase();
-  return /(^|[\s,;])prefetch($|[\s,;])/.test(purpose);
-}
 
 export interface DownloadOptions {
   /** Compatibility profiles whose system binds every link to a signed-in customer. */
@@ -67,6 +63,9 @@ export async function serveDownload(
   if (screening.kind !== "download")
     return answerScreened(screening, { request, env, ctx, tenant, claims, token, link, admitBase });
 
+  // DESIGN.md §5: a prefetch or prerender gets 503 and no bytes (routes/prefetch.ts).
+  if (isSpeculative(request.headers)) return refusePrefetch(env, ctx, link, admitBase);
+
   // One retry: if the file was replaced after its metadata was cached, plan again.
   for (let attempt = 0; ; attempt++) {
     // A pull-through file is fetched from the origin into R2 on its first download.
@@ -87,7 +86,7 @@ export async function serveDownload(
 
     const plan = planResponse(request.headers, file);
     const delivers = plan.status === 200 || plan.status === 206;
-    const sendsBody = delivers && request.method === "GET" && !isPrefetch(request.headers);
+    const sendsBody = delivers && request.method === "GET";
     const admitRequest: AdmitRequest = {
       ...admitBase,
       delivers,
@@ -193,7 +192,7 @@ function deliveryHeaders(
   return headers;
 }
 
-/** HEAD, prefetch, 304, 412 and 416: the same headers a GET would get, and no body. */
+/** HEAD, 304, 412 and 416: the same headers a GET would get, and no body. */
 function bodilessResponse(
   plan: ResponsePlan,
   file: FileMetadata,
