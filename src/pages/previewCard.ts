@@ -1,31 +1,37 @@
-import { escapeHtml } from "../http/renderError.ts";
-import { scannerShell } from "./scannerShell.ts";
+import { html } from "./html.ts";
+import type { Lang } from "./i18n.ts";
+import { renderPage } from "./layout.ts";
+import { scannerText } from "./scannerText.ts";
+import type { PageStore } from "./store.ts";
 
 export interface PreviewCardInput {
+  lang: Lang;
+  store: PageStore;
   fileName: string;
-  /** The store's name (tenant setting `store_name`, else the tenant's name). */
-  storeName: string;
   /** e.g. "12.5MB"; null when not known yet. */
   fileSize: string | null;
+  headOnly: boolean;
 }
 
 /**
  * The card a link-preview agent gets instead of the file (DESIGN.md §6 rule 4a): Open
- * Graph tags for the unfurl (file name, store), no file bytes, nothing the link's owner
- * would not see in the chat anyway.
+ * Graph tags for the unfurl (file name, store), no file bytes, nothing the people in the
+ * chat could not see from the link anyway.
  */
-export function previewCard(input: PreviewCardInput): string {
-  const title = input.fileName;
-  const description = `Download from ${input.storeName}${input.fileSize ? ` (${input.fileSize})` : ""}`;
-  const head = `
-<meta property="og:type" content="website">
-<meta property="og:title" content="${escapeHtml(title)}">
-<meta property="og:description" content="${escapeHtml(description)}">
-<meta property="og:site_name" content="${escapeHtml(input.storeName)}">
-<meta name="twitter:card" content="summary">
-<meta name="twitter:title" content="${escapeHtml(title)}">
-<meta name="twitter:description" content="${escapeHtml(description)}">
-<meta name="robots" content="noindex, nofollow">`;
-  const body = `<h1>${escapeHtml(title)}</h1><p class="meta">${escapeHtml(description)}</p>`;
-  return scannerShell({ title, head, body });
+export function previewCard(input: PreviewCardInput): Response {
+  const t = scannerText(input.lang);
+  const description = `${t.downloadFrom(input.store.name)}${input.fileSize ? ` (${input.fileSize})` : ""}`;
+  const head = html`<meta property="og:type" content="website" />
+    <meta property="og:title" content="${input.fileName}" />
+    <meta property="og:description" content="${description}" />
+    <meta property="og:site_name" content="${input.store.name}" />
+    <meta name="twitter:card" content="summary" />`;
+  return renderPage({
+    lang: input.lang,
+    store: input.store,
+    title: input.fileName,
+    head,
+    body: html`<p class="muted">${description}</p>`,
+    headOnly: input.headOnly,
+  });
 }

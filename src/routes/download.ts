@@ -60,11 +60,11 @@ export async function serveDownload(
     },
     ...(screening.kind === "download" && { scannerPasses: screening.scannerPasses }),
   };
-  if (screening.kind !== "download")
-    return answerScreened(screening, { request, env, ctx, tenant, claims, token, link, admitBase });
 
   // DESIGN.md §5: a prefetch or prerender gets 503 and no bytes (routes/prefetch.ts).
   if (isSpeculative(request.headers)) return refusePrefetch(env, ctx, link, admitBase);
+  if (screening.kind !== "download")
+    return answerScreened(screening, { request, env, ctx, tenant, claims, token, link, admitBase });
 
   // One retry: if the file was replaced after its metadata was cached, plan again.
   for (let attempt = 0; ; attempt++) {

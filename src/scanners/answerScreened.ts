@@ -1,13 +1,16 @@
 import type { Env } from "../env.ts";
 import { presentedName } from "../files/fileHeaders.ts";
 import { fileMetadata } from "../files/fileMetadata.ts";
-import { SECURITY_HEADERS } from "../http/renderError.ts";
+import { HttpError } from "../http/HttpError.ts";
+import { prefersHtml } from "../http/prefersHtml.ts";
 import type { AdmitRequest } from "../links/DownloadLink.ts";
 import { logDownloadEvent } from "../links/downloadLogBatch.ts";
 import type { linkStub } from "../links/linkStub.ts";
 import { humanFileSize } from "../orders/humanFileSize.ts";
-import { confirmPage } from "../pages/confirmPage.ts";
+import { confirmPage, confirmRefusedPage } from "../pages/confirmPage.ts";
+import { pickLanguage } from "../pages/i18n.ts";
 import { previewCard } from "../pages/previewCard.ts";
+import { storeOf } from "../pages/store.ts";
 import { refusalError } from "../policy/refusalError.ts";
 import type { Tenant } from "../tenants/loadTenant.ts";
 import type { Claims } from "../token/claims.ts";
@@ -19,6 +22,7 @@ import {
   newConfirmationCookie,
   signConfirmation,
 } from "./confirmation.ts";
+import type { ConfirmationFailure } from "./confirmation.ts";
 import type { Screening } from "./screenRequest.ts";
 
 export interface ScreenedRequest {
@@ -39,11 +43,37 @@ export interface ScreenedRequest {
  * logged with its reason and a link that would refuse the download (expired, revoked,
  * used up, device limit) answers that error instead of a card or a button.
  */
+const REFUSED_MESSAGES: Record<ConfirmationFailure, string> = {
+  missing_cookie:
+    "This download button only works in the browser that showed it. Open the download link again in this browser.",
+  invalid: "This download button is not valid. Open the download link again.",
+  expired: "This download button has expired (it is valid for 5 minutes). Open the download link again.",
+};
+
+/**
+ * Answers a preview agent with its card, a browser with the confirmation page, or a bad
+ * Download button with 400. The card and the page still go through the link's `admit`,
+ * uncounted and without a body, so they are logged with their reason, and a link that
+ * would refuse the download (expired, revoked, used up, device limit) answers that error
+ * instead of a card or a button.
+ */
 export async function answerScreened(
   screening: Exclude<Screening, { kind: "download" }>,
   input: ScreenedRequest,
 ): Promise<Response> {
   const { request, env, ctx, tenant, claims, token, link } = input;
+  const url = new URL(request.url);
+  const lang = pickLanguage(request.headers.get("Accept-Language"));
+  const store = storeOf(tenant);
+  const headOnly = request.method === "HEAD";
+
+  if (screening.kind === "refused") {
+    // A browser gets a page with a way to a fresh button; anything else the JSON error.
+    if (!prefersHtml(request.headers.get("Accept")))
+      throw new HttpError("bad_request", REFUSED_MESSAGES[screening.reason], {}, { [CONFIRM_PARAM]: screening.reason });
+    return confirmRefusedPage({ lang, store, reason: screening.reason, linkHref: url.pathname, headOnly });
+  }
+
   const decision = await link.admit({
     ...input.admitBase,
     delivers: true,
@@ -57,36 +87,24 @@ export async function answerScreened(
   if (!decision.ok) throw refusalError(decision.reason);
 
   // The name the download would be saved under; a pull-through file not fetched yet has
-  // no metadata, and the card is no reason to fetch it.
+  // no metadata, and a card is no reason to fetch it.
   const file = await fileMetadata(env.FILES, `${tenant.id}/${claims.fid}`);
   const fileName = file ? presentedName(file, claims.fn, claims.fid) : (claims.fn ?? claims.fid);
   const fileSize = file ? humanFileSize(file.size) : null;
-  const storeName = tenant.settings.store_name ?? tenant.name;
-  const headers = new Headers({
-    ...SECURITY_HEADERS,
-    "Content-Type": "text/html; charset=utf-8",
-    "X-Robots-Tag": "noindex, nofollow",
-    // The page has inline styles only; nobody may frame the button (clickjacking).
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
-  });
+  if (screening.kind === "preview") return previewCard({ lang, store, fileName, fileSize, headOnly });
 
-  let html: string;
-  if (screening.kind === "preview") {
-    html = previewCard({ fileName, storeName, fileSize });
-  } else {
-    const url = new URL(request.url);
-    // One value per browser and link: a second tab of the same link reuses it, so the
-    // first tab's button keeps working.
-    const cookie = confirmationCookieValue(request.headers.get("Cookie")) ?? newConfirmationCookie();
-    const expiresAt = Math.floor(Date.now() / 1000) + CONFIRM_TTL_SECONDS;
-    const value = await signConfirmation(env.MASTER_KEY, token, cookie, expiresAt);
-    headers.append("Set-Cookie", confirmationCookieHeader(cookie, url.pathname, url.protocol === "https:"));
-    html = confirmPage({
-      fileName,
-      storeName,
-      fileSize,
-      downloadHref: `${url.pathname}?${CONFIRM_PARAM}=${encodeURIComponent(value)}`,
-    });
-  }
-  return new Response(request.method === "HEAD" ? null : html, { status: 200, headers });
+  // One cookie value per browser and link: a second tab of the same link reuses it, so
+  // the first tab's button keeps working.
+  const cookie = confirmationCookieValue(request.headers.get("Cookie")) ?? newConfirmationCookie();
+  const expiresAt = Math.floor(Date.now() / 1000) + CONFIRM_TTL_SECONDS;
+  const value = await signConfirmation(env.MASTER_KEY, token, cookie, expiresAt);
+  return confirmPage({
+    lang,
+    store,
+    fileName,
+    fileSize,
+    downloadHref: `${url.pathname}?${CONFIRM_PARAM}=${encodeURIComponent(value)}`,
+    setCookie: confirmationCookieHeader(cookie, url.pathname, url.protocol === "https:"),
+    headOnly,
+  });
 }

@@ -1,5 +1,4 @@
 import type { Env } from "../env.ts";
-import { HttpError } from "../http/HttpError.ts";
 import { prefersHtml } from "../http/prefersHtml.ts";
 import type { Tenant } from "../tenants/loadTenant.ts";
 import type { Claims } from "../token/claims.ts";
@@ -13,20 +12,16 @@ import { isScannerRequest } from "./scannerNetworks.ts";
  * - `preview`: a link-preview agent, answered with a card;
  * - `confirmation`: a browser navigation on a link that asks for confirmation, answered
  *   with the page and its Download button;
+ * - `refused`: a Download button's request that does not hold up (no or another cookie,
+ *   altered, expired), answered 400 and never counted;
  * - `download`: everything else, served by the counting rules; `scannerPasses` is set when
  *   the request looks like a mail scanner, so the link may serve it uncounted.
  */
 export type Screening =
   | { kind: "preview"; agent: string }
   | { kind: "confirmation" }
+  | { kind: "refused"; reason: ConfirmationFailure }
   | { kind: "download"; scannerPasses: number | undefined };
-
-const CONFIRM_MESSAGES: Record<ConfirmationFailure, string> = {
-  missing_cookie:
-    "This download button only works in the browser that showed it. Open the download link again in this browser.",
-  invalid: "This download button is not valid. Open the download link again.",
-  expired: "This download button has expired (it is valid for 5 minutes). Open the download link again.",
-};
 
 export async function screenRequest(
   request: Request,
@@ -48,8 +43,7 @@ export async function screenRequest(
     if (!continuesDownload(request.headers.get("Range"))) {
       if (param !== null) {
         const verdict = await verifyConfirmation(env.MASTER_KEY, token, param, request.headers.get("Cookie"));
-        if (!verdict.ok)
-          throw new HttpError("bad_request", CONFIRM_MESSAGES[verdict.reason], {}, { [CONFIRM_PARAM]: verdict.reason });
+        if (!verdict.ok) return { kind: "refused", reason: verdict.reason };
       } else if (request.method === "GET" && prefersHtml(request.headers.get("Accept"))) {
         return { kind: "confirmation" };
       }

@@ -146,6 +146,30 @@ describe("a browser gets the confirmation page first", () => {
     await expectCount(s, 1);
   });
 
+  it("works the same under /api/<tenant>/downloads, with the cookie scoped to that path", async () => {
+    const s = await setup();
+    const path = `/api/${s.tenant.id}/downloads/${s.token}`;
+    const page = await gateway(s.tenant, path, { headers: NAVIGATION });
+    const text = await page.text();
+    const setCookie = page.headers.get("Set-Cookie") ?? "";
+    expect(setCookie).toContain(`Path=${path};`);
+    const href = /<a class="button" href="([^"]+)"/.exec(text)?.[1] ?? "";
+    expect(href.startsWith(`${path}?dlg_confirm=`)).toBe(true);
+    const cookie = setCookie.split(";")[0] as string;
+    const file = await request(s, href, { ...NAVIGATION, Cookie: cookie });
+    expect(file.status).toBe(200);
+    expect(file.body).toEqual(s.file.bytes);
+    await expectCount(s, 1);
+  });
+
+  it("answers a browser's prefetch of a confirmation link with 503, not the page", async () => {
+    const s = await setup();
+    const res = await request(s, `/downloads/${s.token}`, { ...NAVIGATION, "Sec-Purpose": "prefetch" });
+    expect(res.status).toBe(503);
+    expect(res.headers.get("Set-Cookie")).toBeNull();
+    await expectCount(s, 0);
+  });
+
   it("asks for confirmation on every link of a tenant set to confirm_downloads: browsers", async () => {
     const s = await setup({}, { settings: { confirm_downloads: "browsers", store_name: "Paper & Ink" } });
     const { page } = await confirmationPage(s);
@@ -258,6 +282,18 @@ describe("the second stage refuses what a scanner would send", () => {
     expect(page.status).toBe(400);
     expect(page.headers.get("Content-Type")).toBe("text/html; charset=utf-8");
     expect(page.text).toContain("only works in the browser that showed it");
+    // Its button leads back to the link, which shows a fresh Download button.
+    expect(page.text).toContain(`<a class="button" href="/downloads/${s.token}" rel="nofollow">`);
     await expectCount(s, 0);
+  });
+
+  it("speaks the customer's language on the page and on a refusal", async () => {
+    const s = await setup();
+    const { page, href } = await confirmationPage(s, { "Accept-Language": "de-DE,de;q=0.9,en;q=0.5" });
+    expect(page.headers.get("Content-Language")).toBe("de");
+    expect(page.text).toContain(">Herunterladen</a>");
+    const refused = await request(s, href, { ...NAVIGATION, "Accept-Language": "fr" });
+    expect(refused.status).toBe(400);
+    expect(refused.text).toContain("Ce bouton de téléchargement ne fonctionne que dans le navigateur");
   });
 });
