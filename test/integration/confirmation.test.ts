@@ -136,6 +136,16 @@ describe("a browser gets the confirmation page first", () => {
     expect(results.at(-1)).toEqual({ status: 206, counted: 0, reason: "resume" });
   });
 
+  it("still spends a scanner pass, not a download, when a scanner network clicks the button", async () => {
+    const s = await setup();
+    const safeLinks = { ...NAVIGATION, "CF-Connecting-IP": "40.107.22.33" };
+    const { cookie, href } = await confirmationPage(s, safeLinks);
+    const file = await request(s, href, { ...safeLinks, Cookie: cookie });
+    expect(file.status).toBe(200);
+    expect(file.body).toEqual(s.file.bytes);
+    await expectCount(s, 0);
+  });
+
   it("keeps one cookie per browser and link, so a second tab's page leaves the first button working", async () => {
     const s = await setup();
     const first = await confirmationPage(s);
