@@ -24,10 +24,12 @@ export const PREVIEW_AGENTS: readonly PreviewAgent[] = [
   // https://api.slack.com/robots describes it (the string as reported in
   // github.com/JayBizzle/Crawler-Detect/pull/130). `Slackbot 1.0` fetches too.
   { family: "slack", pattern: /\bSlackbot\b/i },
-  // X/Twitter cards crawler "Twitterbot/1.0" (X's Cards troubleshooting guide; that page was
-  // not in the search corpus, the string appears in the Apple Messages agent below).
+  // X/Twitter cards crawler "Twitterbot/1.0": X documents it in its Cards troubleshooting
+  // guide (developer.twitter.com/en/docs/twitter-for-websites/cards/guides/troubleshooting-cards,
+  // as linked from https://darkvisitors.com/agents/twitterbot; the guide itself was not in
+  // the search corpus).
   { family: "twitter", pattern: /\bTwitterbot\b/i },
-  // Meta: https://developers.facebook.com/docs/sharing/webmasters/web-crawlers/ lists
+  // Meta: "Meta Web Crawlers" (https://developers.facebook.com/docs/sharing/webmasters/crawler/) lists
   // "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)" and
   // "facebookcatalog/1.0" (Facebook, Instagram, Messenger shares); "Facebot" is Meta's older
   // crawler name. Apple Messages (iMessage) previews send "… Safari/601.2.4
@@ -38,8 +40,9 @@ export const PREVIEW_AGENTS: readonly PreviewAgent[] = [
   // Discord: "Mozilla/5.0 (compatible; Discordbot/2.0; +https://discordapp.com)". No Discord
   // page documenting it was found.
   { family: "discord", pattern: /\bDiscordbot\b/i },
-  // LinkedIn: "LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www.linkedin.com)"
-  // (LinkedIn's "Making your website shareable" help page; not found by the search).
+  // LinkedIn: "LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www.linkedin.com)",
+  // older "… Jakarta Commons-HttpClient/…" (https://opengraphplus.com/consumers/linkedin/crawling;
+  // LinkedIn's own "Make your website shareable" page was not found by the search).
   { family: "linkedin", pattern: /\bLinkedInBot\b/i },
   // WhatsApp draws previews on the sender's phone with "WhatsApp/2.x.y A|i|W". Other
   // fetchers borrow "WhatsApp/2" on purpose: Pleroma's rich-media fetcher (its config sets
@@ -79,8 +82,8 @@ export const PREVIEW_AGENTS: readonly PreviewAgent[] = [
   // "… Google-PageRenderer Google (+https://developers.google.com/+/web/snippet/)"
   // (the agent's own page; the search found no current Google page naming it).
   { family: "google-page-renderer", pattern: /\bGoogle-PageRenderer\b/i },
-  // Apple: "Applebot" (https://support.apple.com/en-us/119829, "About Applebot"), used by
-  // Spotlight, Siri and Safari suggestions; Messages previews are the Meta-style string above.
+  // Apple: "… (Applebot/0.1)" ("About Applebot", https://support.apple.com/en-us/HT204683:
+  // Siri and Spotlight Suggestions); Messages previews are the Meta-style string above.
   { family: "apple", pattern: /\bApplebot\b/i },
   // Reddit: "Mozilla/5.0 (compatible; redditbot/1.0; +http://www.reddit.com/feedback)"
   // (the agent's own page).
