@@ -172,6 +172,16 @@ describe("a browser gets the confirmation page first", () => {
     await expectCount(s, 1);
   });
 
+  it("gives a link-preview agent its card, not the confirmation page", async () => {
+    const s = await setup();
+    const res = await request(s, `/downloads/${s.token}`, { ...NAVIGATION, "User-Agent": "Twitterbot/1.0" });
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('property="og:title"');
+    expect(res.text).not.toContain('class="button"');
+    expect(res.headers.get("Set-Cookie")).toBeNull();
+    await expectCount(s, 0);
+  });
+
   it("answers a browser's prefetch of a confirmation link with 503, not the page", async () => {
     const s = await setup();
     const res = await request(s, `/downloads/${s.token}`, { ...NAVIGATION, "Sec-Purpose": "prefetch" });
