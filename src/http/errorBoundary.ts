@@ -1,14 +1,19 @@
+import type { Env } from "../env.ts";
+import { pageStoreFor } from "../pages/pageStore.ts";
 import { HttpError } from "./HttpError.ts";
-import { renderError } from "./renderError.ts";
+import { renderError, wantsErrorPage } from "./renderError.ts";
 
 /**
  * The router's single catch: an HttpError is answered as itself; anything else is a
  * dependency failure (R2, a Durable Object, D1) and is logged with its cause and
  * answered 503 + Retry-After without internals. The gateway never answers 500.
+ * A browser gets the customer page with the store's name and links (the tenant lookup
+ * is cached per isolate; it only runs for such pages).
  */
-export function errorBoundary(error: unknown, request?: Request): Response {
+export async function errorBoundary(error: unknown, request?: Request, env?: Env): Promise<Response> {
   const headOnly = request?.method === "HEAD";
-  if (error instanceof HttpError) return renderError(error, request, headOnly);
+  const store = request && env && wantsErrorPage(request) ? await pageStoreFor(request, env) : null;
+  if (error instanceof HttpError) return renderError(error, request, headOnly, { store });
   console.error("unhandled error", request?.method, request ? new URL(request.url).pathname : "", error);
   const unavailable = new HttpError(
     "unavailable",
@@ -17,5 +22,5 @@ export function errorBoundary(error: unknown, request?: Request): Response {
       "Retry-After": "5",
     },
   );
-  return renderError(unavailable, request, headOnly);
+  return renderError(unavailable, request, headOnly, { store });
 }

@@ -1,54 +1,53 @@
+import { errorPage } from "../pages/errorPage.ts";
+import { pickLanguage } from "../pages/i18n.ts";
+import type { PageStore } from "../pages/store.ts";
 import type { HttpError } from "./HttpError.ts";
 import { prefersHtml } from "./prefersHtml.ts";
+import { SECURITY_HEADERS } from "./securityHeaders.ts";
 
-/** Headers every gateway answer carries, errors included. */
-export const SECURITY_HEADERS: Record<string, string> = {
-  "Cache-Control": "private, no-store",
-  "X-Content-Type-Options": "nosniff",
-  "Referrer-Policy": "no-referrer",
-};
+export { SECURITY_HEADERS } from "./securityHeaders.ts";
+export { escapeHtml } from "../pages/html.ts";
 
-const HTML_TITLES: Partial<Record<HttpError["code"], string>> = {
-  expired: "This download link has expired",
-  revoked: "This download link is no longer valid",
-  limit_reached: "Download limit reached",
-  not_found: "File not found",
-  invalid_token: "This download link is not valid",
-  auth_required: "Please sign in to download",
-  rate_limited: "Too many requests",
-  unavailable: "Temporarily unavailable",
-};
+export interface ErrorContext {
+  /** The store of the request's tenant, for the page's name and links. */
+  store?: PageStore | null;
+  /** Force the page (a route that only serves HTML) or JSON; default: by `Accept`. */
+  html?: boolean;
+}
 
 /**
- * DESIGN.md §7: `{"error", "message"}` JSON, or a small human page for clients that
- * prefer text/html (a browser following a link from an e-mail).
+ * The issuer and operator API is for programs: its errors stay JSON even in a browser,
+ * so an admin 401 never reads as a customer's "sign in to download".
  */
-export function renderError(error: HttpError, request: Request | undefined, headOnly = false): Response {
-  const headers = new Headers({ ...SECURITY_HEADERS, ...error.headers });
-  let body: string;
-  if (request && prefersHtml(request.headers.get("Accept"))) {
-    headers.set("Content-Type", "text/html; charset=utf-8");
-    body = errorPage(HTML_TITLES[error.code] ?? "The download could not be served", error.message, error.status);
-  } else {
-    headers.set("Content-Type", "application/json; charset=utf-8");
-    const payload: Record<string, unknown> = { error: error.code, message: error.message };
-    if (error.details !== undefined) payload.details = error.details;
-    body = JSON.stringify(payload);
+function isOperatorPath(request: Request): boolean {
+  return new URL(request.url).pathname.startsWith("/admin/");
+}
+
+/** True when the error for this request is answered with a customer page, not JSON. */
+export function wantsErrorPage(request: Request | undefined, context: ErrorContext = {}): boolean {
+  if (!request) return false;
+  if (isOperatorPath(request)) return false;
+  return context.html ?? prefersHtml(request.headers.get("Accept"));
+}
+
+/**
+ * DESIGN.md §7: `{"error", "message"}` JSON, or a customer page (pages/errorPage.ts) for
+ * clients that prefer text/html (a browser following a link from an e-mail), in the
+ * language of their `Accept-Language`.
+ */
+export function renderError(
+  error: HttpError,
+  request: Request | undefined,
+  headOnly = false,
+  context: ErrorContext = {},
+): Response {
+  if (request && wantsErrorPage(request, context)) {
+    const lang = pickLanguage(request.headers.get("Accept-Language"));
+    return errorPage(error, { lang, store: context.store ?? null, headOnly });
   }
-  return new Response(headOnly ? null : body, { status: error.status, headers });
-}
-
-function errorPage(title: string, message: string, status: number): string {
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:15vh auto;padding:0 1rem;color:#222}
-h1{font-size:1.4rem}p.code{color:#777;font-size:.85rem}</style></head>
-<body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>
-<p>If you bought this file, ask the store for a new download link.</p>
-<p class="code">Error ${status}</p></body></html>`;
-}
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  const headers = new Headers({ ...SECURITY_HEADERS, ...error.headers });
+  headers.set("Content-Type", "application/json; charset=utf-8");
+  const payload: Record<string, unknown> = { error: error.code, message: error.message };
+  if (error.details !== undefined) payload.details = error.details;
+  return new Response(headOnly ? null : JSON.stringify(payload), { status: error.status, headers });
 }

@@ -7,6 +7,7 @@ import { decideAccess, type AccessRequest, type LinkState, type Refusal } from "
 import type { DownloadEvent, NotCountedReason } from "./DownloadEvent.ts";
 import { LinkStorage, type LinkIdentity } from "./linkStorage.ts";
 import { Outbox } from "./Outbox.ts";
+import { ScannerPasses } from "./scannerPasses.ts";
 
 /** What the Worker knows about a request when it asks the link for a decision. */
 export interface AdmitRequest extends Omit<AccessRequest, "now"> {
@@ -21,6 +22,11 @@ export interface AdmitRequest extends Omit<AccessRequest, "now"> {
    * counting (a prefetch, a preview card, a scanner pass, a confirmation page).
    */
   uncounted?: NotCountedReason;
+  /**
+   * Set when the request looks like a mail scanner (rule 4a): a download it would count is
+   * served uncounted while the link has used fewer than this many scanner passes.
+   */
+  scannerPasses?: number;
 }
 
 /** `event` is the request's entry in the download log; `mirror` the link's new state, when it changed. */
@@ -60,6 +66,7 @@ const MAX_BACKOFF_MS = 5 * 60_000;
 export class DownloadLink extends DurableObject<Env> {
   private readonly store: LinkStorage;
   private readonly outbox: Outbox;
+  private readonly scannerPasses: ScannerPasses;
   private alarmPending = false;
   private flushFailures = 0;
 
@@ -67,6 +74,7 @@ export class DownloadLink extends DurableObject<Env> {
     super(ctx, env);
     this.store = new LinkStorage(ctx.storage.sql);
     this.outbox = new Outbox(ctx.storage.sql);
+    this.scannerPasses = new ScannerPasses(ctx.storage.sql);
   }
 
   /**
@@ -79,7 +87,13 @@ export class DownloadLink extends DurableObject<Env> {
     const state = this.store.state(request.claims.dev !== undefined);
     const sendsBody = request.sendsBody && request.uncounted === undefined;
     const decision = decideAccess({ ...request, sendsBody, now }, state);
-    const grantId = decision.ok && decision.counted ? this.store.count(now, request.device) : null;
+    // Rule 4a: a scanner's download is served without counting while passes remain.
+    const scannerPass =
+      decision.ok &&
+      decision.counted &&
+      request.scannerPasses !== undefined &&
+      this.scannerPasses.take(request.scannerPasses);
+    const grantId = decision.ok && decision.counted && !scannerPass ? this.store.count(now, request.device) : null;
     const bodyless = !decision.ok || !request.sendsBody;
     const event: DownloadEvent = {
       id: crypto.randomUUID(),
@@ -94,7 +108,10 @@ export class DownloadLink extends DurableObject<Env> {
       bytesSent: bodyless ? 0 : null,
       outcome: null,
       counted: grantId !== null,
-      reason: !decision.ok || grantId !== null ? null : (request.uncounted ?? (decision.resume ? "resume" : "no_body")),
+      reason:
+        !decision.ok || grantId !== null
+          ? null
+          : (request.uncounted ?? (scannerPass ? "scanner" : decision.resume ? "resume" : "no_body")),
       device: request.device,
       error: decision.ok ? null : decision.reason,
     };
@@ -164,6 +181,7 @@ export class DownloadLink extends DurableObject<Env> {
 
   reset(): LinkSnapshot {
     this.store.reset();
+    this.scannerPasses.reset();
     return this.snapshot();
   }
 

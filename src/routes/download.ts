@@ -5,20 +5,18 @@ import { fileMetadata, forgetFileMetadata, type FileMetadata } from "../files/fi
 import { pullFromOrigin } from "../files/pullThrough.ts";
 import { planResponse, type ResponsePlan } from "../files/planResponse.ts";
 import { HttpError } from "../http/HttpError.ts";
+import { isSpeculative } from "../http/purpose.ts";
 import type { AdmitRequest, AdmitResult } from "../links/DownloadLink.ts";
 import { logDownloadEvent } from "../links/downloadLogBatch.ts";
 import { linkStub } from "../links/linkStub.ts";
 import { clientAddress } from "../policy/clientAddress.ts";
 import { deviceCookie, deviceId } from "../policy/deviceId.ts";
 import { refusalError } from "../policy/refusalError.ts";
+import { answerScreened } from "../scanners/answerScreened.ts";
+import { screenRequest } from "../scanners/screenRequest.ts";
 import type { Claims } from "../token/claims.ts";
+import { refusePrefetch } from "./prefetch.ts";
 import { resolveLink } from "./resolveLink.ts";
-
-/** Browser and proxy prefetches (DESIGN.md §6 rule 2): answered like HEAD, never counted. */
-export function isPrefetch(headers: Headers): boolean {
-  const purpose = `${headers.get("Sec-Purpose") ?? ""},${headers.get("Purpose") ?? ""}`.toLowerCase();
-  return /(^|[\s,;])prefetch($|[\s,;])/.test(purpose);
-}
 
 export interface DownloadOptions {
   /** Compatibility profiles whose system binds every link to a signed-in customer. */
@@ -45,6 +43,8 @@ export async function serveDownload(
   const link = linkStub(env, tenant.id, claims.lid);
   const ip = clientAddress(request.headers);
   const device = await deviceId(request.headers, ip);
+  // Rule 4a: preview card, confirmation page, or a scanner's uncounted pass.
+  const screening = await screenRequest(request, env, tenant, claims, token, ip);
 
   const admitBase = {
     link: { tenantId: tenant.id, linkId: claims.lid, fileId: claims.fid, orderNumber: claims.ord ?? null },
@@ -58,7 +58,13 @@ export async function serveDownload(
       country: typeof request.cf?.country === "string" ? request.cf.country : null,
       range: request.headers.get("Range"),
     },
+    ...(screening.kind === "download" && { scannerPasses: screening.scannerPasses }),
   };
+
+  // DESIGN.md §5: a prefetch or prerender gets 503 and no bytes (routes/prefetch.ts).
+  if (isSpeculative(request.headers)) return refusePrefetch(env, ctx, link, admitBase);
+  if (screening.kind !== "download")
+    return answerScreened(screening, { request, env, ctx, tenant, claims, token, link, admitBase });
 
   // One retry: if the file was replaced after its metadata was cached, plan again.
   for (let attempt = 0; ; attempt++) {
@@ -80,7 +86,7 @@ export async function serveDownload(
 
     const plan = planResponse(request.headers, file);
     const delivers = plan.status === 200 || plan.status === 206;
-    const sendsBody = delivers && request.method === "GET" && !isPrefetch(request.headers);
+    const sendsBody = delivers && request.method === "GET";
     const admitRequest: AdmitRequest = {
       ...admitBase,
       delivers,
@@ -210,7 +216,7 @@ function deliveryHeaders(
   return headers;
 }
 
-/** HEAD, prefetch, 304, 412 and 416: the same headers a GET would get, and no body. */
+/** HEAD, 304, 412 and 416: the same headers a GET would get, and no body. */
 function bodilessResponse(
   plan: ResponsePlan,
   file: FileMetadata,

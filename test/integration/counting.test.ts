@@ -180,34 +180,7 @@ describe("rule 2: HEAD, 304, 412, 416, errors and prefetches never count", () =>
     }
     await expectCount(s, 1);
   });
-
-  for (const [name, value] of [
-    ["Sec-Purpose", "prefetch"],
-    ["Sec-Purpose", "prefetch;prerender"],
-    ["Purpose", "prefetch"],
-    ["Purpose", "Prefetch"],
-  ] as const) {
-    it(`answers a GET with ${name}: ${value} with headers only and does not count it`, async () => {
-      const s = await setup({ limit: 1 });
-      const plain = await gateway(s.tenant, `/downloads/${s.link.token}`, { method: "HEAD" });
-      const res = await request(s, { headers: { [name]: value } });
-      expect(res.status).toBe(200);
-      expect(res.body.byteLength).toBe(0);
-      expect(res.headers.get("Content-Length")).toBe(String(SIZE));
-      expect([...res.headers]).toEqual([...plain.headers]);
-      await expectCount(s, 0);
-      expect((await request(s)).status).toBe(200);
-      await expectCount(s, 1);
-    });
-  }
-
-  it("does not count a prefetch of a range from byte 0", async () => {
-    const s = await setup();
-    const res = await request(s, { headers: { Range: "bytes=0-", "Sec-Purpose": "prefetch" } });
-    expect(res.status).toBe(206);
-    expect(res.body.byteLength).toBe(0);
-    await expectCount(s, 0);
-  });
+  // Prefetches and prerenders: test/integration/prefetch.test.ts.
 });
 
 describe("rule 3: a 206 after byte 0 is a free resume only inside the resume window", () => {

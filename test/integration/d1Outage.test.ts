@@ -24,7 +24,8 @@ describe("D1 outage", () => {
     const d1 = brokenD1();
     const ctx = createExecutionContext();
     const url = `https://${tenant.host}/downloads/${link.token}`;
-    const headers = { "CF-Connecting-IP": "203.0.113.10" };
+    // A User-Agent: without one the request would be a scanner's, served uncounted (rule 4a).
+    const headers = { "CF-Connecting-IP": "203.0.113.10", "User-Agent": "dlgate-tests/1" };
     const during = await worker.fetch(new Request(url, { headers }), { ...env, DB: d1.db }, ctx);
     expect(during.status).toBe(200);
     expect(new Uint8Array(await during.arrayBuffer())).toEqual(file.bytes);

@@ -188,7 +188,7 @@ function requestArbitrary() {
         ["Sec-Purpose", "prefetch", true] as const,
         ["Sec-Purpose", "prefetch;prerender", true] as const,
         ["Purpose", "Prefetch", true] as const,
-        ["Sec-Purpose", "prerender", false] as const,
+        ["Sec-Purpose", "prerender", true] as const,
         ["Purpose", "noprefetch", false] as const,
       ),
     },
@@ -208,6 +208,12 @@ describe("the served bytes and the count follow DESIGN.md §5–6 for any header
           const prefetch = purpose?.[2] === true;
           const response = await gateway(tenant, `/downloads/${link.token}`, { method, headers });
           const body = new Uint8Array(await response.arrayBuffer());
+          if (prefetch) {
+            // DESIGN.md §5: 503 and no file bytes, whatever else the request asks.
+            expect(response.status).toBe(503);
+            expect(body.byteLength).toBeLessThan(SIZE);
+            continue;
+          }
           expect([200, 206, 304, 412, 416]).toContain(response.status);
 
           const sendsBody = method === "GET" && !prefetch;

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ERROR_STATUS, HttpError } from "../../src/http/HttpError.ts";
 import { escapeHtml, renderError, SECURITY_HEADERS } from "../../src/http/renderError.ts";
+import { withFacts } from "../../src/pages/errorFacts.ts";
+import type { PageStore } from "../../src/pages/store.ts";
 
 const BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
 
@@ -105,33 +107,109 @@ describe("renderError: the DESIGN.md §7 status table", () => {
   });
 });
 
+const STORE: PageStore = {
+  name: "Ada's <Books>",
+  url: "https://books.example/",
+  supportUrl: "mailto:help@books.example",
+  signInUrl: "https://books.example/login",
+};
+
+function browser(language?: string, path = "/downloads/x"): Request {
+  return new Request(`https://shop.test${path}`, {
+    headers: { Accept: BROWSER_ACCEPT, ...(language ? { "Accept-Language": language } : {}) },
+  });
+}
+
+/** Every sentence of a page's visible text (tags removed), to check that none repeats. */
+function sentences(page: string): string[] {
+  const text = page
+    .replace(/<(style|title)>[\s\S]*?<\/\1>/g, "")
+    .replace(/<[^>]+>/g, "\n")
+    .replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)));
+  return text
+    .split(/\n|(?<=[.!?])\s+/)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
 describe("renderError: HTML", () => {
-  it("answers a small HTML page with the same status to a browser", async () => {
-    const response = renderError(
-      new HttpError("limit_reached", "You have used all 3 downloads."),
-      request(BROWSER_ACCEPT),
-    );
-    expect(response.status).toBe(403);
+  it("answers a customer page with the same status, the store's name and a link back", async () => {
+    const response = renderError(new HttpError("expired", "Gone."), browser(), false, { store: STORE });
+    expect(response.status).toBe(410);
     expect(response.headers.get("Content-Type")).toBe("text/html; charset=utf-8");
+    expect(response.headers.get("Content-Language")).toBe("en");
     const body = await response.text();
     expect(body.startsWith("<!doctype html>")).toBe(true);
-    expect(body).toContain("<title>Download limit reached</title>");
-    expect(body).toContain("<h1>Download limit reached</h1>");
-    expect(body).toContain("<p>You have used all 3 downloads.</p>");
-    expect(body).toContain('<p class="code">Error 403</p>');
+    expect(body).toContain('<meta name="viewport" content="width=device-width,initial-scale=1"');
+    expect(body).toContain("<h1>This download link has expired</h1>");
+    expect(body).toContain("<header>Ada&#39;s &#60;Books&#62;</header>");
+    expect(body).toContain('<a href="https://books.example/">← Back to Ada&#39;s &#60;Books&#62;</a>');
+    expect(body).toContain("Ask the store for a new download link.");
+    expect(body).toContain("Error 410 (expired)");
     expectSecurityHeaders(response);
   });
 
-  it("uses a generic title for codes without their own", async () => {
-    const body = await renderError(new HttpError("ip_not_allowed", "Wrong network."), request(BROWSER_ACCEPT)).text();
-    expect(body).toContain("<title>The download could not be served</title>");
+  it("sends a customer who must sign in to the store's sign-in page", async () => {
+    const body = await renderError(new HttpError("auth_required", "Sign in."), browser(), false, {
+      store: STORE,
+    }).text();
+    expect(body).toContain("<h1>Please sign in to download</h1>");
+    expect(body).toContain('<a class="button" href="https://books.example/login">Sign in</a>');
   });
 
-  it("escapes the message so no markup or script can be injected", async () => {
-    const message = `<script>alert("x")</script> & 'quotes'`;
-    const body = await renderError(new HttpError("not_found", message), request(BROWSER_ACCEPT)).text();
+  it.each(["limit_reached", "revoked"] as const)("points %s to the store's support", async (code) => {
+    const body = await renderError(new HttpError(code, "m"), browser(), false, { store: STORE }).text();
+    expect(body).toContain("contact the store&#39;s support");
+    expect(body).toContain('<a class="button" href="mailto:help@books.example">Contact support</a>');
+  });
+
+  it("says how many downloads were used when the refusal knows it", async () => {
+    const error = withFacts(new HttpError("limit_reached", "m"), { used: { count: 3, limit: 3 } });
+    const body = await renderError(error, browser(), false, { store: STORE }).text();
+    expect(body).toContain("You have used 3 of 3 downloads.");
+  });
+
+  it("speaks the customer's language by Accept-Language, English otherwise", async () => {
+    const german = await renderError(new HttpError("expired", "m"), browser("de-DE,de;q=0.9,en;q=0.8")).text();
+    expect(german).toContain('<html lang="de">');
+    expect(german).toContain("<h1>Dieser Download-Link ist abgelaufen</h1>");
+    const french = await renderError(new HttpError("limit_reached", "m"), browser("fr-CH, fr;q=0.9")).text();
+    expect(french).toContain("Limite de téléchargements atteinte");
+    const spanish = await renderError(new HttpError("auth_required", "m"), browser("es")).text();
+    expect(spanish).toContain("Inicie sesión para descargar");
+    const other = await renderError(new HttpError("expired", "m"), browser("ja, zh;q=0.5")).text();
+    expect(other).toContain('<html lang="en">');
+  });
+
+  it("never repeats a sentence on any error page, in any language", async () => {
+    for (const language of ["en", "de", "fr", "es"]) {
+      for (const code of Object.keys(ERROR_STATUS) as (keyof typeof ERROR_STATUS)[]) {
+        const error = new HttpError(code, "m");
+        const page = await renderError(error, browser(language), false, { store: STORE }).text();
+        const all = sentences(page);
+        expect(new Set(all).size, `${language} ${code}: ${all.join(" | ")}`).toBe(all.length);
+      }
+    }
+  });
+
+  it("escapes the store's name and refuses script URLs from its settings", async () => {
+    const store: PageStore = {
+      name: `<script>alert("x")</script>`,
+      url: "javascript:alert(1)",
+      supportUrl: null,
+      signInUrl: "javascript:alert(2)",
+    };
+    const body = await renderError(new HttpError("auth_required", "m"), browser(), false, { store }).text();
     expect(body).not.toContain("<script>");
-    expect(body).toContain("<p>&#60;script&#62;alert(&#34;x&#34;)&#60;/script&#62; &#38; &#39;quotes&#39;</p>");
+    expect(body).not.toContain("javascript:");
+    expect(body).toContain("&#60;script&#62;alert(&#34;x&#34;)&#60;/script&#62;");
+  });
+
+  it("shows a page without store links when the store is unknown", async () => {
+    const body = await renderError(new HttpError("not_found", "m"), browser()).text();
+    expect(body).toContain("<h1>Not found</h1>");
+    expect(body).not.toContain("<header>");
+    expect(body).not.toContain('class="back"');
   });
 
   it("keeps extra headers on the HTML page", () => {
@@ -148,6 +226,16 @@ describe("renderError: HTML", () => {
     const response = renderError(new HttpError("expired", "Gone."), request("application/json, text/html;q=0.5"));
     expect(response.headers.get("Content-Type")).toBe("application/json; charset=utf-8");
     expect(await response.json()).toStrictEqual({ error: "expired", message: "Gone." });
+  });
+
+  it("keeps the issuer API's errors JSON in a browser: an admin 401 is not the customer's sign-in page", async () => {
+    const response = renderError(
+      new HttpError("auth_required", "Bearer admin key required."),
+      browser("en", "/admin/v1/links/x"),
+    );
+    expect(response.status).toBe(401);
+    expect(response.headers.get("Content-Type")).toBe("application/json; charset=utf-8");
+    expect(await response.json()).toStrictEqual({ error: "auth_required", message: "Bearer admin key required." });
   });
 });
 

@@ -190,6 +190,17 @@ export const linkSchema = z
     grant: z
       .object({ download_limit: z.number().int().nullable(), expires_at: isoDate.nullable() })
       .meta({ description: "What the order granted, before the store's overrides" }),
+    suppressed: z
+      .object({
+        preview: z.number().int().nonnegative(),
+        scanner: z.number().int().nonnegative(),
+        prefetch: z.number().int().nonnegative(),
+        confirmation: z.number().int().nonnegative(),
+      })
+      .meta({
+        description:
+          "Requests answered without counting, by why: link-preview card, mail-scanner pass, browser prefetch, confirmation page (from the download log)",
+      }),
   })
   .meta({ id: "Link" });
 

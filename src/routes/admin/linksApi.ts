@@ -11,6 +11,7 @@ import type { LinkSnapshot } from "../../links/DownloadLink.ts";
 import { linkFigures } from "../../links/linkStatus.ts";
 import { linkStub } from "../../links/linkStub.ts";
 import { linkBaseUrl, mintDownloadUrl } from "../../links/mintDownloadUrl.ts";
+import { suppressedRequests, type SuppressedRequests } from "../../scanners/suppressedRequests.ts";
 import type { Tenant } from "../../tenants/loadTenant.ts";
 import { isoFromMs, isoFromSeconds } from "../../utils/time.ts";
 
@@ -55,7 +56,7 @@ async function loadLink(env: Env, tenantId: string, linkId: string) {
 }
 
 /** The D1 row with the Durable Object's live state laid over it (the DO is the truth). */
-function linkView(row: Awaited<ReturnType<typeof loadLink>>, state: LinkSnapshot) {
+function linkView(row: Awaited<ReturnType<typeof loadLink>>, state: LinkSnapshot, suppressed: SuppressedRequests) {
   const live = { ...row.link, ...linkColumnsOf(state) };
   const figures = linkFigures(live, row.orderStatus);
   return {
@@ -77,6 +78,7 @@ function linkView(row: Awaited<ReturnType<typeof loadLink>>, state: LinkSnapshot
     require_login: live.requireLogin,
     last_download_at: isoFromMs(live.lastDownloadAt),
     grant: { download_limit: live.downloadLimit, expires_at: isoFromSeconds(live.expiresAt) },
+    suppressed,
   };
 }
 
@@ -88,12 +90,16 @@ async function respondWithState(
 ) {
   // Mirror at once so listings agree with the answer; the version guard keeps it monotonic.
   await mirrorLinkState(drizzle(env.DB), { tenantId, linkId: row.link.id, state });
-  return json(linkView(row, state));
+  return json(linkView(row, state, await suppressedRequests(env.DB, tenantId, row.link.id)));
 }
 
 export async function getLink(env: Env, tenant: Tenant, linkId: string): Promise<Response> {
   const row = await loadLink(env, tenant.id, linkId);
-  return json(linkView(row, await linkStub(env, tenant.id, linkId).snapshot()));
+  const [state, suppressed] = await Promise.all([
+    linkStub(env, tenant.id, linkId).snapshot(),
+    suppressedRequests(env.DB, tenant.id, linkId),
+  ]);
+  return json(linkView(row, state, suppressed));
 }
 
 /** `PATCH /admin/v1/links/:id`: applied by the link's Durable Object, so the very next request obeys it. */

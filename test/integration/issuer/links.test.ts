@@ -82,6 +82,7 @@ describe("GET /admin/v1/links/:linkId", () => {
       require_login: false,
       last_download_at: expect.stringMatching(ISO),
       grant: { download_limit: 3, expires_at: "2031-01-01T00:00:00.000Z" },
+      suppressed: { preview: 0, scanner: 0, prefetch: 0, confirmation: 0 },
     });
   });
 
