@@ -1,5 +1,6 @@
 import { Router, type IRequest } from "itty-router";
 import type { Env } from "./env.ts";
+import { addCorsHeaders, answerPreflight } from "./http/cors.ts";
 import { errorBoundary } from "./http/errorBoundary.ts";
 import { json } from "./http/json.ts";
 import { adminRouter } from "./routes/admin/adminRouter.ts";
@@ -17,8 +18,13 @@ type Args = [Env, ExecutionContext];
 
 const param = (request: IRequest, name: string): string => request.params[name] ?? "";
 
-/** The route table (DESIGN.md §4). Each path exists bare and under `/api/:tenant`. */
-export const router = Router<IRequest, Args>({ before: [refuseNonCanonicalPath], catch: errorBoundary });
+/** The route table (docs/CONTRACT.md §4). Each path exists bare and under `/api/:tenant`. */
+export const router = Router<IRequest, Args>({
+  before: [refuseNonCanonicalPath, answerPreflight],
+  catch: errorBoundary,
+  // Runs after the catch too, so error answers carry the CORS headers as well.
+  finally: [addCorsHeaders],
+});
 
 // Compatibility profiles first: some of their paths have the shape of `/api/:tenant/…`
 // (`/api/merchello/downloads/:token`). A handler answers undefined when its tenant has not
