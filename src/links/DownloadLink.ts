@@ -5,6 +5,8 @@ import type { Env } from "../env.ts";
 import { ERROR_STATUS } from "../http/HttpError.ts";
 import { decideAccess, type AccessRequest, type LinkState, type Refusal } from "../policy/decideAccess.ts";
 import type { DownloadEvent } from "./DownloadEvent.ts";
+import type { Claims } from "../token/claims.ts";
+import { LinkClaimsMemory } from "./LinkClaimsMemory.ts";
 import { LinkStorage, type LinkIdentity } from "./linkStorage.ts";
 import { Outbox } from "./Outbox.ts";
 
@@ -55,6 +57,7 @@ const MAX_BACKOFF_MS = 5 * 60_000;
 export class DownloadLink extends DurableObject<Env> {
   private readonly store: LinkStorage;
   private readonly outbox: Outbox;
+  private readonly claims: LinkClaimsMemory;
   private alarmPending = false;
   private flushFailures = 0;
 
@@ -62,6 +65,7 @@ export class DownloadLink extends DurableObject<Env> {
     super(ctx, env);
     this.store = new LinkStorage(ctx.storage.sql);
     this.outbox = new Outbox(ctx.storage.sql);
+    this.claims = new LinkClaimsMemory(ctx.storage.sql);
   }
 
   /**
@@ -71,6 +75,7 @@ export class DownloadLink extends DurableObject<Env> {
   admit(request: AdmitRequest): AdmitResult {
     const now = Date.now();
     this.store.rememberIdentity(request.link);
+    this.claims.remember(request.claims);
     const state = this.store.state(request.claims.dev !== undefined);
     const decision = decideAccess({ ...request, now }, state);
     const grantId = decision.ok && decision.counted ? this.store.count(now, request.device) : null;
@@ -155,6 +160,15 @@ export class DownloadLink extends DurableObject<Env> {
   reset(): LinkSnapshot {
     this.store.reset();
     return this.snapshot();
+  }
+
+  /**
+   * Who this link is and the claims of its newest token, once a request has reached it;
+   * null for an object no request ever reached. For links the issuer API did not create.
+   */
+  knownLink(): { identity: LinkIdentity; claims: Claims | null; state: LinkSnapshot } | null {
+    const identity = this.store.identity();
+    return identity ? { identity, claims: this.claims.recall(), state: this.snapshot() } : null;
   }
 
   /** Events not yet written to D1 (for operators and tests). */
