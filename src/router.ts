@@ -4,6 +4,7 @@ import { addCorsHeaders, answerPreflight } from "./http/cors.ts";
 import { errorBoundary } from "./http/errorBoundary.ts";
 import { json } from "./http/json.ts";
 import { adminRouter } from "./routes/admin/adminRouter.ts";
+import { serveApiDocs } from "./routes/apiDocs.ts";
 import { serveBenchBaseline, serveBenchLinkFloor } from "./routes/benchBaseline.ts";
 import { serveDownload } from "./routes/download.ts";
 import { serveDownloadInfo } from "./routes/downloadInfo.ts";
@@ -60,6 +61,7 @@ for (const prefix of ["", "/api/:tenant"]) {
 router
   .get("/healthz", () => json({ ok: true, service: "dlgate" }))
   .get("/openapi.json", () => json(openApiDocument()))
+  .get("/docs", (request, env) => serveApiDocs(request, env))
   .all("/admin/v1/*", (request, env, ctx) => adminRouter.fetch(request, env, ctx))
   .get("/__bench/r2/:tenant/:file", (request, env) =>
     serveBenchBaseline(env, param(request, "tenant"), param(request, "file")),

@@ -253,6 +253,17 @@ function buildDocument() {
       200: json("OpenAPI 3.1 document", z.record(z.string(), z.unknown())),
     },
   });
+  registry.registerPath({
+    method: "get",
+    path: "/docs",
+    operationId: "apiReference",
+    tags: ["Service"],
+    summary: "This document as a human-readable page",
+    description:
+      "An HTML page that renders `/openapi.json` with its own small script (no third-party content). " +
+      "On a store's host whose tenant has an origin, `/docs` belongs to the store and is proxied.",
+    responses: { 200: { description: "HTML page", content: { "text/html": { schema: z.string() } } } },
+  });
 
   // --- Operator scope: /admin/v1/tenants -------------------------------------------------
 
