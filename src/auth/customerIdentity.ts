@@ -18,7 +18,7 @@ function authRequired(message = "Sign in to the store to see your downloads."): 
 }
 
 /**
- * DESIGN.md §8: who the customer is. A storefront-signed JWT (bearer or the tenant's
+ * docs/CONTRACT.md §8: who the customer is. A storefront-signed JWT (bearer or the tenant's
  * cookie; HS256 with the tenant's customer secret, or a public key / JWKS), or the
  * answer of the tenant's `auth_url` to the request's cookies. Throws 401 when there is
  * no valid credential and 503 when the store's auth service cannot be asked.

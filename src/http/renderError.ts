@@ -20,7 +20,7 @@ const HTML_TITLES: Partial<Record<HttpError["code"], string>> = {
 };
 
 /**
- * DESIGN.md §7: `{"error", "message"}` JSON, or a small human page for clients that
+ * docs/CONTRACT.md §7: `{"error", "message"}` JSON, or a small human page for clients that
  * prefer text/html (a browser following a link from an e-mail).
  */
 export function renderError(error: HttpError, request: Request | undefined, headOnly = false): Response {

@@ -50,7 +50,7 @@ const RETRY_BASE_MS = 1_000;
 const MAX_BACKOFF_MS = 5 * 60_000;
 
 /**
- * One Durable Object per download link (DESIGN.md §1): the single place where a link's
+ * One Durable Object per download link (docs/CONTRACT.md §1): the single place where a link's
  * count lives, so concurrent requests from anywhere are serialised and never exceed the
  * limit. It also holds the store's overrides and the outbox of download events.
  */
@@ -116,7 +116,7 @@ export class DownloadLink extends DurableObject<Env> {
   }
 
   /**
-   * DESIGN.md §6 rule 4: the file could not be served after all, so the download is given
+   * docs/CONTRACT.md §6 rule 4: the file could not be served after all, so the download is given
    * back, and the request's log entry is replaced by `correctedEvent` (same id).
    */
   refund(grantId: number, correctedEvent: DownloadEvent): LinkSnapshot {

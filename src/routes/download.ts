@@ -14,7 +14,7 @@ import { refusalError } from "../policy/refusalError.ts";
 import type { Claims } from "../token/claims.ts";
 import { resolveLink } from "./resolveLink.ts";
 
-/** Browser and proxy prefetches (DESIGN.md §6 rule 2): answered like HEAD, never counted. */
+/** Browser and proxy prefetches (docs/CONTRACT.md §6 rule 2): answered like HEAD, never counted. */
 export function isPrefetch(headers: Headers): boolean {
   const purpose = `${headers.get("Sec-Purpose") ?? ""},${headers.get("Purpose") ?? ""}`.toLowerCase();
   return /(^|[\s,;])prefetch($|[\s,;])/.test(purpose);
@@ -39,7 +39,7 @@ export async function serveDownload(
   options: DownloadOptions = {},
 ): Promise<Response> {
   const { tenant, claims } = await resolveLink(request, env, token, tenantParam);
-  // `auth: true` (DESIGN.md §3): only the link's own customer, proven by the store's credential.
+  // `auth: true` (docs/CONTRACT.md §3): only the link's own customer, proven by the store's credential.
   if (claims.auth || options.requireCustomer) await requireLinkCustomer(request, env, tenant, claims.sub);
   const key = `${tenant.id}/${claims.fid}`;
   const link = linkStub(env, tenant.id, claims.lid);

@@ -46,7 +46,7 @@ const errorContent = {
   "text/html": { schema: z.string().meta({ description: "A small HTML page, when `Accept` prefers text/html" }) },
 };
 
-/** Error answers (DESIGN.md §7) grouped by status; each status lists its codes. */
+/** Error answers (docs/CONTRACT.md §7) grouped by status; each status lists its codes. */
 function errors(...codes: ErrorCode[]): Responses {
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of codes) byStatus.set(ERROR_STATUS[code], [...(byStatus.get(ERROR_STATUS[code]) ?? []), code]);
@@ -102,7 +102,7 @@ function buildDocument() {
     scheme: "bearer",
     bearerFormat: "JWT",
     description:
-      "The storefront's customer JWT (subject = customer id), DESIGN.md §8. A tenant may also accept it from a " +
+      "The storefront's customer JWT (subject = customer id), docs/CONTRACT.md §8. A tenant may also accept it from a " +
       "cookie it names, or resolve the customer by forwarding the request's cookies to its auth_url.",
   });
 
@@ -138,7 +138,7 @@ function buildDocument() {
   });
   const fileResponses: Responses = {
     200: {
-      description: "The whole file; a GET counts one download (DESIGN.md §6)",
+      description: "The whole file; a GET counts one download (docs/CONTRACT.md §6)",
       headers: fileHeaders,
       content: { "application/octet-stream": { schema: binary } },
     },
@@ -624,13 +624,13 @@ function buildDocument() {
       title: "dlgate",
       version: "0.1.0",
       description:
-        "Edge gateway for paid digital downloads. Contract: DESIGN.md; token format: docs/TOKEN.md. " +
+        "Edge gateway for paid digital downloads. Contract: docs/CONTRACT.md; token format: docs/TOKEN.md; as a page: /docs. " +
         "Every error is JSON `{error, message}` (plus `details` for bad_request), or a small HTML page when " +
         "`Accept` prefers text/html.",
     },
     tags: [
-      { name: "Downloads", description: "Signed download links (DESIGN.md §3–§6)" },
-      { name: "Listings", description: "For storefront front ends (DESIGN.md §8)" },
+      { name: "Downloads", description: "Signed download links (docs/CONTRACT.md §3–§6)" },
+      { name: "Listings", description: "For storefront front ends (docs/CONTRACT.md §8)" },
       { name: "Tenant from the Host", description: "The tenant is the Host header's" },
       { name: "Tenant in the path", description: "The same routes with the tenant in the path" },
       { name: "Operator", description: "Deployment operator: tenants and their first credentials" },

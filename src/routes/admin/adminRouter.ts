@@ -51,7 +51,7 @@ async function withTenant(request: IRequest, env: Env): Promise<void> {
 
 const t = (request: IRequest): Tenant => (request as AdminRequest).tenant;
 
-/** `/admin/v1/…`: the issuer API (DESIGN.md §9). Operator routes first, then tenant routes. */
+/** `/admin/v1/…`: the issuer API (docs/CONTRACT.md §9). Operator routes first, then tenant routes. */
 export const adminRouter = Router<IRequest, Args>({ base: "/admin/v1" });
 
 adminRouter
