@@ -35,16 +35,19 @@ export interface TestGateway {
   stop(): Promise<void>;
 }
 
-export async function startTestGateway(name: string): Promise<TestGateway> {
+export async function startTestGateway(
+  name: string,
+  secrets: { masterKey?: string; operatorSecret?: string } = {},
+): Promise<TestGateway> {
   const state = mkdtempSync(join(tmpdir(), `dlgate-${name}-`));
   const persistTo = join(state, "wrangler-state");
   applyMigrations({ persistTo });
-  const operatorSecret = `operator-${randomBytes(12).toString("hex")}`;
+  const operatorSecret = secrets.operatorSecret ?? `operator-${randomBytes(12).toString("hex")}`;
   const port = await freePort();
   const gateway = await startWranglerDev({
     port,
     persistTo,
-    vars: { MASTER_KEY: randomBytes(32).toString("base64"), OPERATOR_SECRET: operatorSecret },
+    vars: { MASTER_KEY: secrets.masterKey ?? randomBytes(32).toString("base64"), OPERATOR_SECRET: operatorSecret },
   });
   const onExit = () => killGroup(gateway.child, "SIGKILL");
   process.once("exit", onExit);
