@@ -1,22 +1,36 @@
 #!/usr/bin/env node
 // dlgate CLI: sign links, mint customer tokens, create tenants. See `dlgate help`.
 import { SignJWT } from "jose";
+import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { downloadUrl, signDownloadToken } from "../src/sdk/sign.ts";
+
+// In a clone of the repository Node runs the TypeScript source (type stripping); the
+// published package has no src/ (and Node never strips types under node_modules), only
+// the compiled dist/.
+const SOURCE = new URL("../src/sdk/sign.ts", import.meta.url);
+const { downloadUrl, signDownloadToken } = await import(
+  existsSync(SOURCE) ? SOURCE.href : new URL("../dist/sign.js", import.meta.url).href
+);
+
+/** Where the gateway is: --url, else $DLGATE_URL, else the local `npm start` gateway on $PORT. */
+const DEFAULT_URL = process.env.DLGATE_URL || `http://127.0.0.1:${process.env.PORT || 8787}`;
 
 const USAGE = `dlgate sign --tenant ID --kid KID --secret SECRET --link LINK_ID --file FILE_ID
             [--limit N] [--expires 7d|<unix seconds>] [--ips CIDR,…] [--devices N]
             [--sub CUSTOMER_ID] [--login] [--filename NAME] [--order NUMBER]
-            [--base-url http://127.0.0.1:8787] [--token-only]
-    Prints a download URL signed with the tenant's HS256 key (DESIGN.md §3).
+            [--base-url URL] [--token-only]
+    Prints a download URL signed with the tenant's HS256 key (token format: docs/TOKEN.md).
+    --base-url defaults to $DLGATE_URL, else http://127.0.0.1:$PORT (PORT 8787).
 
 dlgate customer-token --secret CUSTOMER_SECRET --sub CUSTOMER_ID [--expires 1h]
     Prints a customer JWT (HS256) as a storefront would issue it, for /my/downloads.
 
 dlgate tenant create --id ID --name NAME [--host HOST …] [--origin URL] [--customer-secret S]
-            [--url http://127.0.0.1:8787] [--operator-secret SECRET]
+            [--url URL] [--operator-secret SECRET]
     Creates a tenant through the operator API and prints its first admin key and
-    signing key (shown once). The secret defaults to $DLGATE_OPERATOR_SECRET.`;
+    signing key (shown once). --url is the gateway (default $DLGATE_URL, else
+    http://127.0.0.1:$PORT, PORT 8787); the secret defaults to $DLGATE_OPERATOR_SECRET.
+    --host is the Host the store's customers and front end use (the download domain).`;
 
 function fail(message) {
   console.error(`dlgate: ${message}\n\n${USAGE}`);
@@ -47,7 +61,7 @@ async function sign(argv) {
       login: { type: "boolean" },
       filename: { type: "string" },
       order: { type: "string" },
-      "base-url": { type: "string", default: process.env.DLGATE_URL ?? "http://127.0.0.1:8787" },
+      "base-url": { type: "string", default: DEFAULT_URL },
       "token-only": { type: "boolean" },
     },
     strict: true,
@@ -95,6 +109,17 @@ async function customerToken(argv) {
   console.log(token);
 }
 
+/** fetch(), with a network failure reported in one line that names the URL (no usage text). */
+async function request(url, init) {
+  try {
+    return await fetch(url, init);
+  } catch (error) {
+    const cause = error?.cause?.code ?? error?.cause?.message ?? error?.message ?? String(error);
+    console.error(`dlgate: cannot reach ${url}: ${cause}`);
+    process.exit(1);
+  }
+}
+
 async function tenantCreate(argv) {
   const { values } = parseArgs({
     args: argv,
@@ -104,14 +129,16 @@ async function tenantCreate(argv) {
       host: { type: "string", multiple: true, default: [] },
       origin: { type: "string" },
       "customer-secret": { type: "string" },
-      url: { type: "string", default: process.env.DLGATE_URL ?? "http://127.0.0.1:8787" },
+      url: { type: "string", default: DEFAULT_URL },
       "operator-secret": { type: "string", default: process.env.DLGATE_OPERATOR_SECRET },
     },
     strict: true,
   });
   if (!values.id || !values.name) fail("--id and --name are required");
   if (!values["operator-secret"]) fail("--operator-secret (or $DLGATE_OPERATOR_SECRET) is required");
-  const response = await fetch(`${values.url.replace(/\/+$/, "")}/admin/v1/tenants`, {
+  const endpoint = `${values.url.replace(/\/+$/, "")}/admin/v1/tenants`;
+  if (!URL.canParse(endpoint)) fail(`--url ${JSON.stringify(values.url)} is not a URL`);
+  const response = await request(endpoint, {
     method: "POST",
     headers: { Authorization: `Bearer ${values["operator-secret"]}`, "Content-Type": "application/json" },
     body: JSON.stringify({

@@ -1,9 +1,11 @@
 import { Router, type IRequest } from "itty-router";
 import type { Env } from "./env.ts";
+import { addCorsHeaders, answerPreflight } from "./http/cors.ts";
 import { errorBoundary } from "./http/errorBoundary.ts";
 import { json } from "./http/json.ts";
 import { methodNotAllowed } from "./http/methodNotAllowed.ts";
 import { adminRouter } from "./routes/admin/adminRouter.ts";
+import { serveApiDocs } from "./routes/apiDocs.ts";
 import { serveBenchBaseline, serveBenchLinkFloor } from "./routes/benchBaseline.ts";
 import { serveDownload } from "./routes/download.ts";
 import { serveDownloadInfo } from "./routes/downloadInfo.ts";
@@ -18,8 +20,13 @@ type Args = [Env, ExecutionContext];
 
 const param = (request: IRequest, name: string): string => request.params[name] ?? "";
 
-/** The route table (DESIGN.md §4). Each path exists bare and under `/api/:tenant`. */
-export const router = Router<IRequest, Args>({ before: [refuseNonCanonicalPath], catch: errorBoundary });
+/** The route table (docs/CONTRACT.md §4). Each path exists bare and under `/api/:tenant`. */
+export const router = Router<IRequest, Args>({
+  before: [refuseNonCanonicalPath, answerPreflight],
+  catch: errorBoundary,
+  // Runs after the catch too, so error answers carry the CORS headers as well.
+  finally: [addCorsHeaders],
+});
 
 // Compatibility profiles first: some of their paths have the shape of `/api/:tenant/…`
 // (`/api/merchello/downloads/:token`). A handler answers undefined when its tenant has not
@@ -31,7 +38,7 @@ for (const route of profileRoutes) {
 // `/api/<x>/…` where <x> is no tenant is not the gateway's: it goes to the origin (the
 // storefront's own API, or a profile path the tenant did not enable), else 404. When <x>
 // is a tenant but the Host belongs to another one, the gateway's routes below answer 404
-// (requestTenant, DESIGN.md §4: one store's customers' cookies never reach another
+// (requestTenant, docs/CONTRACT.md §4: one store's customers' cookies never reach another
 // store), and any other path under it is the Host's storefront's, proxied like any path.
 router.all("/api/:tenant/*", async (request, env) =>
   (await tenantById(env, param(request, "tenant"))) ? undefined : proxyToOrigin(request, env),
@@ -65,6 +72,7 @@ router
   .get("/openapi.json", () => json(openApiDocument()))
   .all("/healthz", methodNotAllowed(["GET"]))
   .all("/openapi.json", methodNotAllowed(["GET"]))
+  .get("/docs", (request, env) => serveApiDocs(request, env))
   .all("/admin/v1/*", (request, env, ctx) => adminRouter.fetch(request, env, ctx))
   .get("/__bench/r2/:tenant/:file", (request, env) =>
     serveBenchBaseline(env, param(request, "tenant"), param(request, "file")),

@@ -19,7 +19,7 @@ function authRequired(message = "Sign in to the store to see your downloads."): 
 }
 
 /**
- * The credentials a request may use for `tenant`, by where it was sent (DESIGN.md §4):
+ * The credentials a request may use for `tenant`, by where it was sent (docs/CONTRACT.md §4):
  *
  * - On the tenant's own host, its cookies and its bearer token. Both were sent to that
  *   store's address, so they are that store's to see.
@@ -45,7 +45,7 @@ async function credentialsFor(
 }
 
 /**
- * DESIGN.md §8: who the customer is. A storefront-signed JWT (bearer or the tenant's
+ * docs/CONTRACT.md §8: who the customer is. A storefront-signed JWT (bearer or the tenant's
  * cookie; HS256 with the tenant's customer secret, or a public key / JWKS), or the
  * answer of the tenant's `auth_url` to the request's credentials. Only credentials the
  * request's Host may use for this tenant count (`credentialsFor`). Throws 401 when there

@@ -72,7 +72,7 @@ export const downloadEvents = sqliteTable(
     status: integer("status").notNull(),
     /** Bytes the response promised (its Content-Length); 0 for errors and bodiless answers. */
     bytes: integer("bytes").notNull(),
-    /** Bytes actually written to the client before the stream ended (DESIGN.md §6 rule 4). */
+    /** Bytes actually written to the client before the stream ended (docs/CONTRACT.md §6 rule 4). */
     bytesSent: integer("bytes_sent"),
     /** `completed` | `aborted` for answers with a body; null otherwise. */
     outcome: text("outcome"),

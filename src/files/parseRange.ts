@@ -1,7 +1,7 @@
 /**
  * What to do with a request's Range header against a representation of `size` bytes
  * (RFC 9110 §14). Only one range is served: a multi-range or malformed header is
- * answered with the whole file (200), as the RFC permits and DESIGN.md §5 requires.
+ * answered with the whole file (200), as the RFC permits and docs/CONTRACT.md §5 requires.
  */
 export type RangePlan = { type: "full" } | { type: "partial"; start: number; end: number } | { type: "unsatisfiable" };
 

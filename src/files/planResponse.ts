@@ -11,7 +11,7 @@ export type ResponsePlan =
   | { status: 416 };
 
 /**
- * DESIGN.md §5 in one function: preconditions first (RFC 9110 §13.2.2), then If-Range,
+ * docs/CONTRACT.md §5 in one function: preconditions first (RFC 9110 §13.2.2), then If-Range,
  * then the Range itself. Pure, so every header combination is unit-testable.
  */
 export function planResponse(headers: Headers, file: FileMetadata): ResponsePlan {

@@ -30,7 +30,7 @@ const inflight = new Map<string, Pull>();
 const WATCH_GRACE_MS = 1000;
 
 /**
- * DESIGN.md §5: a file registered with an origin URL is fetched once and kept in R2.
+ * docs/CONTRACT.md §5: a file registered with an origin URL is fetched once and kept in R2.
  * Runs only when R2 has no object (the first download), so the hot path still reads no
  * D1 row. Concurrent first downloads in one isolate share one pull. The origin URL is
  * never put in a response.

@@ -1,6 +1,6 @@
 /**
  * The one error type of the gateway. Anything that refuses a request throws (or returns)
- * an HttpError; `renderError` turns it into the JSON or HTML body of DESIGN.md §7.
+ * an HttpError; `renderError` turns it into the JSON or HTML body of docs/CONTRACT.md §7.
  */
 export const ERROR_STATUS = {
   invalid_token: 403,

@@ -1,4 +1,4 @@
-/** How long an origin may keep the gateway waiting (tenant settings, DESIGN.md §7 `origin_timeout`). */
+/** How long an origin may keep the gateway waiting (tenant settings, docs/CONTRACT.md §7 `origin_timeout`). */
 export interface OriginDeadlines {
   /** From sending the request until the response headers arrive. */
   headersMs: number;

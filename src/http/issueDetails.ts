@@ -2,7 +2,7 @@ import type { $ZodIssue, $ZodType } from "zod/v4/core";
 import { editDistance } from "../utils/editDistance.ts";
 import { fieldPlaces, locate, templateText, type Template } from "./schemaFields.ts";
 
-/** One entry of a `bad_request` answer's `details` (DESIGN.md §7). */
+/** One entry of a `bad_request` answer's `details` (docs/CONTRACT.md §7). */
 export interface Detail {
   /** Where in the input, dot-separated (`items.0.grant.download_limit`); "" for the whole input. */
   path: string;

@@ -9,7 +9,7 @@ const PURPOSE_HEADERS = ["Sec-Purpose", "Purpose", "X-Purpose", "X-Moz"] as cons
 const SPECULATIVE = new Set(["prefetch", "prerender", "preview"]);
 
 /**
- * True for a prefetch or prerender (DESIGN.md §5): it must get a non-2xx answer without
+ * True for a prefetch or prerender (docs/CONTRACT.md §5): it must get a non-2xx answer without
  * file bytes, because Chromium keeps a 2xx prefetch and hands it to the customer on click
  * (an empty file when the 2xx had no body).
  */

@@ -31,7 +31,7 @@ export function wantsErrorPage(request: Request | undefined, context: ErrorConte
 }
 
 /**
- * DESIGN.md §7: `{"error", "message"}` JSON, or a customer page (pages/errorPage.ts) for
+ * docs/CONTRACT.md §7: `{"error", "message"}` JSON, or a customer page (pages/errorPage.ts) for
  * clients that prefer text/html (a browser following a link from an e-mail), in the
  * language of their `Accept-Language`.
  */

@@ -1,6 +1,6 @@
 /**
  * Why a request that reached a link and was answered without an error was not counted
- * (DESIGN.md §6 rules 2–4a):
+ * (docs/CONTRACT.md §6 rules 2–4a):
  * - `resume`: a range continuing the same device's counted download (rule 3);
  * - `no_body`: HEAD, 304, or another answer without the file's bytes (rule 2);
  * - `prefetch`: a browser prefetch or prerender, answered 503 without bytes (rule 2);

@@ -5,6 +5,8 @@ import type { Env } from "../env.ts";
 import { ERROR_STATUS } from "../http/HttpError.ts";
 import { decideAccess, type AccessRequest, type LinkState, type Refusal } from "../policy/decideAccess.ts";
 import type { DownloadEvent, NotCountedReason } from "./DownloadEvent.ts";
+import type { Claims } from "../token/claims.ts";
+import { LinkClaimsMemory } from "./LinkClaimsMemory.ts";
 import { LinkStorage, type LinkIdentity } from "./linkStorage.ts";
 import { Outbox } from "./Outbox.ts";
 import { ScannerPasses } from "./scannerPasses.ts";
@@ -59,7 +61,7 @@ const RETRY_BASE_MS = 1_000;
 const MAX_BACKOFF_MS = 5 * 60_000;
 
 /**
- * One Durable Object per download link (DESIGN.md §1): the single place where a link's
+ * One Durable Object per download link (docs/CONTRACT.md §1): the single place where a link's
  * count lives, so concurrent requests from anywhere are serialised and never exceed the
  * limit. It also holds the store's overrides and the outbox of download events.
  */
@@ -67,6 +69,7 @@ export class DownloadLink extends DurableObject<Env> {
   private readonly store: LinkStorage;
   private readonly outbox: Outbox;
   private readonly scannerPasses: ScannerPasses;
+  private readonly claims: LinkClaimsMemory;
   private alarmPending = false;
   private flushFailures = 0;
 
@@ -75,6 +78,7 @@ export class DownloadLink extends DurableObject<Env> {
     this.store = new LinkStorage(ctx.storage.sql);
     this.outbox = new Outbox(ctx.storage.sql);
     this.scannerPasses = new ScannerPasses(ctx.storage.sql);
+    this.claims = new LinkClaimsMemory(ctx.storage.sql);
   }
 
   /**
@@ -84,6 +88,7 @@ export class DownloadLink extends DurableObject<Env> {
   admit(request: AdmitRequest): AdmitResult {
     const now = Date.now();
     this.store.rememberIdentity(request.link);
+    this.claims.remember(request.claims);
     const state = this.store.state(request.claims.dev !== undefined);
     const sendsBody = request.sendsBody && request.uncounted === undefined;
     const decision = decideAccess({ ...request, sendsBody, now }, state);
@@ -138,7 +143,7 @@ export class DownloadLink extends DurableObject<Env> {
   }
 
   /**
-   * DESIGN.md §6 rule 4: the file could not be served after all, so the download is given
+   * docs/CONTRACT.md §6 rule 4: the file could not be served after all, so the download is given
    * back, and the request's log entry is replaced by `correctedEvent` (same id).
    */
   refund(grantId: number, correctedEvent: DownloadEvent): LinkSnapshot {
@@ -183,6 +188,15 @@ export class DownloadLink extends DurableObject<Env> {
     this.store.reset();
     this.scannerPasses.reset();
     return this.snapshot();
+  }
+
+  /**
+   * Who this link is and the claims of its newest token, once a request has reached it;
+   * null for an object no request ever reached. For links the issuer API did not create.
+   */
+  knownLink(): { identity: LinkIdentity; claims: Claims | null; state: LinkSnapshot } | null {
+    const identity = this.store.identity();
+    return identity ? { identity, claims: this.claims.recall(), state: this.snapshot() } : null;
   }
 
   /** Events not yet written to D1 (for operators and tests). */

@@ -9,7 +9,7 @@ export interface OutboxEntry {
 /**
  * Events wait here, in the Durable Object's own storage, until the link's alarm
  * has seen them in D1 (or written them there itself). A D1 outage therefore delays the
- * log but loses nothing, and never sits in the way of a download (DESIGN.md §6 rule 7).
+ * log but loses nothing, and never sits in the way of a download (docs/CONTRACT.md §6 rule 7).
  */
 export class Outbox {
   constructor(private readonly sql: SqlStorage) {}

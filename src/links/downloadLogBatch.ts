@@ -23,7 +23,7 @@ interface Entry {
 const waiting = new Map<D1Database, { entries: Entry[]; writerScheduled: boolean }>();
 
 /**
- * The fast path of the download log (DESIGN.md §6 rule 7). The link's Durable Object has
+ * The fast path of the download log (docs/CONTRACT.md §6 rule 7). The link's Durable Object has
  * already stored the event in its outbox, in the same transaction as the count; this
  * writes it to D1 within a fraction of a second, batched with the events of every other
  * request this isolate serves meanwhile, so D1 sees one write per batch and not one per

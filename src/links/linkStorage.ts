@@ -141,7 +141,7 @@ export class LinkStorage {
     return grantId;
   }
 
-  /** Gives a download back (DESIGN.md §6 rule 4). Returns false when already refunded or unknown. */
+  /** Gives a download back (docs/CONTRACT.md §6 rule 4). Returns false when already refunded or unknown. */
   refund(grantId: number): boolean {
     const changed = this.sql.exec("UPDATE grants SET refunded = 1 WHERE id = ? AND refunded = 0", grantId).rowsWritten;
     if (changed === 0) return false;

@@ -1,5 +1,5 @@
 /**
- * How many scanner requests a link has served uncounted (DESIGN.md §6 rule 4a), in the
+ * How many scanner requests a link has served uncounted (docs/CONTRACT.md §6 rule 4a), in the
  * link's Durable Object so that taking a pass is atomic with the count. Its own table,
  * created on first use: links that never see a scanner never get it.
  */

@@ -2,7 +2,7 @@ const CANONICAL_INTEGER = /^(0|[1-9][0-9]{0,15})$/;
 
 /**
  * A store-supplied identifier (order number, customer id, product id) as the storefront
- * systems of shared/seeds/ type it: a JSON integer when the stored text is a canonical
+ * systems of docs/PROFILES.md type it: a JSON integer when the stored text is a canonical
  * decimal integer that survives a round trip through a double ("1050" → 1050), else the
  * text unchanged ("0012", "A-1050"), since turning it into a number would lose it.
  */

@@ -18,7 +18,7 @@ export interface ConfirmPageInput {
 }
 
 /**
- * The confirmation page (DESIGN.md §6 rule 4a): one button, a plain link to the
+ * The confirmation page (docs/CONTRACT.md §6 rule 4a): one button, a plain link to the
  * second-stage GET, so the browser's own download (and its resume) handles the file.
  */
 export function confirmPage(input: ConfirmPageInput): Response {

@@ -7,7 +7,7 @@ import type { PageStore } from "./store.ts";
 
 type NextStep = "signIn" | "support" | "newLink" | "pending" | "retry" | "later" | null;
 
-/** What a customer can do about each refusal (DESIGN.md §7 codes). */
+/** What a customer can do about each refusal (docs/CONTRACT.md §7 codes). */
 const NEXT_STEP: Record<ErrorCode, NextStep> = {
   auth_required: "signIn",
   limit_reached: "support",

@@ -14,7 +14,7 @@ export interface PreviewCardInput {
 }
 
 /**
- * The card a link-preview agent gets instead of the file (DESIGN.md §6 rule 4a): Open
+ * The card a link-preview agent gets instead of the file (docs/CONTRACT.md §6 rule 4a): Open
  * Graph tags for the unfurl (file name, store), no file bytes, nothing the people in the
  * chat could not see from the link anyway.
  */

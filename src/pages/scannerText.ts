@@ -1,7 +1,7 @@
 import type { ConfirmationFailure } from "../scanners/confirmation.ts";
 import type { Lang } from "./i18n.ts";
 
-/** The sentences of the preview card and the confirmation pages (DESIGN.md §6 rule 4a). */
+/** The sentences of the preview card and the confirmation pages (docs/CONTRACT.md §6 rule 4a). */
 export interface ScannerText {
   /** The card's description: "Download from {store}". */
   downloadFrom: (store: string) => string;

@@ -1,7 +1,7 @@
 import type { Claims } from "../token/claims.ts";
 import { addressAllowed } from "./clientAddress.ts";
 
-/** DESIGN.md §3: clocks of origin and edge may disagree by this much. */
+/** docs/CONTRACT.md §3: clocks of origin and edge may disagree by this much. */
 export const CLOCK_SKEW_SECONDS = 30;
 
 /** What the link's Durable Object knows: the count and the store's overrides. */
@@ -62,7 +62,7 @@ export function isExpired(claims: Claims, state: Pick<LinkState, "expiresAtOverr
 }
 
 /**
- * One decision for one request on one link, DESIGN.md §6. Pure: the Durable Object
+ * One decision for one request on one link, docs/CONTRACT.md §6. Pure: the Durable Object
  * calls it with its state and then applies the outcome, so the rules are testable
  * without storage and the check-then-count happens in one synchronous step.
  */

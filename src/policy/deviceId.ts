@@ -6,7 +6,7 @@ export const DEVICE_COOKIE = "dlg_device";
 const DEVICE_VALUE = /^[A-Za-z0-9_-]{16,64}$/;
 
 /**
- * DESIGN.md §6 rule 6: the `dlg_device` cookie when present, else a hash of User-Agent and
+ * docs/CONTRACT.md §6 rule 6: the `dlg_device` cookie when present, else a hash of User-Agent and
  * the client's /24 or /64. The gateway sets the cookie to that same hash on a download,
  * so a browser stays one device when it later moves networks.
  */

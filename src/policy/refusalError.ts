@@ -23,7 +23,7 @@ const TOKEN_MESSAGES: Record<TokenFailure, string> = {
   wrong_tenant: "The download link belongs to another store.",
 };
 
-/** A refusal of the link's policy as the HTTP error of DESIGN.md §7. */
+/** A refusal of the link's policy as the HTTP error of docs/CONTRACT.md §7. */
 export function refusalError(reason: Refusal): HttpError {
   return new HttpError(reason, REFUSAL_MESSAGES[reason]);
 }

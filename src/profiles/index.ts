@@ -4,7 +4,7 @@ import { merchelloDownloadsRoutes } from "./merchelloDownloads.ts";
 import type { ProfileRoute } from "./profileRoute.ts";
 import { storefrontDigitalsRoutes } from "./storefrontDigitals.ts";
 
-/** Every compatibility profile's routes (one module per system in shared/seeds/). */
+/** Every compatibility profile's routes (one module per system of docs/PROFILES.md). */
 export const profileRoutes: ProfileRoute[] = [
   customerDownloadableProductsRoute, // seed 001
   customerAccountOrdersRoute, // seed 002

@@ -17,7 +17,7 @@ export interface ProfileRoute {
  * answers undefined lets the request fall through to the origin proxy (or 404), so a
  * store that did not enable a profile sees its own paths untouched. Profiles take their
  * tenant from the Host only, never from the path, so a profile path that looks like the
- * prefix form (`/api/merchello/…`) can never name another tenant (DESIGN.md §4).
+ * prefix form (`/api/merchello/…`) can never name another tenant (docs/CONTRACT.md §4).
  */
 export async function tenantWithProfile(request: Request, env: Env, profile: ProfileName): Promise<Tenant | undefined> {
   const tenant = await tenantByHost(env, new URL(request.url).host);

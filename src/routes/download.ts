@@ -37,7 +37,7 @@ export async function serveDownload(
   options: DownloadOptions = {},
 ): Promise<Response> {
   const { tenant, claims } = await resolveLink(request, env, token, tenantParam);
-  // `auth: true` (DESIGN.md §3): only the link's own customer, proven by the store's credential.
+  // `auth: true` (docs/CONTRACT.md §3): only the link's own customer, proven by the store's credential.
   if (claims.auth || options.requireCustomer) await requireLinkCustomer(request, env, tenant, claims.sub);
   const key = `${tenant.id}/${claims.fid}`;
   const link = linkStub(env, tenant.id, claims.lid);
@@ -61,7 +61,7 @@ export async function serveDownload(
     ...(screening.kind === "download" && { scannerPasses: screening.scannerPasses }),
   };
 
-  // DESIGN.md §5: a prefetch or prerender gets 503 and no bytes (routes/prefetch.ts).
+  // docs/CONTRACT.md §5: a prefetch or prerender gets 503 and no bytes (routes/prefetch.ts).
   if (isSpeculative(request.headers)) return refusePrefetch(env, ctx, link, admitBase);
   if (screening.kind !== "download")
     return answerScreened(screening, { request, env, ctx, tenant, claims, token, link, admitBase });
@@ -122,7 +122,7 @@ export async function serveDownload(
 
     if (!bodyRead || !delivers) return bodilessResponse(plan, file, claims, device, request);
 
-    // DESIGN.md §6 rule 4: the count is taken. Until the Response exists, any failure (the
+    // docs/CONTRACT.md §6 rule 4: the count is taken. Until the Response exists, any failure (the
     // R2 read, headers built from stored metadata) gives the download back.
     let object: R2ObjectBody | R2Object | null;
     try {

@@ -19,7 +19,7 @@ export const listingQuerySchema = z.object({
 });
 
 async function listingTenant(request: Request, env: Env, tenantParam: string | undefined): Promise<Tenant> {
-  // A prefix naming another tenant than the Host's is 404 (requestTenant, DESIGN.md §4).
+  // A prefix naming another tenant than the Host's is 404 (requestTenant, docs/CONTRACT.md §4).
   const tenant = await requestTenant(env, request, tenantParam);
   if (!tenant) throw new HttpError("not_found", "There is no store at this address.");
   assertCanSignForCustomers(tenant);

@@ -51,7 +51,7 @@ const errorContent = {
   "text/html": { schema: z.string().meta({ description: "A small HTML page, when `Accept` prefers text/html" }) },
 };
 
-/** Error answers (DESIGN.md §7) grouped by status; each status lists its codes. */
+/** Error answers (docs/CONTRACT.md §7) grouped by status; each status lists its codes. */
 function errors(...codes: ErrorCode[]): Responses {
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of codes) byStatus.set(ERROR_STATUS[code], [...(byStatus.get(ERROR_STATUS[code]) ?? []), code]);
@@ -107,7 +107,7 @@ function buildDocument() {
     scheme: "bearer",
     bearerFormat: "JWT",
     description:
-      "The storefront's customer JWT (subject = customer id), DESIGN.md §8. A tenant may also accept it from a " +
+      "The storefront's customer JWT (subject = customer id), docs/CONTRACT.md §8. A tenant may also accept it from a " +
       "cookie it names, or resolve the customer by forwarding the request's cookies to its auth_url. Cookies " +
       "count only on the tenant's own host; under /api/{tenant} on a shared host only this bearer token does.",
   });
@@ -144,7 +144,7 @@ function buildDocument() {
   });
   const fileResponses: Responses = {
     200: {
-      description: "The whole file; a GET counts one download (DESIGN.md §6)",
+      description: "The whole file; a GET counts one download (docs/CONTRACT.md §6)",
       headers: fileHeaders,
       content: { "application/octet-stream": { schema: binary } },
     },
@@ -260,6 +260,17 @@ function buildDocument() {
     responses: {
       200: json("OpenAPI 3.1 document", z.record(z.string(), z.unknown())),
     },
+  });
+  registry.registerPath({
+    method: "get",
+    path: "/docs",
+    operationId: "apiReference",
+    tags: ["Service"],
+    summary: "This document as a human-readable page",
+    description:
+      "An HTML page that renders `/openapi.json` with its own small script (no third-party content). " +
+      "On a store's host whose tenant has an origin, `/docs` belongs to the store and is proxied.",
+    responses: { 200: { description: "HTML page", content: { "text/html": { schema: z.string() } } } },
   });
 
   // --- Operator scope: /admin/v1/tenants -------------------------------------------------
@@ -626,16 +637,16 @@ function buildDocument() {
       title: "dlgate",
       version: "0.1.0",
       description:
-        "Edge gateway for paid digital downloads. Contract: DESIGN.md; token format: docs/TOKEN.md. " +
+        "Edge gateway for paid digital downloads. Contract: docs/CONTRACT.md; token format: docs/TOKEN.md; as a page: /docs. " +
         "Every error is JSON `{error, message}` (plus `details` for bad_request), or a small HTML page when " +
         "`Accept` prefers text/html. Issuer API input is strict: an unknown or misplaced field in a body, in " +
         "settings or in a query string is 400 bad_request, each `details` entry naming the field (`path`), why " +
-        "(`message`, e.g. \"unknown field here; it belongs in grant\") and, when it can tell, the field meant " +
+        '(`message`, e.g. "unknown field here; it belongs in grant") and, when it can tell, the field meant ' +
         "(`suggestion`). Text that ends in a header or a file name may not contain control characters.",
     },
     tags: [
-      { name: "Downloads", description: "Signed download links (DESIGN.md §3–§6)" },
-      { name: "Listings", description: "For storefront front ends (DESIGN.md §8)" },
+      { name: "Downloads", description: "Signed download links (docs/CONTRACT.md §3–§6)" },
+      { name: "Listings", description: "For storefront front ends (docs/CONTRACT.md §8)" },
       { name: "Tenant from the Host", description: "The tenant is the Host header's" },
       { name: "Tenant in the path", description: "The same routes with the tenant in the path" },
       { name: "Operator", description: "Deployment operator: tenants and their first credentials" },

@@ -15,7 +15,7 @@ export const PREFETCH_RETRY_AFTER_SECONDS = 30;
 type AdmitBase = Omit<AdmitRequest, "delivers" | "sendsBody" | "rangeStart" | "plannedStatus" | "plannedBytes">;
 
 /**
- * DESIGN.md §5 and §6 rule 2: a prefetch or prerender gets `503` with `Retry-After` and
+ * docs/CONTRACT.md §5 and §6 rule 2: a prefetch or prerender gets `503` with `Retry-After` and
  * `Cache-Control: no-store`, never file bytes, and is not counted. Chromium discards a
  * non-2xx prefetch, so the customer's click then fetches (and counts) the real file.
  * The link still judges the request like a HEAD, so the log shows a prefetch of a used-up

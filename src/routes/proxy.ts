@@ -57,7 +57,7 @@ export async function proxyToOrigin(request: Request, env: Env): Promise<Respons
   headers.set("X-Forwarded-Host", url.host);
   headers.delete("Host");
 
-  // The tenant's deadlines (DESIGN.md §7): an origin that accepts and never answers is
+  // The tenant's deadlines (docs/CONTRACT.md §7): an origin that accepts and never answers is
   // 504 origin_timeout instead of a request hanging for minutes; one that stops sending
   // halfway has its stream aborted, so the client sees a failed transfer, not a hang.
   let response: Response;

@@ -21,7 +21,7 @@ export async function resolveLink(
   token: string,
   tenantParam?: string,
 ): Promise<ResolvedLink> {
-  // A prefix naming another tenant than the Host's is 404 (requestTenant, DESIGN.md §4).
+  // A prefix naming another tenant than the Host's is 404 (requestTenant, docs/CONTRACT.md §4).
   const tenant = await requestTenant(env, request, tenantParam);
   if (!tenant) throw tokenError("wrong_tenant");
   const verdict = await verifyToken(token, tenant.keyring, tenant.id);

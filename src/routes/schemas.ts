@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ERROR_STATUS } from "../http/HttpError.ts";
 
-/** DESIGN.md §4: the answer of `/downloads/:token/info`. */
+/** docs/CONTRACT.md §4: the answer of `/downloads/:token/info`. */
 export const downloadInfoSchema = z
   .object({
     file_name: z.string(),
@@ -19,7 +19,7 @@ export const downloadInfoSchema = z
 
 export type DownloadInfo = z.infer<typeof downloadInfoSchema>;
 
-/** DESIGN.md §7: every error body. */
+/** docs/CONTRACT.md §7: every error body. */
 export const errorSchema = z
   .object({
     error: z.enum(Object.keys(ERROR_STATUS) as [keyof typeof ERROR_STATUS, ...(keyof typeof ERROR_STATUS)[]]),

@@ -2,7 +2,7 @@ import { readCookie } from "../http/readCookie.ts";
 import { base64url, randomToken } from "../utils/encoding.ts";
 
 /**
- * Confirmation mode (DESIGN.md §6 rule 4a). A browser navigation gets a page that sets a
+ * Confirmation mode (docs/CONTRACT.md §6 rule 4a). A browser navigation gets a page that sets a
  * random `dlg_confirm` cookie and links to `<download path>?dlg_confirm=<exp>.<mac>`, where
  * `mac` = HMAC-SHA256(key, token ‖ cookie ‖ exp) and `key` is derived from MASTER_KEY with
  * HKDF. Only that second request counts. A scanner that fetches the page but does not keep

@@ -1,5 +1,5 @@
 /**
- * Link-preview agents (DESIGN.md §6 rule 4a): chat apps, social networks and mail clients
+ * Link-preview agents (docs/CONTRACT.md §6 rule 4a): chat apps, social networks and mail clients
  * that fetch a link to draw a card when it is pasted or received. They get a small HTML
  * card with `og:` tags and never the file, so an unfurl does not use up a purchase.
  *

@@ -2,7 +2,7 @@ import { addressAllowed } from "../policy/clientAddress.ts";
 
 /**
  * Networks of mail-security services that open links in messages before the recipient
- * does (DESIGN.md §6 rule 4a). A request from one of them is served but not counted, for
+ * does (docs/CONTRACT.md §6 rule 4a). A request from one of them is served but not counted, for
  * at most `scanner_passes` requests per link; tenants add their own in `scanner_networks`.
  *
  * Only ranges a source publishes are listed (no guesses): a wrong entry would give

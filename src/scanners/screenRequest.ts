@@ -7,7 +7,7 @@ import { previewAgent } from "./previewAgents.ts";
 import { isScannerRequest } from "./scannerNetworks.ts";
 
 /**
- * What the scanner layers (DESIGN.md §6 rule 4a) make of a request for a verified link,
+ * What the scanner layers (docs/CONTRACT.md §6 rule 4a) make of a request for a verified link,
  * before anything is counted:
  * - `preview`: a link-preview agent, answered with a card;
  * - `confirmation`: a browser navigation on a link that asks for confirmation, answered
@@ -56,7 +56,7 @@ export async function screenRequest(
 
 /**
  * True for a single range that starts after byte 0 (`bytes=500-`, `bytes=500-999`). A
- * multi-range is answered with the whole file (DESIGN.md §5), so it starts a download.
+ * multi-range is answered with the whole file (docs/CONTRACT.md §5), so it starts a download.
  */
 function continuesDownload(range: string | null): boolean {
   const match = range === null ? null : /^\s*bytes\s*=\s*(\d+)\s*-\s*\d*\s*$/i.exec(range);

@@ -2,7 +2,7 @@ import { and, count, eq, inArray, isNull } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { downloadEvents } from "../db/schema.ts";
 
-/** Requests a link answered without counting them, by why (DESIGN.md §6 rules 2 and 4a). */
+/** Requests a link answered without counting them, by why (docs/CONTRACT.md §6 rules 2 and 4a). */
 export interface SuppressedRequests {
   preview: number;
   scanner: number;

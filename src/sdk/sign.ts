@@ -55,7 +55,7 @@ function toNumericDate(value: Date | number | string, now: number): number {
   return now + parseDuration(value);
 }
 
-/** Builds the claim set of DESIGN.md §3 from a grant. */
+/** Builds the claim set of docs/CONTRACT.md §3 from a grant. */
 export function grantClaims(grant: LinkGrant, now = Math.floor(Date.now() / 1000)): Record<string, unknown> {
   const claims: Record<string, unknown> = { iss: grant.tenant, lid: grant.link, fid: grant.file, iat: now };
   if (grant.expires !== undefined) claims.exp = toNumericDate(grant.expires, now);

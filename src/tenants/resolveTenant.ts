@@ -44,7 +44,7 @@ export async function tenantByHost(env: Env, hostHeader: string | null): Promise
 }
 
 /**
- * The tenant a gateway route serves (DESIGN.md §4): the Host's tenant, or the one the
+ * The tenant a gateway route serves (docs/CONTRACT.md §4): the Host's tenant, or the one the
  * `/api/<tenant>/…` prefix names. Null when there is none.
  *
  * When the Host belongs to a tenant, a prefix naming another tenant is refused with 404:

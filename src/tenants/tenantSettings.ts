@@ -2,7 +2,7 @@ import { z } from "zod";
 import { multiLine, singleLine } from "../http/textInput.ts";
 import { addressOrCidr } from "../token/claims.ts";
 
-/** The storefront systems of shared/seeds/ whose APIs a tenant can serve. */
+/** The storefront systems of docs/PROFILES.md whose APIs a tenant can serve. */
 export const PROFILE_NAMES = [
   "digital-downloads", // seed 000
   "customer-downloadable-products", // seed 001
@@ -13,7 +13,7 @@ export const PROFILE_NAMES = [
 
 export type ProfileName = (typeof PROFILE_NAMES)[number];
 
-/** How the storefront's customers prove who they are (DESIGN.md §8). */
+/** How the storefront's customers prove who they are (docs/CONTRACT.md §8). */
 export const customerAuthSchema = z.discriminatedUnion("mode", [
   z.strictObject({
     /** A JWT signed by the storefront: HS256 (tenant's customer secret), or a public key / JWKS. */
@@ -59,7 +59,7 @@ export const exactOrigin = z
  * reading stored settings goes through the tolerant `parseTenantSettings` below.
  */
 export const tenantSettingsSchema = z.strictObject({
-  /** DESIGN.md §6 rule 3: how long after a counted download a resume is free. */
+  /** docs/CONTRACT.md §6 rule 3: how long after a counted download a resume is free. */
   resume_window_seconds: z
     .number()
     .int()
@@ -78,21 +78,21 @@ export const tenantSettingsSchema = z.strictObject({
   /** Public base URL for links the gateway mints (listings, issuer API); default: the request's origin. */
   public_url: z.url({ protocol: /^https?$/ }).optional(),
   /**
-   * DESIGN.md §6 rule 4: a download whose client aborts before this fraction of the
+   * docs/CONTRACT.md §6 rule 4: a download whose client aborts before this fraction of the
    * response was written is given back.
    */
   abort_refund_fraction: z.number().min(0).max(1).default(0.5),
-  /** DESIGN.md §7 `origin_timeout`: how long an origin may take to send its response headers. */
+  /** docs/CONTRACT.md §7 `origin_timeout`: how long an origin may take to send its response headers. */
   origin_timeout_seconds: z.number().int().min(1).max(300).default(30),
   /** How long an origin's body may stall (no bytes) while the gateway streams it. */
   origin_stall_seconds: z.number().int().min(1).max(300).default(30),
-  /** DESIGN.md §6 rule 4a: requests from scanner networks served uncounted, per link. */
+  /** docs/CONTRACT.md §6 rule 4a: requests from scanner networks served uncounted, per link. */
   scanner_passes: z.number().int().min(0).max(100).default(2),
   /** Extra scanner networks (CIDR blocks) beside the built-in list. */
   scanner_networks: z.array(addressOrCidr).max(256).default([]),
-  /** DESIGN.md §6 rule 4a: `browsers` shows browser navigations a confirmation page first. */
+  /** docs/CONTRACT.md §6 rule 4a: `browsers` shows browser navigations a confirmation page first. */
   confirm_downloads: z.enum(["off", "browsers"]).default("off"),
-  /** DESIGN.md §4 CORS: storefront origins allowed to call the listing, info and profile routes. */
+  /** docs/CONTRACT.md §4 CORS: storefront origins allowed to call the listing, info and profile routes. */
   allowed_origins: z.array(exactOrigin).max(50).default([]),
   /** Shown on every customer-facing page, with links back to the store. */
   store_name: singleLine(1, 200).optional(),

@@ -28,7 +28,7 @@ const numericDate = z.number().finite().nonnegative().max(MAX_NUMERIC_DATE);
 /** Counts held as SQLite integers and compared in JavaScript: at most 2^31 − 1. */
 export const MAX_COUNT = 2 ** 31 - 1;
 
-/** The claims of a download token, DESIGN.md §3. Unknown claims (iat, jti…) are ignored. */
+/** The claims of a download token, docs/CONTRACT.md §3. Unknown claims (iat, jti…) are ignored. */
 export const claimsSchema = z.object({
   iss: z.string().regex(/^[a-z0-9-]{1,40}$/),
   lid: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
@@ -42,7 +42,7 @@ export const claimsSchema = z.object({
   auth: z.boolean().optional(),
   fn: z.string().min(1).max(255).optional(),
   ord: z.string().min(1).max(128).optional(),
-  /** DESIGN.md §6 rule 4a: a browser navigation gets a confirmation page; only its button counts. */
+  /** docs/CONTRACT.md §6 rule 4a: a browser navigation gets a confirmation page; only its button counts. */
   cfm: z.boolean().optional(),
 });
 

@@ -2,7 +2,7 @@ import { compactVerify, errors, type CompactJWSHeaderParameters } from "jose";
 import { claimsSchema, type Claims } from "./claims.ts";
 import type { Keyring } from "./keyring.ts";
 
-/** DESIGN.md §3: longer tokens are refused before any parsing. */
+/** docs/CONTRACT.md §3: longer tokens are refused before any parsing. */
 export const MAX_TOKEN_LENGTH = 4096;
 
 export type TokenFailure =

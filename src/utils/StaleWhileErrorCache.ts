@@ -1,7 +1,7 @@
 /**
  * An isolate-local cache with a TTL that keeps serving the last good value when a
  * refresh fails. This is what lets a warm isolate go on serving downloads while D1
- * is unreachable (DESIGN.md §6 rule 7, STYLE.md rule 7). Concurrent misses for one
+ * is unreachable (docs/CONTRACT.md §6 rule 7, STYLE.md rule 7). Concurrent misses for one
  * key share one load.
  */
 export class StaleWhileErrorCache<T> {

@@ -1,7 +1,7 @@
 /**
  * The outsider campaign's shared part (issue 8 §7): one seed, run counts that stay small in
  * `npm test` and grow under `npm run fuzz` (FUZZ_RUNS, see vitest.fuzz.config.ts), a tally
- * of cases and statuses per property, and the DESIGN.md §7 checks every answer must pass.
+ * of cases and statuses per property, and the docs/CONTRACT.md §7 checks every answer must pass.
  */
 import fc from "fast-check";
 import { afterAll, expect, inject } from "vitest";
@@ -96,7 +96,7 @@ export interface Answer {
 const ERROR_KEYS = new Set(["error", "message", "details"]);
 
 /**
- * Reads an answer to the end and checks what DESIGN.md §7 promises of every answer: never
+ * Reads an answer to the end and checks what docs/CONTRACT.md §7 promises of every answer: never
  * a 5xx; an error is `{error, message}` (+ `details` for bad_request) with the status its
  * code maps to, or an HTML page for a browser; the headers its status requires.
  */

@@ -1,7 +1,7 @@
 /**
  * Campaign, requests: garbage and edge values in the headers a download client sends
  * (Range, If-*, CF-Connecting-IP, Accept) and in paths (encoded slashes and dots, unicode,
- * very long). Never a 5xx, every error in the DESIGN.md §7 shape, byte-exact bodies, and
+ * very long). Never a 5xx, every error in the docs/CONTRACT.md §7 shape, byte-exact bodies, and
  * no count without bytes: after any sequence, the link's count is exactly the number of
  * GET answers that delivered a body and were not a resume.
  */
@@ -145,7 +145,7 @@ const request = fc.record({
 type ClientRequest = typeof request extends fc.Arbitrary<infer R> ? R : never;
 
 function headersOf(r: ClientRequest, device: string): Headers {
-  // The device is pinned by its cookie (DESIGN.md §6 rule 6), whatever CF-Connecting-IP says.
+  // The device is pinned by its cookie (docs/CONTRACT.md §6 rule 6), whatever CF-Connecting-IP says.
   const headers = new Headers({ Cookie: `dlg_device=${device}`, "User-Agent": "campaign/1" });
   const set = (name: string, value: string | undefined) => value !== undefined && headers.set(name, value);
   set("Range", r.range);

@@ -566,7 +566,7 @@ describe("campaign: tenants and their hosts", () => {
         // The tenant that judges the token: the prefix's when there is one, else the host's.
         const judge = game.prefix === "none" ? game.host : game.prefix;
         const genuine = game.signer === game.iss && judge === game.iss;
-        // DESIGN.md §4: on a host that belongs to a tenant, another tenant's /api prefix is 404.
+        // docs/CONTRACT.md §4: on a host that belongs to a tenant, another tenant's /api prefix is 404.
         // needs origins' fix (tenant prefix isolation): until then /api/<A>/ on B's host answers
         // for A, so the cases where the prefix names a tenant other than the host's are left out.
         const crossPrefix = game.prefix !== "none" && game.host !== "unknown" && game.prefix !== game.host;
@@ -578,7 +578,7 @@ describe("campaign: tenants and their hosts", () => {
     );
   });
 
-  // needs origins' fix (issue 8 §2, tenant prefix isolation): DESIGN.md §4 makes an /api/<A>/
+  // needs origins' fix (issue 8 §2, tenant prefix isolation): docs/CONTRACT.md §4 makes an /api/<A>/
   // prefix on a host that belongs to tenant B a 404. Today the prefix wins and the request is
   // answered for A. Flip to `it` once that fix is merged (and drop `crossPrefix` above).
   it.fails("needs origins' fix: /api/<A>/ on tenant B's host is 404, even with A's genuine token", async () => {

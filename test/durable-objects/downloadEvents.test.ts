@@ -1,5 +1,5 @@
 /**
- * DESIGN.md §6 rule 7: every request that reaches a link lands in its outbox (in the
+ * docs/CONTRACT.md §6 rule 7: every request that reaches a link lands in its outbox (in the
  * count's transaction); the Worker writes the events to D1 `download_events` in batches
  * shared across requests; the link's alarm then confirms the outbox against D1, writing
  * only what D1 lacks. A D1 failure on either path keeps every event for the next try.

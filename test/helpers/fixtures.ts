@@ -33,7 +33,7 @@ export interface TenantOptions {
   retiredKeys?: Record<string, string>;
   /** EdDSA public keys: kid → JWK. */
   edKeys?: Record<string, JsonWebKey>;
-  /** HS256 secret the storefront signs customer JWTs with (DESIGN.md §8). */
+  /** HS256 secret the storefront signs customer JWTs with (docs/CONTRACT.md §8). */
   customerSecret?: string;
 }
 

@@ -165,7 +165,7 @@ export async function operator<T = Record<string, unknown>>(
   return answer;
 }
 
-/** Asserts the error body of DESIGN.md §7; `paths` must each appear in `details`. */
+/** Asserts the error body of docs/CONTRACT.md §7; `paths` must each appear in `details`. */
 export function expectError(answer: JsonAnswer<unknown>, status: number, code: string, paths: string[] = []): void {
   expect({ status: answer.status, error: (answer.body as { error?: unknown } | null)?.error }).toEqual({
     status,

@@ -1,5 +1,5 @@
 /**
- * DESIGN.md §6 rule 5: N concurrent requests on a link with limit L yield exactly
+ * docs/CONTRACT.md §6 rule 5: N concurrent requests on a link with limit L yield exactly
  * min(N, L) counted successes. Every request goes through the Worker's fetch at once.
  */
 import { env } from "cloudflare:workers";

@@ -1,5 +1,5 @@
 /**
- * DESIGN.md §6 rule 4a, confirmation mode (`cfm: true`, or the tenant's
+ * docs/CONTRACT.md §6 rule 4a, confirmation mode (`cfm: true`, or the tenant's
  * `confirm_downloads: "browsers"`): a browser navigation gets a page whose button opens a
  * second-stage GET bound to a cookie the page set and valid for 5 minutes; only that
  * request counts. Clients that do not ask for HTML get the file directly, and the second

@@ -1,5 +1,5 @@
 /**
- * DESIGN.md §6 through the Worker's fetch. After every request the count is read twice:
+ * docs/CONTRACT.md §6 through the Worker's fetch. After every request the count is read twice:
  * from `/downloads/:token/info` and straight from the link's Durable Object.
  */
 import { describe, expect, it } from "vitest";

@@ -1,5 +1,5 @@
 /**
- * DESIGN.md §6 rule 7 and STYLE.md rule 7 through the Worker's fetch: the hot path reads
+ * docs/CONTRACT.md §6 rule 7 and STYLE.md rule 7 through the Worker's fetch: the hot path reads
  * no D1 row per request, so a warm isolate keeps serving while D1 is down.
  */
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";

@@ -1,5 +1,5 @@
 /**
- * DESIGN.md §7 through the Worker's fetch: every error the download path can produce,
+ * docs/CONTRACT.md §7 through the Worker's fetch: every error the download path can produce,
  * as JSON by default and as an HTML page for a browser, and never a 500.
  */
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
@@ -190,7 +190,7 @@ const errorCases: ErrorCase[] = [
     },
   },
   {
-    // DESIGN.md §4: on a tenant's host another tenant's prefix is no route at all.
+    // docs/CONTRACT.md §4: on a tenant's host another tenant's prefix is no route at all.
     name: "tenant A's token under /api/<B>/ on A's host",
     status: 404,
     code: "not_found",
@@ -422,7 +422,7 @@ const errorCases: ErrorCase[] = [
   },
 ];
 
-describe("every download error of DESIGN.md §7", () => {
+describe("every download error of docs/CONTRACT.md §7", () => {
   for (const flavour of ["json", "html"] as const) {
     const accept = flavour === "json" ? null : BROWSER_ACCEPT;
     it.each(errorCases)(`answers $name with $status $code (${flavour})`, async (errorCase) => {
@@ -714,7 +714,7 @@ describe("links bound to a customer (auth: true)", () => {
   });
 });
 
-describe("pull-through files (DESIGN.md §5)", () => {
+describe("pull-through files (docs/CONTRACT.md §5)", () => {
   afterEach(() => {
     vi.restoreAllMocks();
   });

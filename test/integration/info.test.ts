@@ -1,5 +1,5 @@
 /**
- * `GET /downloads/:token/info` (DESIGN.md §4): the exact shape, 200 for links that can no
+ * `GET /downloads/:token/info` (docs/CONTRACT.md §4): the exact shape, 200 for links that can no
  * longer download, never a count, and the store's overrides reflected.
  */
 import { describe, expect, it } from "vitest";

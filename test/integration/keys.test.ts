@@ -1,5 +1,5 @@
 /**
- * Signing keys and tenants (DESIGN.md §2–3): rotation, retirement, EdDSA, and one
+ * Signing keys and tenants (docs/CONTRACT.md §2–3): rotation, retirement, EdDSA, and one
  * tenant's token never working for another.
  */
 import { env } from "cloudflare:workers";

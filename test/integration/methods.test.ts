@@ -1,5 +1,5 @@
 /**
- * Methods on the gateway's own paths (issue 8 §6, DESIGN.md §4/§7): a method the route does
+ * Methods on the gateway's own paths (issue 8 §6, docs/CONTRACT.md §4/§7): a method the route does
  * not serve is `405 method_not_allowed` with `Allow`, answered by the gateway and never
  * forwarded to the tenant's origin. OPTIONS is left to CORS handling.
  */

@@ -1,5 +1,5 @@
 /**
- * DESIGN.md §5 and §6 rule 2: browser prefetches and prerenders get 503 + Retry-After +
+ * docs/CONTRACT.md §5 and §6 rule 2: browser prefetches and prerenders get 503 + Retry-After +
  * `Cache-Control: no-store`, never file bytes, are not counted and are logged as
  * `prefetch`. (A 2xx without body made Chromium save a 0-byte file on click.)
  */
@@ -49,7 +49,7 @@ const SPECULATIVE: [string, string][] = [
   ["X-Moz", "prefetch"],
 ];
 
-describe("prefetch and prerender (DESIGN.md §5)", () => {
+describe("prefetch and prerender (docs/CONTRACT.md §5)", () => {
   it.each(SPECULATIVE)("answers %s: %s with 503, Retry-After, no-store and no file bytes", async (name, value) => {
     const s = await setup({ limit: 1 });
     const { response, body } = await get(s, { [name]: value });

@@ -1,5 +1,5 @@
 /**
- * DESIGN.md §7 "No input makes the gateway answer 500", and §5/§6 as a model: random
+ * docs/CONTRACT.md §7 "No input makes the gateway answer 500", and §5/§6 as a model: random
  * tokens, paths and headers through the Worker's fetch, checked by properties.
  */
 import { env } from "cloudflare:workers";
@@ -78,7 +78,7 @@ function encodePath(text: string): string | null {
   }
 }
 
-/** DESIGN.md §7: `{error, message}`, plus `details` for bad_request. */
+/** docs/CONTRACT.md §7: `{error, message}`, plus `details` for bad_request. */
 function expectErrorBody(text: string): void {
   const body: Record<string, unknown> = JSON.parse(text);
   expect(body).toMatchObject({ error: expect.stringMatching(/^[a-z_]+$/), message: expect.any(String) });
@@ -196,7 +196,7 @@ function requestArbitrary() {
   );
 }
 
-describe("the served bytes and the count follow DESIGN.md §5–6 for any header combination", () => {
+describe("the served bytes and the count follow docs/CONTRACT.md §5–6 for any header combination", () => {
   it("delivers exactly what the status promises and counts exactly the downloads rule 1 and 3 name", async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(requestArbitrary(), { minLength: 1, maxLength: 5 }), async (requests) => {
@@ -209,7 +209,7 @@ describe("the served bytes and the count follow DESIGN.md §5–6 for any header
           const response = await gateway(tenant, `/downloads/${link.token}`, { method, headers });
           const body = new Uint8Array(await response.arrayBuffer());
           if (prefetch) {
-            // DESIGN.md §5: 503 and no file bytes, whatever else the request asks.
+            // docs/CONTRACT.md §5: 503 and no file bytes, whatever else the request asks.
             expect(response.status).toBe(503);
             expect(body.byteLength).toBeLessThan(SIZE);
             continue;

@@ -1,5 +1,5 @@
 /**
- * DESIGN.md §6 rule 4a, scanner layers 1 and 2: link-preview agents get a card and no
+ * docs/CONTRACT.md §6 rule 4a, scanner layers 1 and 2: link-preview agents get a card and no
  * bytes; mail-scanner networks and requests without a User-Agent get the file uncounted,
  * at most `scanner_passes` times per link. Every such request is logged with its reason.
  */

@@ -1,5 +1,5 @@
 /**
- * DESIGN.md §5 through the Worker's fetch: the headers and bytes of 200, 206 and HEAD.
+ * docs/CONTRACT.md §5 through the Worker's fetch: the headers and bytes of 200, 206 and HEAD.
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";

@@ -2,7 +2,7 @@
  * Stored data that lies (issue 8 item 4): a media type with CR/LF stored before the admin
  * API validated it (in R2 metadata or in D1 for a pull-through file) must never break a
  * download, and any failure after the count was taken gives the download back
- * (DESIGN.md §6 rule 4).
+ * (docs/CONTRACT.md §6 rule 4).
  */
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";

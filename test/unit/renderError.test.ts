@@ -79,7 +79,7 @@ describe("renderError: JSON", () => {
   });
 });
 
-describe("renderError: the DESIGN.md §7 status table", () => {
+describe("renderError: the docs/CONTRACT.md §7 status table", () => {
   it("maps every code of the contract to its status", () => {
     expect(ERROR_STATUS).toMatchObject({
       invalid_token: 403,

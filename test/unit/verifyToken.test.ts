@@ -130,7 +130,7 @@ describe("verifyToken: successes", () => {
     });
   });
 
-  it("accepts every claim of DESIGN.md §3 at once", async () => {
+  it("accepts every claim of docs/CONTRACT.md §3 at once", async () => {
     const claims = {
       ...BASE,
       exp: 2_000_000_000,

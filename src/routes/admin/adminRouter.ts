@@ -66,7 +66,7 @@ async function noBody(request: IRequest, ..._args: Args): Promise<void> {
   await readJson(request, noBodySchema);
 }
 
-/** `/admin/v1/…`: the issuer API (DESIGN.md §9). Operator routes first, then tenant routes. */
+/** `/admin/v1/…`: the issuer API (docs/CONTRACT.md §9). Operator routes first, then tenant routes. */
 export const adminRouter = Router<IRequest, Args>({ base: "/admin/v1" });
 
 adminRouter

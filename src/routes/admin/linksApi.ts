@@ -14,6 +14,7 @@ import { linkBaseUrl, mintDownloadUrl } from "../../links/mintDownloadUrl.ts";
 import { suppressedRequests, type SuppressedRequests } from "../../scanners/suppressedRequests.ts";
 import type { Tenant } from "../../tenants/loadTenant.ts";
 import { isoFromMs, isoFromSeconds } from "../../utils/time.ts";
+import { externalLinkRow, externalLinkUrl } from "./externalLinks.ts";
 
 export const patchLinkSchema = z
   .strictObject({
@@ -51,8 +52,8 @@ async function loadLink(env: Env, tenantId: string, linkId: string) {
     .leftJoin(files, and(eq(files.tenantId, links.tenantId), eq(files.id, links.fileId)))
     .where(and(eq(links.tenantId, tenantId), eq(links.id, linkId)))
     .limit(1);
-  if (!row) throw new HttpError("not_found", `There is no link ${JSON.stringify(linkId)}.`);
-  return row;
+  // No row: a link the store signed itself is served from its Durable Object once seen.
+  return row ?? externalLinkRow(env, tenantId, linkId);
 }
 
 /** The D1 row with the Durable Object's live state laid over it (the DO is the truth). */
@@ -125,7 +126,15 @@ export async function resetLink(env: Env, tenant: Tenant, linkId: string): Promi
 
 /** `POST /admin/v1/links/:id/url`: a freshly signed URL for the same link ("resend my link"). */
 export async function freshLinkUrl(request: Request, env: Env, tenant: Tenant, linkId: string): Promise<Response> {
-  const { link, fileName } = await loadLink(env, tenant.id, linkId);
+  const row = await loadLink(env, tenant.id, linkId);
+  if (row.link.revoked || row.orderStatus === "canceled") {
+    throw new HttpError(
+      "revoked",
+      "This link is revoked (by the store, or with its order): it cannot be sent again until PATCH revoked: false.",
+    );
+  }
+  if ("claims" in row) return json(await externalLinkUrl(request, tenant, row));
+  const { link, fileName } = row;
   const url = await mintDownloadUrl(tenant, linkBaseUrl(tenant, request), {
     ...link,
     fileName: fileName ?? link.fileId,

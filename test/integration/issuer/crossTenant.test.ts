@@ -1,5 +1,5 @@
 /**
- * DESIGN.md §4: tenants never see each other's customers. On a tenant's host a
+ * docs/CONTRACT.md §4: tenants never see each other's customers. On a tenant's host a
  * `/api/<other tenant>/…` prefix is 404, and a customer's cookies and credentials only
  * ever reach the `auth_url` of the tenant whose host received them. On a host of no
  * tenant (the prefix form on a shared gateway domain) cookies are never used at all;

@@ -1,5 +1,5 @@
 /**
- * DESIGN.md §8, src/auth/customerIdentity.ts: who the customer is, per the tenant's
+ * docs/CONTRACT.md §8, src/auth/customerIdentity.ts: who the customer is, per the tenant's
  * `customer_auth` — an HS256 JWT (bearer or cookie) with the tenant's customer secret, a
  * public JWK, a JWKS URL, or the store's `auth_url` (cookies forwarded, answer cached, a
  * failing auth_url is 503, never a login). Then `auth: true` links on the download path.

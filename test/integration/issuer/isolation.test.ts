@@ -169,7 +169,7 @@ describe("tenant isolation: A's admin key against B's resources", () => {
       status: 403,
       error: "invalid_token",
     });
-    // DESIGN.md §4: on A's host, B's prefix is not a route (404), whatever the token.
+    // docs/CONTRACT.md §4: on A's host, B's prefix is not a route (404), whatever the token.
     expect(await errorOf(await fetchUrl(`https://${w.a.host}/api/${w.b.id}/downloads/${token}`))).toEqual({
       status: 404,
       error: "not_found",

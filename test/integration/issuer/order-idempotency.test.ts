@@ -1,5 +1,5 @@
 /**
- * `POST /admin/v1/orders` with an order number that is taken (DESIGN.md §9): the same order
+ * `POST /admin/v1/orders` with an order number that is taken (docs/CONTRACT.md §9): the same order
  * (customer and items) answers the existing order; any other is 409 conflict revealing
  * nothing of the first. Before, every repeat got the stored order with its signed URLs, so
  * a store that reused a number for another customer handed that customer the first one's

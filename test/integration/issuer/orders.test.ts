@@ -6,7 +6,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { linkStub } from "../../../src/links/linkStub.ts";
-import { uid } from "../../helpers/fixtures.ts";
+import { sign, uid } from "../../helpers/fixtures.ts";
 import {
   admin,
   adminDirect,
@@ -512,8 +512,12 @@ describe("POST /admin/v1/orders/:orderNumber/cancel", () => {
     expect((await admin(tenant, "POST", `/orders/${order.order_number}/cancel`)).status).toBe(200);
     expectError(await admin(tenant, "POST", `/orders/${order.order_number}/complete`), 400, "bad_request", ["status"]);
     expect(await orderRow(tenant.id, order.order_number)).toMatchObject({ status: "canceled" });
-    const url = await admin<{ download_url: string }>(tenant, "POST", `/links/${entry.link_id}/url`);
-    expect(await errorOf(await fetchUrl(url.body.download_url))).toEqual({ status: 410, error: "revoked" });
+    // No fresh URL for a canceled order's link either: the issuer API answers that it is revoked.
+    expectError(await admin(tenant, "POST", `/links/${entry.link_id}/url`), 410, "revoked");
+    // A token for the link signed with the tenant's key does not open it.
+    const token = await sign(tenant, file, { link: entry.link_id });
+    const base = `https://${tenant.host}/downloads/`;
+    expect(await errorOf(await fetchUrl(base + token))).toEqual({ status: 410, error: "revoked" });
     expect((await linkStub(env, tenant.id, entry.link_id).snapshot()).count).toBe(0);
   });
 

@@ -1,5 +1,5 @@
 /**
- * Strict input (DESIGN.md §9): every body, query and settings object of the issuer API
+ * Strict input (docs/CONTRACT.md §9): every body, query and settings object of the issuer API
  * refuses unknown keys with 400 bad_request naming the field and, where the field is known
  * elsewhere or spelt almost right, what was meant. Before, zod dropped them: an order whose
  * item carried `download_limit` instead of `grant.download_limit` got an unlimited link.

@@ -1,5 +1,5 @@
 /**
- * Origins that hang (DESIGN.md §7 `origin_timeout`, tenant settings `origin_timeout_seconds`
+ * Origins that hang (docs/CONTRACT.md §7 `origin_timeout`, tenant settings `origin_timeout_seconds`
  * and `origin_stall_seconds`): a pull-through origin or a reverse-proxied origin that
  * accepts and never answers, or stops sending halfway. The tenants here allow 1 s, so a
  * test waits about a second for the deadline itself, never for a sleep of its own. The

@@ -1,0 +1,40 @@
+import { claimsSchema, type Claims } from "../token/claims.ts";
+
+/**
+ * The claims of the newest token a link was used with, kept in the link's Durable Object.
+ * A store that signs its own links (without the issuer API) has no row for them in D1; this
+ * is what lets the issuer API show such a link's grant and mint a fresh URL with the same
+ * restrictions (docs/CONTRACT.md §9).
+ */
+export class LinkClaimsMemory {
+  /** What this object last wrote, so an unchanged token costs no write. */
+  private written: string | null = null;
+
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec("CREATE TABLE IF NOT EXISTS claims (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL)");
+  }
+
+  remember(claims: Claims): void {
+    const json = JSON.stringify(claims);
+    if (json === this.written) return;
+    this.written = json;
+    this.sql.exec(
+      "INSERT INTO claims (id, json) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET json = excluded.json WHERE json IS NOT excluded.json",
+      json,
+    );
+  }
+
+  /** The remembered claims, or null (never used, or used before this memory existed). */
+  recall(): Claims | null {
+    const row = this.sql.exec<{ json: string }>("SELECT json FROM claims WHERE id = 1").toArray()[0];
+    if (!row) return null;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(row.json);
+    } catch {
+      return null;
+    }
+    const parsed = claimsSchema.safeParse(raw);
+    return parsed.success ? parsed.data : null;
+  }
+}
