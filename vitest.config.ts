@@ -17,6 +17,10 @@ export default defineConfig(async () => ({
             miniflare: {
               bindings: {
                 MASTER_KEY: TEST_MASTER_KEY,
+                // Pinned here so a developer's .dev.vars (which wrangler would read) never
+                // changes the test environment: tests that need the operator API hand the
+                // Worker a secret per request, and everything else sees it disabled.
+                OPERATOR_SECRET: "",
                 // Tests exercise the baseline route's guard directly; it stays "0" here.
                 BENCH_BASELINE: "0",
                 TEST_MIGRATIONS: await readD1Migrations("./migrations"),
