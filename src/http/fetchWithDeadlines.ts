@@ -1,3 +1,5 @@
+import { withKnownLength } from "./withKnownLength.ts";
+
 /** How long an origin may keep the gateway waiting (tenant settings, docs/CONTRACT.md §7 `origin_timeout`). */
 export interface OriginDeadlines {
   /** From sending the request until the response headers arrive. */
@@ -23,8 +25,9 @@ export interface DeadlineFetch {
 }
 
 /**
- * `fetch` for an origin that may hang: the headers must arrive within `headersMs`, then
- * the body may not pause longer than `stallMs`. A missed deadline aborts the request. The
+ * `fetch` for an origin that may hang: the headers must arrive within `headersMs` of the
+ * start or of the last request-body chunk sent, then the body may not pause longer than
+ * `stallMs`. A missed deadline aborts the request. The
  * race does not rely on the abort alone: a connection that ignores it (or a runtime that
  * only checks it between reads) still cannot hold the caller past the deadline.
  * Headers too late → throws OriginTimeoutError; a body stall → the body stream errors
@@ -39,17 +42,30 @@ export async function fetchWithDeadlines(
 ): Promise<DeadlineFetch> {
   const controller = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let answered = false;
+  let late: (error: OriginTimeoutError) => void = () => {};
   const tooLate = new Promise<never>((_, reject) => {
+    late = reject;
+  });
+  // The headers deadline counts from the last sign of progress: the start, or a chunk of
+  // the request body going out. An origin answers an upload only once it has it all, so
+  // a large upload from a slow client is not an origin that hangs.
+  const rearm = () => {
+    if (answered) return;
+    clearTimeout(timer);
     timer = setTimeout(() => {
       const error = new OriginTimeoutError("headers");
       controller.abort(error);
-      reject(error);
+      late(error);
     }, deadlines.headersMs);
-  });
+  };
+  rearm();
+  const body = init.body instanceof ReadableStream ? observed(init.body, new Headers(init.headers), rearm) : init.body;
   let response: Response;
   try {
-    response = await Promise.race([fetch(input, { ...init, signal: controller.signal }), tooLate]);
+    response = await Promise.race([fetch(input, { ...init, body, signal: controller.signal }), tooLate]);
   } finally {
+    answered = true;
     clearTimeout(timer);
   }
   deadlines.onProgress?.();
@@ -87,7 +103,9 @@ export async function fetchWithDeadlines(
       },
       cancel(reason) {
         controller.abort(reason);
-        return reader.cancel(reason);
+        // Whoever cancels is done with the body; an origin stream that fails to close
+        // (already broken off) is nothing to report to it.
+        return reader.cancel(reason).catch(() => {});
       },
     },
     { highWaterMark: 0 },
@@ -100,4 +118,15 @@ export async function fetchWithDeadlines(
     }),
     stalled: () => stalled,
   };
+}
+
+/** The request body as sent, calling `onChunk` for each chunk; its Content-Length kept. */
+function observed(body: ReadableStream<Uint8Array>, headers: Headers, onChunk: () => void): ReadableStream<Uint8Array> {
+  const watch = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, out) {
+      onChunk();
+      out.enqueue(chunk);
+    },
+  });
+  return withKnownLength(body.pipeThrough(watch), headers);
 }

@@ -1,6 +1,7 @@
 import type { Env } from "../env.ts";
 import { fetchWithDeadlines, OriginTimeoutError } from "../http/fetchWithDeadlines.ts";
 import { HttpError } from "../http/HttpError.ts";
+import { withKnownLength } from "../http/withKnownLength.ts";
 import { tenantByHost } from "../tenants/resolveTenant.ts";
 
 /** RFC 9110 §7.6.1: connection-specific fields never cross a proxy. */
@@ -88,21 +89,4 @@ export async function proxyToOrigin(request: Request, env: Env): Promise<Respons
     statusText: response.statusText,
     headers: withoutHopByHop(response.headers),
   });
-}
-
-/**
- * A stream built in JavaScript has no length of its own, so the runtime would send it
- * chunked; a FixedLengthStream keeps the origin's Content-Length (and fails a body that
- * ends short). Not for an encoded body: fetch decodes it, so the length would not match.
- */
-function withKnownLength(body: ReadableStream<Uint8Array>, headers: Headers): ReadableStream<Uint8Array> {
-  const encoding = (headers.get("Content-Encoding") ?? "identity").trim().toLowerCase();
-  const declared = headers.get("Content-Length")?.trim() ?? "";
-  const length = /^\d{1,15}$/.test(declared) ? Number(declared) : NaN;
-  if (encoding !== "identity" || Number.isNaN(length)) return body;
-  const fixed = new FixedLengthStream(length);
-  // A failed pipe (the origin stalled or broke off) errors `fixed.readable` for the
-  // client; the pipe's own rejection is that same error, already handled there.
-  body.pipeTo(fixed.writable).catch(() => {});
-  return fixed.readable;
 }

@@ -188,6 +188,36 @@ describe("reverse proxy to an origin that hangs", () => {
     expect(received).toBeLessThan(5000);
   });
 
+  it("gives a slow upload its time: the headers deadline counts from the last chunk sent", async () => {
+    const tenant = await proxiedTenant();
+    const received: number[] = [];
+    switchableOrigin(async (request) => {
+      // Like any origin, it answers an upload only once it has read all of it.
+      const body = new Uint8Array(await request.arrayBuffer());
+      received.push(body.byteLength);
+      return new Response(`stored ${body.byteLength}`, { status: 201 });
+    });
+    // A client that sends 4 chunks 400 ms apart: 1.6 s in all, past the 1 s deadline.
+    const chunk = fileBytes(1000, 6);
+    let sent = 0;
+    const upload = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (sent === 4) return controller.close();
+        await scheduler.wait(400);
+        sent += 1;
+        controller.enqueue(chunk);
+      },
+    });
+    const response = await gateway(tenant, "/account/upload", {
+      method: "POST",
+      body: upload,
+      headers: { "Content-Length": "4000", "Content-Type": "application/octet-stream" },
+    });
+    expect(response.status).toBe(201);
+    expect(await response.text()).toBe("stored 4000");
+    expect(received).toEqual([4000]);
+  });
+
   it("answers 502 origin_error when the origin cannot be reached", async () => {
     const tenant = await proxiedTenant();
     switchableOrigin(() => {
