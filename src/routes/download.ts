@@ -14,6 +14,7 @@ import { deviceCookie, deviceId } from "../policy/deviceId.ts";
 import { refusalError } from "../policy/refusalError.ts";
 import type { Claims } from "../token/claims.ts";
 import { refusePrefetch } from "./prefetch.ts";
+import { explainRefusal } from "./refusalFacts.ts";
 import { resolveLink } from "./resolveLink.ts";
 
 export interface DownloadOptions {
@@ -110,7 +111,7 @@ export async function serveDownload(
     logDownloadEvent(ctx, env.DB, decision);
     if (!decision.ok) {
       void bodyRead?.then((o) => cancelBody(o)).catch(() => {});
-      throw refusalError(decision.reason);
+      throw await explainRefusal(refusalError(decision.reason), request, link, claims);
     }
 
     if (!bodyRead || !delivers) return bodilessResponse(plan, file, claims, device, request);
