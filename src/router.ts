@@ -8,6 +8,7 @@ import { serveDownload } from "./routes/download.ts";
 import { serveDownloadInfo } from "./routes/downloadInfo.ts";
 import { myDownloads, orderDownloads } from "./routes/listings.ts";
 import { openApiDocument } from "./routes/openapi.ts";
+import { serveOrderPage } from "./routes/orderPage.ts";
 import { profileRoutes } from "./profiles/index.ts";
 import type { ProfileRoute } from "./profiles/profileRoute.ts";
 import { proxyToOrigin, refuseNonCanonicalPath } from "./routes/proxy.ts";
@@ -48,6 +49,12 @@ for (const prefix of ["", "/api/:tenant"]) {
     )
     .head(`${prefix}/downloads/:token`, (request, env, ctx) =>
       serveDownload(request, env, ctx, param(request, "token"), tenantOf(request)),
+    )
+    .get(`${prefix}/o/:accessKey`, (request, env) =>
+      serveOrderPage(request, env, param(request, "accessKey"), tenantOf(request)),
+    )
+    .head(`${prefix}/o/:accessKey`, (request, env) =>
+      serveOrderPage(request, env, param(request, "accessKey"), tenantOf(request)),
     );
 }
 
