@@ -22,7 +22,8 @@ export const STORE_SETTINGS = {
   support_url: "https://maple-ink.example/support",
   sign_in_url: "https://maple-ink.example/account/login",
 };
-const KEY = { kid: "browser", secret: "dlgate-browser-tier-secret-only-for-tests" };
+/** The tenant's HS256 signing key, for tokens a test signs by hand. */
+export const KEY = { kid: "browser", secret: "dlgate-browser-tier-secret-only-for-tests" };
 const ADMIN_KEY = "dlgk_b0b0b0b0_browser-tier-admin-key-only-for-tests-00000";
 /** Screenshots and saved pages, ignored by git. */
 export const OUTPUT_DIR = join(process.cwd(), "test-output", "browser");
@@ -126,7 +127,7 @@ export interface World {
 }
 
 /** Starts everything; `name` keeps each test file's state apart. */
-export async function startWorld(name: string): Promise<World> {
+export async function startWorld(name: string, settings: Record<string, unknown> = {}): Promise<World> {
   // The tier must fail, not skip, without the browser.
   if (!existsSync(CHROMIUM))
     throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium); never a download`);
@@ -166,7 +167,7 @@ export async function startWorld(name: string): Promise<World> {
           id: TENANT,
           name: "Browser tier tenant",
           hosts: ["127.0.0.1", "localhost"],
-          settings: STORE_SETTINGS,
+          settings: { ...STORE_SETTINGS, ...settings },
           keys: [KEY],
           originUrl: origin.url,
         });
