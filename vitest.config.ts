@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config";
 /** A fixed test-only MASTER_KEY (base64 of 32 bytes); production sets its own secret. */
 const TEST_MASTER_KEY = "dGVzdC1tYXN0ZXIta2V5LTMyLWJ5dGVzLWxvbmctISE=";
 
-// Two projects. Inline projects do not inherit from this root config (no `extends`), so
+// Three projects. Inline projects do not inherit from this root config (no `extends`), so
 // the cloudflareTest plugin applies to the "workers" project only.
 export default defineConfig(async () => ({
   test: {
@@ -31,7 +31,7 @@ export default defineConfig(async () => ({
         test: {
           name: "workers",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/e2e/**"],
+          exclude: ["test/e2e/**", "test/browser/**"],
           setupFiles: ["./test/setup.ts"],
           testTimeout: 30_000,
         },
@@ -42,6 +42,19 @@ export default defineConfig(async () => ({
           name: "e2e",
           environment: "node",
           include: ["test/e2e/**/*.e2e.test.ts"],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        // A real browser: Debian's Chromium (playwright-core, never a downloaded browser)
+        // against `wrangler dev`. Fails, not skips, when /usr/bin/chromium is missing.
+        test: {
+          name: "browser",
+          environment: "node",
+          include: ["test/browser/**/*.browser.test.ts"],
+          // One wrangler dev and one Chromium at a time is plenty for a small machine.
+          fileParallelism: false,
           testTimeout: 180_000,
           hookTimeout: 180_000,
         },

@@ -11,6 +11,7 @@ import { serveDownload } from "./routes/download.ts";
 import { serveDownloadInfo } from "./routes/downloadInfo.ts";
 import { myDownloads, orderDownloads } from "./routes/listings.ts";
 import { openApiDocument } from "./routes/openapi.ts";
+import { serveOrderPage } from "./routes/orderPage.ts";
 import { profileRoutes } from "./profiles/index.ts";
 import type { ProfileRoute } from "./profiles/profileRoute.ts";
 import { proxyToOrigin, refuseNonCanonicalPath } from "./routes/proxy.ts";
@@ -60,11 +61,18 @@ for (const prefix of ["", "/api/:tenant"]) {
     .head(`${prefix}/downloads/:token`, (request, env, ctx) =>
       serveDownload(request, env, ctx, param(request, "token"), tenantOf(request)),
     )
+    .get(`${prefix}/o/:accessKey`, (request, env) =>
+      serveOrderPage(request, env, param(request, "accessKey"), tenantOf(request)),
+    )
+    .head(`${prefix}/o/:accessKey`, (request, env) =>
+      serveOrderPage(request, env, param(request, "accessKey"), tenantOf(request)),
+    )
     // Any other method on these paths is the gateway's to refuse, never the origin's.
     .all(`${prefix}/downloads/:token/info`, methodNotAllowed(["GET"]))
     .all(`${prefix}/downloads/:token`, methodNotAllowed(["GET", "HEAD"]))
     .all(`${prefix}/my/downloads`, methodNotAllowed(["GET"]))
-    .all(`${prefix}/orders/:orderNumber/downloads`, methodNotAllowed(["GET"]));
+    .all(`${prefix}/orders/:orderNumber/downloads`, methodNotAllowed(["GET"]))
+    .all(`${prefix}/o/:accessKey`, methodNotAllowed(["GET", "HEAD"]));
 }
 
 router

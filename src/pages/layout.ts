@@ -29,7 +29,7 @@ export interface PageOptions {
 const STYLE = `
 *{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}
-body{margin:0;font:17px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d1d1f;background:#f5f5f7}
+body{margin:0;font:17px/1.5 -apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,"Noto Sans","Liberation Sans",Arial,sans-serif;color:#1d1d1f;background:#f5f5f7}
 header{padding:.9rem 1.1rem;background:#fff;border-bottom:1px solid #e3e3e8;font-weight:600;overflow-wrap:anywhere}
 main{max-width:40rem;margin:0 auto;padding:1.5rem 1.1rem 2rem}
 h1{font-size:1.45rem;line-height:1.25;margin:0 0 .8rem}

@@ -16,6 +16,7 @@ import { answerScreened } from "../scanners/answerScreened.ts";
 import { screenRequest } from "../scanners/screenRequest.ts";
 import type { Claims } from "../token/claims.ts";
 import { refusePrefetch } from "./prefetch.ts";
+import { explainRefusal } from "./refusalFacts.ts";
 import { resolveLink } from "./resolveLink.ts";
 
 export interface DownloadOptions {
@@ -117,7 +118,7 @@ export async function serveDownload(
     logDownloadEvent(ctx, env.DB, decision);
     if (!decision.ok) {
       void bodyRead?.then((o) => cancelBody(o)).catch(() => {});
-      throw refusalError(decision.reason);
+      throw await explainRefusal(refusalError(decision.reason), request, link, claims);
     }
 
     if (!bodyRead || !delivers) return bodilessResponse(plan, file, claims, device, request);

@@ -241,6 +241,26 @@ function buildDocument() {
       request: { params: withTenant({ orderNumber: newOrderNumberSchema }), query: listingQuerySchema },
       responses: listingResponses,
     });
+    for (const method of ["get", "head"] as const) {
+      registry.registerPath({
+        method,
+        path: `${prefix}/o/{accessKey}`,
+        operationId: `${method === "get" ? "orderPage" : "orderPageHeaders"}${suffix}`,
+        tags: ["Listings", tag],
+        summary: "The order's hosted downloads page (HTML; no login, the access key is the credential)",
+        description:
+          "Each file with size, downloads left, expiry and a freshly signed Download button. Rate limited per " +
+          "client address like the seed-002 lookup. Errors are HTML pages too: 404 for an unknown key, 429 with " +
+          "Retry-After.",
+        request: { params: withTenant({ accessKey: z.string() }) },
+        responses: {
+          200:
+            method === "get"
+              ? { description: "The page", content: { "text/html": { schema: z.string() } } }
+              : { description: "The page's headers" },
+        },
+      });
+    }
   }
 
   registry.registerPath({

@@ -776,3 +776,89 @@ describe("pull-through files (docs/CONTRACT.md §5)", () => {
     expect((await link.stub.snapshot()).count).toBe(0);
   });
 });
+
+describe("customer pages for errors (issue 9 item 4)", () => {
+  const STORE_SETTINGS = {
+    store_name: "Kiosk <Müller> & Co",
+    store_url: "https://kiosk.example/",
+    support_url: "https://kiosk.example/help",
+    sign_in_url: "https://kiosk.example/account/login",
+  };
+
+  async function storePage(path: (tenant: TestTenant, link: TestLink) => string, grant = {}, language = "en") {
+    const tenant = await createTenant({ settings: STORE_SETTINGS, customerSecret: CUSTOMER_SECRET });
+    const file = await putFile(tenant);
+    const link = await signLink(tenant, file, grant);
+    return { tenant, file, link, language, path: path(tenant, link) };
+  }
+
+  function browserGet(tenant: TestTenant, path: string, language = "en") {
+    return gateway(tenant, path, { headers: { Accept: BROWSER_ACCEPT, "Accept-Language": language } });
+  }
+
+  it("names the store, links back to it and asks for a new link when the link expired", async () => {
+    const s = await storePage((_, l) => `/downloads/${l.token}`, { expires: nowSeconds() - 120 });
+    const response = await browserGet(s.tenant, s.path);
+    expect(response.status).toBe(410);
+    const page = await response.text();
+    expect(page).toContain("<header>Kiosk &#60;Müller&#62; &#38; Co</header>");
+    expect(page).toContain('<a href="https://kiosk.example/">← Back to Kiosk &#60;Müller&#62; &#38; Co</a>');
+    expect(page).toContain("<h1>This download link has expired</h1>");
+    expect(page).toContain("Ask the store for a new download link.");
+    expect(page).not.toContain("<Müller>");
+  });
+
+  it("says in German how many downloads were used and links to support when the limit is reached", async () => {
+    const s = await storePage((_, l) => `/downloads/${l.token}`, { limit: 2 });
+    for (let i = 0; i < 2; i++) expect((await drain(await gateway(s.tenant, s.path))).status).toBe(200);
+    const response = await browserGet(s.tenant, s.path, "de-AT,de;q=0.9,en;q=0.5");
+    expect(response.status).toBe(403);
+    expect(response.headers.get("Content-Language")).toBe("de");
+    const page = await response.text();
+    expect(page).toContain("<h1>Download-Limit erreicht</h1>");
+    expect(page).toContain("Sie haben 2 von 2 Downloads genutzt.");
+    expect(page).toContain('href="https://kiosk.example/help">Kundendienst kontaktieren</a>');
+    expect((await s.link.stub.snapshot()).count).toBe(2);
+  });
+
+  it("counts a store's extra downloads in the 'used N of N' figure", async () => {
+    const s = await storePage((_, l) => `/downloads/${l.token}`, { limit: 1 });
+    expect((await drain(await gateway(s.tenant, s.path))).status).toBe(200);
+    await s.link.stub.addDownloads(1);
+    expect((await drain(await gateway(s.tenant, s.path))).status).toBe(200);
+    const page = await (await browserGet(s.tenant, s.path)).text();
+    expect(page).toContain("You have used 2 of 2 downloads.");
+  });
+
+  it("sends a customer who must sign in to the store's sign-in page, in French", async () => {
+    const s = await storePage((_, l) => `/downloads/${l.token}`, { customer: "c-1", requireLogin: true });
+    const response = await browserGet(s.tenant, s.path, "fr");
+    expect(response.status).toBe(401);
+    const page = await response.text();
+    expect(page).toContain("<h1>Veuillez vous connecter pour télécharger</h1>");
+    expect(page).toContain('<a class="button" href="https://kiosk.example/account/login">Se connecter</a>');
+  });
+
+  it("names the store of an /api/<tenant>/ path on a host of no tenant", async () => {
+    const s = await storePage((t, l) => `/api/${t.id}/downloads/${l.token}`, { expires: nowSeconds() - 120 });
+    const response = await gatewayRaw(`https://shared-gateway.test${s.path}`, {
+      headers: { Accept: BROWSER_ACCEPT, "Accept-Language": "es", "CF-Connecting-IP": "203.0.113.10" },
+    });
+    expect(response.status).toBe(410);
+    const page = await response.text();
+    expect(page).toContain("<h1>Este enlace de descarga ha caducado</h1>");
+    expect(page).toContain("<header>Kiosk &#60;Müller&#62; &#38; Co</header>");
+  });
+
+  it("answers the issuer API's 401 to a browser as JSON, not as the customer's sign-in page", async () => {
+    const tenant = await createTenant({ settings: STORE_SETTINGS });
+    const response = await gateway(tenant, "/admin/v1/orders/1001", {
+      headers: { Accept: BROWSER_ACCEPT, Authorization: "Bearer not-a-key" },
+    });
+    expect(response.status).toBe(401);
+    expect(response.headers.get("Content-Type")).toMatch(/^application\/json/);
+    const body = await response.text();
+    expect(body).not.toContain("sign in to download");
+    expect(JSON.parse(body)).toMatchObject({ error: "auth_required" });
+  });
+});

@@ -474,6 +474,12 @@ describe("real answers validate against the documented schemas", () => {
       200,
     );
     await call("GET", "/my/downloads", {}, { host }, 401);
+    const orderView = await call<{ access_key: string }>("GET", `${A}/orders/{number}`, { number: order }, admin, 200);
+    const accessKey = { accessKey: orderView.access_key };
+    for (const method of ["GET", "HEAD"]) {
+      await call(method, "/o/{accessKey}", accessKey, { host }, 200);
+      await call(method, "/api/{tenant}/o/{accessKey}", { tenant: tenantId, ...accessKey }, {}, 200);
+    }
     const other = await customerToken({ customerSecret }, "cust-2");
     await call("GET", "/orders/{orderNumber}/downloads", { orderNumber: order }, { bearer: other, host }, 403);
   });
