@@ -627,7 +627,7 @@ function buildDocument() {
         "Every error is JSON `{error, message}` (plus `details` for bad_request), or a small HTML page when " +
         "`Accept` prefers text/html. Issuer API input is strict: an unknown or misplaced field in a body, in " +
         "settings or in a query string is 400 bad_request, each `details` entry naming the field (`path`), why " +
-        "(`message`, e.g. \"unknown field here; it belongs in grant\") and, when it can tell, the field meant " +
+        '(`message`, e.g. "unknown field here; it belongs in grant") and, when it can tell, the field meant ' +
         "(`suggestion`). Text that ends in a header or a file name may not contain control characters.",
     },
     tags: [
