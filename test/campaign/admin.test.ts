@@ -11,6 +11,8 @@ import { uid } from "../helpers/fixtures.ts";
 import {
   adminFetch,
   createTenantWithAdminKey,
+  customerGet,
+  customerToken,
   fetchUrl,
   firstFile,
   operator,
@@ -26,11 +28,13 @@ let shop: IssuerTenant;
 let upload: UploadedFile;
 let linkId = "";
 let linkUrl = "";
+let orderNumber = "";
 
 beforeAll(async () => {
   shop = await createTenantWithAdminKey();
   upload = await uploadFile(shop, { name: "guide.pdf", size: 300 });
   const order = await placeOrder(shop, orderBody([upload.id], { customer_id: "alice" }, { download_limit: 3 }));
+  orderNumber = order.order_number;
   linkId = firstFile(order).link_id;
   linkUrl = firstFile(order).download_url ?? "";
 });
@@ -235,6 +239,64 @@ describe("campaign: issuer API bodies", () => {
         await answer("admin: link overrides", await adminFetch(shop, "GET", `/links/${linkId}/events?limit=5`));
       },
       6,
+    );
+  });
+});
+
+describe("campaign: query strings", () => {
+  it("no query string on an admin or listing GET answers a 5xx or an error outside the §7 shape", async () => {
+    const value = fc.oneof(
+      fc.constantFrom(
+        "",
+        "0",
+        "-1",
+        "1e308",
+        "-0",
+        "0x10",
+        "Infinity",
+        "NaN",
+        " 5",
+        "501",
+        "true",
+        "yes",
+        `${"9".repeat(30)}_abc`,
+        "1_",
+        "_x",
+        "%00",
+        "%E2%80%AE",
+        "x".repeat(3000),
+      ),
+      fc.string({ maxLength: 20 }).map(encodeURIComponent),
+    );
+    const query = fc.array(
+      fc.tuple(fc.constantFrom("limit", "cursor", "include_expired", "page", "limit", "cursor"), value),
+      { maxLength: 4 },
+    );
+    const customer = await customerToken(shop, "alice");
+    await check(
+      "admin: query strings",
+      fc.record({
+        target: fc.constantFrom("events", "order", "listing", "order-listing", "keys"),
+        query,
+      }),
+      async ({ target, query: pairs }) => {
+        const search = pairs.map(([k, v]) => `${k}=${v}`).join("&");
+        const response =
+          target === "events"
+            ? await adminFetch(shop, "GET", `/links/${linkId}/events?${search}`)
+            : target === "order"
+              ? await adminFetch(shop, "GET", `/orders/${orderNumber}?${search}`)
+              : target === "keys"
+                ? await adminFetch(shop, "GET", `/keys?${search}`)
+                : await customerGet(
+                    shop,
+                    target === "listing" ? `/my/downloads?${search}` : `/orders/${orderNumber}/downloads?${search}`,
+                    customer,
+                  );
+        const result = await answer("admin: query strings", response);
+        expect([200, 400], JSON.stringify({ target, search: search.slice(0, 200) })).toContain(result.status);
+      },
+      30,
     );
   });
 });

@@ -537,6 +537,73 @@ describe("campaign: claim games", () => {
   });
 });
 
+describe("campaign: payload text games", () => {
+  it("a validly signed payload text opens exactly when its JSON holds the contract's claims", async () => {
+    const lid = () => uid("l");
+    const payloads: [name: string, text: () => string, outcome: "opens" | "invalid" | "expired"][] = [
+      ["plain", () => JSON.stringify(validClaims()), "opens"],
+      ["exp 1e999 (Infinity)", () => `{"iss":"${shop.id}","lid":"${lid()}","fid":"${file.id}","exp":1e999}`, "invalid"],
+      ["lim -0", () => `{"iss":"${shop.id}","lid":"${lid()}","fid":"${file.id}","lim":-0}`, "invalid"],
+      [
+        "exp -0 (is 0: long expired)",
+        () => `{"iss":"${shop.id}","lid":"${lid()}","fid":"${file.id}","exp":-0}`,
+        "expired",
+      ],
+      ["NaN", () => `{"iss":"${shop.id}","lid":"${lid()}","fid":"${file.id}","lim":NaN}`, "invalid"],
+      [
+        "duplicate iss, own last",
+        () => `{"iss":"${other.id}","iss":"${shop.id}","lid":"${lid()}","fid":"${file.id}"}`,
+        "opens",
+      ],
+      [
+        "duplicate iss, other last",
+        () => `{"iss":"${shop.id}","iss":"${other.id}","lid":"${lid()}","fid":"${file.id}"}`,
+        "invalid",
+      ],
+      [
+        "escaped iss",
+        () =>
+          JSON.stringify(validClaims()).replace(
+            /"iss":"(.)/,
+            (_m, c: string) => `"iss":"\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+          ),
+        "opens",
+      ],
+      ["NUL in lid", () => `{"iss":"${shop.id}","lid":"a\\u0000b","fid":"${file.id}"}`, "invalid"],
+      // The UTF-8 decoder drops a leading BOM, as RFC 8259 §8.1 allows; the signer did sign it.
+      ["byte order mark", () => `\ufeff${JSON.stringify(validClaims())}`, "opens"],
+      ["trailing garbage", () => `${JSON.stringify(validClaims())}x`, "invalid"],
+      ["two objects", () => `${JSON.stringify(validClaims())}{}`, "invalid"],
+      ["array of claims", () => `[${JSON.stringify(validClaims())}]`, "invalid"],
+      [
+        "deep nesting",
+        () => `{"iss":"${shop.id}","lid":"${lid()}","fid":"${file.id}","x":${"[".repeat(900)}${"]".repeat(900)}}`,
+        "opens",
+      ],
+      ["empty", () => "", "invalid"],
+      ["null", () => "null", "invalid"],
+    ];
+    await check(
+      "tokens: payload text",
+      fc.nat(payloads.length - 1),
+      async (index) => {
+        const [name, text, outcome] = payloads[index] as (typeof payloads)[number];
+        const body = text();
+        const input = `${base64url.encode(JSON.stringify({ alg: "HS256", kid: "k1" }))}.${base64url.encode(body)}`;
+        const token = `${input}.${await signature("hs256-shop", input)}`;
+        const result = await answer("tokens: payload text", await gateway(shop, `/downloads/${token}`));
+        const expected = {
+          opens: { name, status: 200, error: undefined },
+          invalid: { name, status: 403, error: "invalid_token" },
+          expired: { name, status: 410, error: "expired" },
+        }[outcome];
+        expect({ name, status: result.status, error: result.error?.error }).toEqual(expected);
+      },
+      32,
+    );
+  });
+});
+
 describe("campaign: tenants and their hosts", () => {
   it("a token opens only on its own tenant's host (bare or under its own /api prefix)", async () => {
     const otherFile = await putFile(other, { size: 40 });
