@@ -1,6 +1,7 @@
 import { requireLinkCustomer } from "../auth/customerIdentity.ts";
 import type { Env } from "../env.ts";
 import { fileHeaders, presentedName, validatorHeaders } from "../files/fileHeaders.ts";
+import { countingBody } from "../files/countingBody.ts";
 import { fileMetadata, forgetFileMetadata, type FileMetadata } from "../files/fileMetadata.ts";
 import { pullFromOrigin } from "../files/pullThrough.ts";
 import { planResponse, type ResponsePlan } from "../files/planResponse.ts";
@@ -8,6 +9,7 @@ import { HttpError } from "../http/HttpError.ts";
 import type { AdmitRequest, AdmitResult } from "../links/DownloadLink.ts";
 import { logDownloadEvent } from "../links/downloadLogBatch.ts";
 import { linkStub } from "../links/linkStub.ts";
+import { reportDelivery } from "../links/reportDelivery.ts";
 import { clientAddress } from "../policy/clientAddress.ts";
 import { deviceCookie, deviceId } from "../policy/deviceId.ts";
 import { refusalError } from "../policy/refusalError.ts";
@@ -124,10 +126,11 @@ export async function serveDownload(
       throw error;
     }
     if (object && "body" in object) {
-      return new Response(object.body, {
-        status: plan.status,
-        headers: deliveryHeaders(plan, file, claims, device, request),
-      });
+      // Rule 4: the count is kept or given back on the bytes the client's connection took.
+      const { body, delivery } = countingBody(object.body, plan.length);
+      const fraction = tenant.settings.abort_refund_fraction;
+      ctx.waitUntil(delivery.then((d) => reportDelivery(env, ctx, link, decision, plan.length, fraction, d)));
+      return new Response(body, { status: plan.status, headers: deliveryHeaders(plan, file, claims, device, request) });
     }
 
     // Missing (deleted since the head) or replaced (etag changed): nothing was served.
