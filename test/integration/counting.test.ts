@@ -370,13 +370,14 @@ describe("rules 3 and 6: a resume belongs to the device that took the counted do
   it("refuses Range: bytes=1- from another device after the one download of a limit-1 link", async () => {
     const s = await setup({ limit: 1 });
     expect((await request(s)).status).toBe(200);
-    for (const headers of [
+    const attempts: Record<string, string>[] = [
       { Range: "bytes=1-", ...otherDevice },
       // Same address, another browser: another device.
       { Range: "bytes=1-", "User-Agent": "someone-else/1" },
       // Same browser, another network (/24): another device.
       { Range: "bytes=1-", "CF-Connecting-IP": "198.51.100.77" },
-    ]) {
+    ];
+    for (const headers of attempts) {
       const res = await request(s, { headers });
       expect(res.status).toBe(403);
       expect(errorCode(res.body)).toBe("limit_reached");
