@@ -139,7 +139,9 @@ describe("decideAccess: resumes (rule 3)", () => {
 
   it("refuses a range past byte 0 at the limit when the link has no counted download on record", () => {
     const req = get({ claims: claims({ lim: 1 }), rangeStart: 5000 });
-    expect(decideAccess(req, linkState({ count: 1, deviceLastCountedAt: null }))).toStrictEqual(refused("limit_reached"));
+    expect(decideAccess(req, linkState({ count: 1, deviceLastCountedAt: null }))).toStrictEqual(
+      refused("limit_reached"),
+    );
   });
 
   it("honours a shorter resume window from the tenant's settings", () => {
@@ -252,7 +254,9 @@ describe("decideAccess: revocation and expiry", () => {
 
   it("refuses a resume on an expired link", () => {
     const req = get({ claims: claims({ exp: NOW_S - 3600 }), rangeStart: 10 });
-    expect(decideAccess(req, linkState({ count: 1, deviceLastCountedAt: NOW - 1000 }))).toStrictEqual(refused("expired"));
+    expect(decideAccess(req, linkState({ count: 1, deviceLastCountedAt: NOW - 1000 }))).toStrictEqual(
+      refused("expired"),
+    );
   });
 
   it("lets the store's new expiry win over an earlier exp claim", () => {
