@@ -7,11 +7,11 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { writeDownloadLog } from "../../src/db/downloadLog.ts";
+import { eventsMissingFromLog, writeDownloadLog } from "../../src/db/downloadLog.ts";
 import type { DownloadEvent } from "../../src/links/DownloadEvent.ts";
 import type { DownloadLink } from "../../src/links/DownloadLink.ts";
 import type { Env } from "../../src/env.ts";
-import { deliveriesSettled, deviceCookieOf } from "../helpers/deliveries.ts";
+import { deliveriesSettled, deviceCookieOf, outboxEvents } from "../helpers/deliveries.ts";
 import {
   brokenD1,
   createTenant,
@@ -290,6 +290,24 @@ describe("download events", () => {
         expect(rows, linkId).toEqual([expected[name as keyof typeof expected]]);
       }
     }
+  });
+
+  it("finds an event whose final version D1 lacks, so the link's alarm writes it", async () => {
+    const { tenant, link } = await setup();
+    const response = await gateway(tenant, `/downloads/${link.token}`);
+    const [first] = await outboxEvents(link.stub);
+    if (!first) throw new Error("no event");
+    expect(first.bytesSent).toBeNull();
+    await drain(response);
+    const [final] = (await deliveriesSettled([link.stub]))[0] ?? [];
+    if (!final) throw new Error("no final event");
+    // D1 holds the first version only (the Worker's write of the final one was lost).
+    await env.DB.prepare("DELETE FROM download_events WHERE id = ?").bind(first.id).run();
+    await writeDownloadLog(env.DB, [first]);
+    expect(await eventsMissingFromLog(env.DB, [final])).toEqual([final]);
+    expect(await eventsMissingFromLog(env.DB, [first])).toEqual([]);
+    await flushOutboxes([link.stub]);
+    expect(await eventRows(tenant, link.linkId)).toMatchObject([{ bytes_sent: SIZE, outcome: "completed" }]);
   });
 
   it("logs nothing for /info", async () => {

@@ -207,6 +207,22 @@ describe("DownloadLink resumes and finished bodies (rules 3, 4, 6)", () => {
     expect((await link.stub.snapshot()).count).toBe(2);
   });
 
+  it("gives back a download whose source failed mid-body, however much was written", async () => {
+    const link = newLink();
+    const first = await link.stub.admit(admitRequest(link, { lim: 1 }));
+    if (!first.ok) throw new Error("expected an admission");
+    const done = await link.stub.finish({
+      event: first.event,
+      grantId: first.grantId,
+      failed: true,
+      refundBelowBytes: 50,
+      bytesSent: 90,
+      outcome: "aborted",
+    });
+    expect(done).toMatchObject({ refunded: true, event: { counted: false, reason: "refunded", bytesSent: 90 } });
+    expect((await link.stub.snapshot()).count).toBe(0);
+  });
+
   it("never gives back a download a resume relied on", async () => {
     const link = newLink();
     const first = await link.stub.admit(admitRequest(link, { lim: 1 }));
