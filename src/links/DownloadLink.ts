@@ -4,7 +4,7 @@ import type { LinkStateMirror } from "../db/mirrorLinkState.ts";
 import type { Env } from "../env.ts";
 import { ERROR_STATUS } from "../http/HttpError.ts";
 import { decideAccess, type AccessRequest, type LinkState, type Refusal } from "../policy/decideAccess.ts";
-import type { DownloadEvent, NotCountedReason } from "./DownloadEvent.ts";
+import type { DownloadEvent, DownloadOutcome, NotCountedReason } from "./DownloadEvent.ts";
 import type { Claims } from "../token/claims.ts";
 import { LinkClaimsMemory } from "./LinkClaimsMemory.ts";
 import { LinkStorage, type LinkIdentity } from "./linkStorage.ts";
@@ -43,8 +43,36 @@ export type AdmitResult =
     }
   | { ok: false; reason: Refusal; event: DownloadEvent; mirror: null };
 
-/** The link's state as plain data (RPC-serialisable). */
-export type LinkSnapshot = Omit<LinkState, "devices"> & { deviceCount: number; version: number };
+/**
+ * The link's state as plain data (RPC-serialisable). `lastCountedAt` is the newest
+ * counted download of any device (for listings), not a resume right.
+ */
+export type LinkSnapshot = Omit<LinkState, "devices" | "deviceLastCountedAt"> & {
+  lastCountedAt: number | null;
+  deviceCount: number;
+  version: number;
+};
+
+/** How a response body ended, as the Worker saw it (src/files/countingBody.ts). */
+export interface DeliveryReport {
+  /** The request's event as `admit` returned it. */
+  event: DownloadEvent;
+  /** The download `admit` took for it, or null when it was not counted. */
+  grantId: number | null;
+  bytesSent: number;
+  outcome: DownloadOutcome;
+  /** The source (R2, an origin) failed mid-body: the client did not cause the abort. */
+  failed: boolean;
+  /** An abort with fewer bytes written than this gives the download back (rule 4). */
+  refundBelowBytes: number;
+}
+
+/** The event's final version and, when the count changed, the link's new state. */
+export interface FinishResult {
+  event: DownloadEvent;
+  refunded: boolean;
+  mirror: LinkStateMirror | null;
+}
 
 /**
  * The Worker writes each event to D1 within a second (downloadLogBatch.ts); the link
@@ -89,7 +117,7 @@ export class DownloadLink extends DurableObject<Env> {
     const now = Date.now();
     this.store.rememberIdentity(request.link);
     this.claims.remember(request.claims);
-    const state = this.store.state(request.claims.dev !== undefined);
+    const state = this.store.state(request.device, request.claims.dev !== undefined);
     const sendsBody = request.sendsBody && request.uncounted === undefined;
     const decision = decideAccess({ ...request, sendsBody, now }, state);
     // Rule 4a: a scanner's download is served without counting while passes remain.
@@ -99,6 +127,9 @@ export class DownloadLink extends DurableObject<Env> {
       request.scannerPasses !== undefined &&
       this.scannerPasses.take(request.scannerPasses);
     const grantId = decision.ok && decision.counted && !scannerPass ? this.store.count(now, request.device) : null;
+    // Bytes go out on the strength of this device's counted download: from now on that
+    // download is not refundable, whatever its own connection does (rule 4).
+    if (decision.ok && decision.resume && request.sendsBody) this.store.markRelied(request.device);
     const bodyless = !decision.ok || !request.sendsBody;
     const event: DownloadEvent = {
       id: crypto.randomUUID(),
@@ -147,13 +178,34 @@ export class DownloadLink extends DurableObject<Env> {
    * back, and the request's log entry is replaced by `correctedEvent` (same id).
    */
   refund(grantId: number, correctedEvent: DownloadEvent): LinkSnapshot {
+    // A grant a resume relied on stays counted (the resume's bytes went out on its strength).
     this.store.refund(grantId);
     this.record(correctedEvent);
     return this.snapshot();
   }
 
+  /**
+   * DESIGN.md §6 rules 4 and 7: the response body of an admitted request has ended. The
+   * event is rewritten with the bytes written and the outcome; a counted download whose
+   * client went away before `refundBelowBytes` (or whose source failed) is given back,
+   * unless a resume already relied on it. Only this object changes the count, so a
+   * request at the limit is refused until the refund has landed, never over-served.
+   */
+  finish(report: DeliveryReport): FinishResult {
+    const early = report.outcome === "aborted" && (report.failed || report.bytesSent < report.refundBelowBytes);
+    const refunded = report.grantId !== null && early && this.store.refund(report.grantId);
+    const event: DownloadEvent = {
+      ...report.event,
+      bytesSent: report.bytesSent,
+      outcome: report.outcome,
+      ...(refunded ? { counted: false, reason: "refunded" as const } : {}),
+    };
+    this.record(event);
+    return { event, refunded, mirror: refunded ? (this.mirror()[0] ?? null) : null };
+  }
+
   snapshot(): LinkSnapshot {
-    const { devices: _none, ...rest } = this.store.state(false);
+    const { devices: _none, deviceLastCountedAt: _device, ...rest } = this.store.state(null, false);
     return { ...rest, deviceCount: this.store.deviceCount() };
   }
 

@@ -20,7 +20,14 @@ interface Entry {
  * there is one; each event goes out through the binding of the request that made it),
  * and whether a writer is already on its way for them.
  */
-const waiting = new Map<D1Database, { entries: Entry[]; writerScheduled: boolean }>();
+const waiting = new Map<D1Database, Queue>();
+
+interface Queue {
+  entries: Entry[];
+  /** The waiting entries by event id: a later version of an event replaces its queued one. */
+  byId: Map<string, Entry>;
+  writerScheduled: boolean;
+}
 
 /**
  * The fast path of the download log (docs/CONTRACT.md §6 rule 7). The link's Durable Object has
@@ -32,8 +39,19 @@ const waiting = new Map<D1Database, { entries: Entry[]; writerScheduled: boolean
  */
 export function logDownloadEvent(ctx: ExecutionContext, d1: D1Database, entry: Entry): void {
   let queue = waiting.get(d1);
-  if (!queue) waiting.set(d1, (queue = { entries: [], writerScheduled: false }));
-  queue.entries.push(entry);
+  if (!queue) waiting.set(d1, (queue = { entries: [], byId: new Map(), writerScheduled: false }));
+  const queued = queue.byId.get(entry.event.id);
+  if (queued) {
+    // A short download's final version (bytes written, outcome) usually arrives while its
+    // first is still waiting: one row is written, not two.
+    queued.event = entry.event;
+    if (entry.mirror && (!queued.mirror || queued.mirror.state.version < entry.mirror.state.version))
+      queued.mirror = entry.mirror;
+  } else {
+    const own = { ...entry };
+    queue.entries.push(own);
+    queue.byId.set(entry.event.id, own);
+  }
   if (queue.writerScheduled) return;
   // One writer per window, kept alive by the request that opened the window. The others
   // only add plain data to the queue; none awaits a promise of another request's context.
@@ -41,12 +59,16 @@ export function logDownloadEvent(ctx: ExecutionContext, d1: D1Database, entry: E
   ctx.waitUntil(writeAfterWindow(d1, queue));
 }
 
-async function writeAfterWindow(d1: D1Database, queue: { entries: Entry[]; writerScheduled: boolean }) {
+async function writeAfterWindow(d1: D1Database, queue: Queue) {
   const started = Date.now();
   try {
     await scheduler.wait(BATCH_WINDOW_MS);
-    while (queue.entries.length > 0 && Date.now() - started < MAX_WRITER_MS) {
+    for (let first = true; queue.entries.length > 0 && Date.now() - started < MAX_WRITER_MS; first = false) {
+      // What arrived during the last write waits for its own window (unless a full batch
+      // is ready): otherwise a slow D1 turns a steady trickle into one write per event.
+      if (!first && queue.entries.length < MAX_BATCH) await scheduler.wait(BATCH_WINDOW_MS);
       const batch = queue.entries.splice(0, MAX_BATCH);
+      for (const entry of batch) queue.byId.delete(entry.event.id);
       try {
         await writeDownloadLog(
           d1,

@@ -31,6 +31,20 @@ CREATE TABLE IF NOT EXISTS outbox (
   event TEXT NOT NULL
 );`;
 
+/**
+ * Columns added after the first release. Objects created before them get them on their
+ * next wake-up; a device already known counts as holding one download (the safe side:
+ * a refund then never frees a slot that an older, untracked download holds).
+ */
+const ADDED_COLUMNS: readonly { table: string; column: string; definition: string }[] = [
+  // Which device took the download: a resume is free only for that device (rule 3).
+  { table: "grants", column: "device", definition: "TEXT" },
+  // Set once a free resume was admitted on the strength of this download: never refunded (rule 4).
+  { table: "grants", column: "relied", definition: "INTEGER NOT NULL DEFAULT 0" },
+  // Counted, not refunded downloads of the device; at 0 the device no longer holds a slot of `dev`.
+  { table: "devices", column: "downloads", definition: "INTEGER NOT NULL DEFAULT 1" },
+];
+
 /** Counted downloads kept for the resume window and refunds; older ones only matter as a count. */
 const GRANTS_KEPT = 100;
 /** Enough for any sane device limit, bounded so an unlimited public link cannot grow storage forever. */
@@ -60,6 +74,13 @@ export class LinkStorage {
 
   constructor(private readonly sql: SqlStorage) {
     sql.exec(SCHEMA);
+    for (const { table, column, definition } of ADDED_COLUMNS) {
+      const present = sql
+        .exec<{ name: string }>(`SELECT name FROM pragma_table_info('${table}')`)
+        .toArray()
+        .some((c) => c.name === column);
+      if (!present) sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+    }
   }
 
   private row(): LinkRow {
@@ -90,13 +111,18 @@ export class LinkStorage {
   }
 
   /**
-   * The link's state in one query. The device set is read only when the caller needs it
-   * (a token with a `dev` limit); otherwise it is left empty, which decideAccess ignores.
+   * The link's state for a request from `device`, in one query. The device set is read
+   * only when the caller needs it (a token with a `dev` limit); otherwise it is left
+   * empty, which decideAccess ignores.
    */
-  state(withDevices = true): LinkState & { version: number } {
-    const { last, ...row } = this.sql
-      .exec<LinkRow & { last: number | null }>(
-        "SELECT *, (SELECT MAX(started_at) FROM grants WHERE refunded = 0) AS last FROM link WHERE id = 1",
+  state(device: string | null, withDevices = true): LinkState & { version: number; lastCountedAt: number | null } {
+    const { last, device_last, ...row } = this.sql
+      .exec<LinkRow & { last: number | null; device_last: number | null }>(
+        `SELECT *,
+           (SELECT MAX(started_at) FROM grants WHERE refunded = 0) AS last,
+           (SELECT MAX(started_at) FROM grants WHERE refunded = 0 AND device = ?) AS device_last
+         FROM link WHERE id = 1`,
+        device,
       )
       .one();
     const devices = new Set(
@@ -110,6 +136,7 @@ export class LinkStorage {
     return {
       count: row.count,
       lastCountedAt: last,
+      deviceLastCountedAt: device_last,
       revoked: row.revoked === 1,
       pending: row.pending === 1,
       limitOverride: row.limit_override,
@@ -124,28 +151,55 @@ export class LinkStorage {
     return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM devices").one().n;
   }
 
-  /** Takes one download; returns the grant id that a refund names. */
+  /** Takes one download for `device`; returns the grant id that a refund or a resume names. */
   count(now: number, device: string): number {
     this.sql.exec("UPDATE link SET count = count + 1, version = version + 1 WHERE id = 1");
     const grantId = this.sql
-      .exec<{ id: number }>("INSERT INTO grants (started_at) VALUES (?) RETURNING id", now)
+      .exec<{ id: number }>("INSERT INTO grants (started_at, device) VALUES (?, ?) RETURNING id", now, device)
       .one().id;
     // Trimming is housekeeping: every 25th download is often enough to bound the table.
     if (grantId % 25 === 0) this.sql.exec("DELETE FROM grants WHERE id <= ?", grantId - GRANTS_KEPT);
-    this.sql.exec(
-      "INSERT OR IGNORE INTO devices (device, first_seen) SELECT ?, ? WHERE (SELECT COUNT(*) FROM devices) < ?",
-      device,
-      now,
-      DEVICES_KEPT,
-    );
+    const known = this.sql.exec("UPDATE devices SET downloads = downloads + 1 WHERE device = ?", device).rowsWritten;
+    if (known === 0)
+      this.sql.exec(
+        "INSERT INTO devices (device, first_seen, downloads) SELECT ?, ?, 1 WHERE (SELECT COUNT(*) FROM devices) < ?",
+        device,
+        now,
+        DEVICES_KEPT,
+      );
     return grantId;
   }
 
-  /** Gives a download back (docs/CONTRACT.md §6 rule 4). Returns false when already refunded or unknown. */
+  /**
+   * A free resume was admitted for `device` on the strength of its newest counted download
+   * (the one decideAccess saw): that download is now relied upon and is never refunded,
+   * so a download manager whose first connection closes early still leaves a count.
+   */
+  markRelied(device: string): void {
+    this.sql.exec(
+      "UPDATE grants SET relied = 1 WHERE relied = 0 AND id = (SELECT MAX(id) FROM grants WHERE refunded = 0 AND device = ?)",
+      device,
+    );
+  }
+
+  /**
+   * Gives a download back (docs/CONTRACT.md §6 rule 4). Returns false, changing nothing, when the
+   * grant is unknown, already refunded, or relied upon by a resume. A device left without
+   * a counted download no longer holds a slot of the device limit.
+   */
   refund(grantId: number): boolean {
-    const changed = this.sql.exec("UPDATE grants SET refunded = 1 WHERE id = ? AND refunded = 0", grantId).rowsWritten;
-    if (changed === 0) return false;
+    const grant = this.sql
+      .exec<{ device: string | null }>(
+        "UPDATE grants SET refunded = 1 WHERE id = ? AND refunded = 0 AND relied = 0 RETURNING device",
+        grantId,
+      )
+      .toArray()[0];
+    if (!grant) return false;
     this.sql.exec("UPDATE link SET count = MAX(count - 1, 0), version = version + 1 WHERE id = 1");
+    if (grant.device !== null) {
+      this.sql.exec("UPDATE devices SET downloads = downloads - 1 WHERE device = ?", grant.device);
+      this.sql.exec("DELETE FROM devices WHERE device = ? AND downloads <= 0", grant.device);
+    }
     return true;
   }
 

@@ -4,11 +4,18 @@ import { addressAllowed } from "./clientAddress.ts";
 /** docs/CONTRACT.md §3: clocks of origin and edge may disagree by this much. */
 export const CLOCK_SKEW_SECONDS = 30;
 
-/** What the link's Durable Object knows: the count and the store's overrides. */
+/**
+ * What the link's Durable Object knows for one request: the count, the store's overrides,
+ * and what the requesting device has already taken.
+ */
 export interface LinkState {
   count: number;
-  /** Unix ms of the newest counted download that was not refunded, or null. */
-  lastCountedAt: number | null;
+  /**
+   * Unix ms when the requesting device's newest counted download of this link (not
+   * refunded) began, or null. Per device, not per link: rule 3 lets a device resume its
+   * own download, never someone else's.
+   */
+  deviceLastCountedAt: number | null;
   revoked: boolean;
   /** The order is not paid yet. */
   pending: boolean;
@@ -82,19 +89,21 @@ export function decideAccess(req: AccessRequest, state: LinkState): AccessDecisi
   const newDevice = !state.devices.has(req.device);
   const deviceRefused = claims.dev !== undefined && newDevice && state.devices.size >= claims.dev;
 
-  // Rule 3: a range past byte 0 continues a counted download that began inside the
-  // window, and is free even at the limit. Anything else needs a download left.
+  // Rule 3: a range past byte 0 continues a counted download that THIS device began
+  // inside the window, and is free even at the limit. Anything else needs a download
+  // left: a range from another device (a shared URL) is a new download.
   const resume =
     req.rangeStart !== null &&
     req.rangeStart > 0 &&
-    state.lastCountedAt !== null &&
-    now - state.lastCountedAt < req.resumeWindowMs;
+    state.deviceLastCountedAt !== null &&
+    now - state.deviceLastCountedAt < req.resumeWindowMs;
   if (!resume) {
     const limit = effectiveLimit(claims, state);
     if (limit !== null && state.count >= limit) return { ok: false, reason: "limit_reached" };
   }
-  // A device beyond the limit gets no bytes at all, resumed or not; otherwise ranges
-  // from a new device would be a way around `dev`.
+  // Rule 6: a device beyond the limit gets no bytes at all, resumed or not. (A resume
+  // implies a counted download by this device, so it is known; the check stays for
+  // a device the store's reset or a refund has since released.)
   if (deviceRefused) return { ok: false, reason: "device_limit_reached" };
   return { ok: true, counted: req.sendsBody && !resume, resume };
 }

@@ -1,6 +1,7 @@
 import { requireLinkCustomer } from "../auth/customerIdentity.ts";
 import type { Env } from "../env.ts";
 import { fileHeaders, presentedName, validatorHeaders } from "../files/fileHeaders.ts";
+import { countingBody } from "../files/countingBody.ts";
 import { fileMetadata, forgetFileMetadata, type FileMetadata } from "../files/fileMetadata.ts";
 import { pullFromOrigin } from "../files/pullThrough.ts";
 import { planResponse, type ResponsePlan } from "../files/planResponse.ts";
@@ -9,6 +10,7 @@ import { isSpeculative } from "../http/purpose.ts";
 import type { AdmitRequest, AdmitResult } from "../links/DownloadLink.ts";
 import { logDownloadEvent } from "../links/downloadLogBatch.ts";
 import { linkStub } from "../links/linkStub.ts";
+import { reportDelivery } from "../links/reportDelivery.ts";
 import { clientAddress } from "../policy/clientAddress.ts";
 import { deviceCookie, deviceId } from "../policy/deviceId.ts";
 import { refusalError } from "../policy/refusalError.ts";
@@ -129,10 +131,12 @@ export async function serveDownload(
     try {
       object = await bodyRead;
       if (object && "body" in object) {
-        return new Response(object.body, {
-          status: plan.status,
-          headers: deliveryHeaders(plan, file, claims, device, request),
-        });
+        const headers = deliveryHeaders(plan, file, claims, device, request);
+        // Rule 4: the count is kept or given back on the bytes the client's connection took.
+        const { body, delivery } = countingBody(object.body, plan.length);
+        const fraction = tenant.settings.abort_refund_fraction;
+        ctx.waitUntil(delivery.then((d) => reportDelivery(env, ctx, link, decision, plan.length, fraction, d)));
+        return new Response(body, { status: plan.status, headers });
       }
     } catch (error) {
       await giveBackAfterFailure(env, ctx, link, decision, bodyRead, error);

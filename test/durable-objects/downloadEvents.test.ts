@@ -7,10 +7,11 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { writeDownloadLog } from "../../src/db/downloadLog.ts";
+import { eventsMissingFromLog, writeDownloadLog } from "../../src/db/downloadLog.ts";
 import type { DownloadEvent } from "../../src/links/DownloadEvent.ts";
 import type { DownloadLink } from "../../src/links/DownloadLink.ts";
 import type { Env } from "../../src/env.ts";
+import { deliveriesSettled, deviceCookieOf, outboxEvents } from "../helpers/deliveries.ts";
 import {
   brokenD1,
   createTenant,
@@ -50,10 +51,16 @@ describe("download events", () => {
   it("flushes one row per request with status, counted, bytes, range, ip, user agent and error", async () => {
     const { tenant, file, link } = await setup({ limit: 1 });
     expect(await hit(tenant, link, { method: "HEAD" })).toBe(200);
-    expect(await hit(tenant, link, { headers: { "User-Agent": "Browser/1" } })).toBe(200);
-    expect(await hit(tenant, link, { headers: { Range: "bytes=100-", "CF-Connecting-IP": "2001:db8::7" } })).toBe(206);
+    const full = await drain(
+      await gateway(tenant, `/downloads/${link.token}`, { headers: { "User-Agent": "Browser/1" } }),
+    );
+    expect(full.status).toBe(200);
+    // The same device (its cookie) resumes from another network: free, logged with the new address.
+    const resume = { Range: "bytes=100-", "CF-Connecting-IP": "2001:db8::7", Cookie: deviceCookieOf(full) };
+    expect(await hit(tenant, link, { headers: resume })).toBe(206);
     expect(await hit(tenant, link)).toBe(403);
 
+    await deliveriesSettled([link.stub]);
     await flushOutboxes([link.stub]);
     const rows = await eventRows(tenant, link.linkId);
     expect(await link.stub.pendingEvents()).toBe(0);
@@ -232,9 +239,10 @@ describe("download events", () => {
     expect(await eventRows(tenant, link.linkId)).toHaveLength(1);
   });
 
-  it("keeps a refund's version of an event, whichever of the two versions D1 receives first", async () => {
+  it("keeps an event's final version, whichever of the two versions D1 receives first", async () => {
     const tenant = await createTenant();
-    const served = (linkId: string): DownloadEvent => ({
+    // The first version, as the link admitted it: the body has not ended yet.
+    const admitted = (linkId: string): DownloadEvent => ({
       id: crypto.randomUUID(),
       tenantId: tenant.id,
       linkId,
@@ -247,31 +255,59 @@ describe("download events", () => {
       range: null,
       status: 200,
       bytes: SIZE,
-      bytesSent: SIZE,
-      outcome: "completed",
+      bytesSent: null,
+      outcome: null,
       reason: null,
       counted: true,
       device: null,
       error: null,
     });
-    const refunded = (event: DownloadEvent): DownloadEvent => ({
-      ...event,
-      status: 404,
-      bytes: 0,
-      counted: false,
-      error: "not_found",
-    });
-    const inOrder = served("in-order");
-    await writeDownloadLog(env.DB, [inOrder]);
-    await writeDownloadLog(env.DB, [refunded(inOrder)]);
-    const reversed = served("reversed");
-    await writeDownloadLog(env.DB, [refunded(reversed)]);
-    await writeDownloadLog(env.DB, [reversed]);
-    for (const linkId of ["in-order", "reversed"]) {
-      expect((await eventRows(tenant, linkId)).map((r) => [r.status, r.counted, r.bytes, r.error])).toEqual([
-        [404, 0, 0, "not_found"],
-      ]);
+    const finals: Record<string, (event: DownloadEvent) => DownloadEvent> = {
+      // The object vanished after the count: given back as the error.
+      failed: (event) => ({ ...event, status: 404, bytes: 0, bytesSent: 0, counted: false, error: "not_found" }),
+      // The client left after 10 bytes: given back, aborted.
+      refunded: (event) => ({ ...event, bytesSent: 10, outcome: "aborted", counted: false, reason: "refunded" }),
+      completed: (event) => ({ ...event, bytesSent: SIZE, outcome: "completed" }),
+    };
+    const expected = {
+      failed: [404, 0, 0, 0, null, null, "not_found"],
+      refunded: [200, 0, SIZE, 10, "aborted", "refunded", null],
+      completed: [200, 1, SIZE, SIZE, "completed", null, null],
+    };
+    for (const [name, final] of Object.entries(finals)) {
+      const inOrder = admitted(`${name}-in-order`);
+      await writeDownloadLog(env.DB, [inOrder]);
+      await writeDownloadLog(env.DB, [final(inOrder)]);
+      const reversed = admitted(`${name}-reversed`);
+      await writeDownloadLog(env.DB, [final(reversed)]);
+      await writeDownloadLog(env.DB, [reversed]);
+      for (const linkId of [`${name}-in-order`, `${name}-reversed`]) {
+        const rows = await env.DB.prepare(
+          "SELECT status, counted, bytes, bytes_sent, outcome, reason, error FROM download_events WHERE tenant_id = ? AND link_id = ?",
+        )
+          .bind(tenant.id, linkId)
+          .raw();
+        expect(rows, linkId).toEqual([expected[name as keyof typeof expected]]);
+      }
     }
+  });
+
+  it("finds an event whose final version D1 lacks, so the link's alarm writes it", async () => {
+    const { tenant, link } = await setup();
+    const response = await gateway(tenant, `/downloads/${link.token}`);
+    const [first] = await outboxEvents(link.stub);
+    if (!first) throw new Error("no event");
+    expect(first.bytesSent).toBeNull();
+    await drain(response);
+    const [final] = (await deliveriesSettled([link.stub]))[0] ?? [];
+    if (!final) throw new Error("no final event");
+    // D1 holds the first version only (the Worker's write of the final one was lost).
+    await env.DB.prepare("DELETE FROM download_events WHERE id = ?").bind(first.id).run();
+    await writeDownloadLog(env.DB, [first]);
+    expect(await eventsMissingFromLog(env.DB, [final])).toEqual([final]);
+    expect(await eventsMissingFromLog(env.DB, [first])).toEqual([]);
+    await flushOutboxes([link.stub]);
+    expect(await eventRows(tenant, link.linkId)).toMatchObject([{ bytes_sent: SIZE, outcome: "completed" }]);
   });
 
   it("logs nothing for /info", async () => {

@@ -157,6 +157,153 @@ describe("DownloadLink counting", () => {
   });
 });
 
+describe("DownloadLink resumes and finished bodies (rules 3, 4, 6)", () => {
+  const ranged = { rangeStart: 100, plannedStatus: 206, plannedBytes: 50 };
+
+  it("admits a free resume only for the device that took the counted download", async () => {
+    const link = newLink();
+    expect(await link.stub.admit(admitRequest(link, { lim: 1 }))).toMatchObject({ ok: true, counted: true });
+    expect(await link.stub.admit(admitRequest(link, { lim: 1 }, ranged))).toMatchObject({
+      ok: true,
+      counted: false,
+      resume: true,
+    });
+    expect(await link.stub.admit(admitRequest(link, { lim: 1 }, { ...ranged, device: "device-b" }))).toMatchObject({
+      ok: false,
+      reason: "limit_reached",
+    });
+  });
+
+  it("gives back a download aborted below the threshold, rewriting its event", async () => {
+    const link = newLink();
+    const first = await link.stub.admit(admitRequest(link, { lim: 1 }));
+    if (!first.ok) throw new Error("expected an admission");
+    const report = { event: first.event, grantId: first.grantId, failed: false, refundBelowBytes: 50 };
+    const done = await link.stub.finish({ ...report, bytesSent: 49, outcome: "aborted" });
+    expect(done).toMatchObject({ refunded: true, event: { bytesSent: 49, outcome: "aborted", counted: false } });
+    expect(done.event.reason).toBe("refunded");
+    expect(done.mirror?.state.count).toBe(0);
+    expect((await link.stub.snapshot()).count).toBe(0);
+  });
+
+  it("keeps a download aborted at or past the threshold, and a completed one", async () => {
+    const link = newLink();
+    for (const [bytesSent, outcome] of [
+      [50, "aborted"],
+      [100, "completed"],
+    ] as const) {
+      const admitted = await link.stub.admit(admitRequest(link));
+      if (!admitted.ok) throw new Error("expected an admission");
+      const done = await link.stub.finish({
+        event: admitted.event,
+        grantId: admitted.grantId,
+        failed: false,
+        refundBelowBytes: 50,
+        bytesSent,
+        outcome,
+      });
+      expect(done).toMatchObject({ refunded: false, mirror: null, event: { bytesSent, outcome, counted: true } });
+    }
+    expect((await link.stub.snapshot()).count).toBe(2);
+  });
+
+  it("gives back a download whose source failed mid-body, however much was written", async () => {
+    const link = newLink();
+    const first = await link.stub.admit(admitRequest(link, { lim: 1 }));
+    if (!first.ok) throw new Error("expected an admission");
+    const done = await link.stub.finish({
+      event: first.event,
+      grantId: first.grantId,
+      failed: true,
+      refundBelowBytes: 50,
+      bytesSent: 90,
+      outcome: "aborted",
+    });
+    expect(done).toMatchObject({ refunded: true, event: { counted: false, reason: "refunded", bytesSent: 90 } });
+    expect((await link.stub.snapshot()).count).toBe(0);
+  });
+
+  it("never gives back a download a resume relied on", async () => {
+    const link = newLink();
+    const first = await link.stub.admit(admitRequest(link, { lim: 1 }));
+    if (!first.ok) throw new Error("expected an admission");
+    expect(await link.stub.admit(admitRequest(link, { lim: 1 }, ranged))).toMatchObject({ resume: true });
+    const done = await link.stub.finish({
+      event: first.event,
+      grantId: first.grantId,
+      failed: false,
+      refundBelowBytes: 50,
+      bytesSent: 0,
+      outcome: "aborted",
+    });
+    expect(done).toMatchObject({ refunded: false, event: { counted: true, outcome: "aborted" } });
+    expect((await link.stub.snapshot()).count).toBe(1);
+  });
+
+  it("does not let a HEAD of a range rely on a download", async () => {
+    const link = newLink();
+    const first = await link.stub.admit(admitRequest(link, { lim: 1 }));
+    if (!first.ok) throw new Error("expected an admission");
+    await link.stub.admit(admitRequest(link, { lim: 1 }, { ...ranged, sendsBody: false }));
+    const done = await link.stub.finish({
+      event: first.event,
+      grantId: first.grantId,
+      failed: false,
+      refundBelowBytes: 50,
+      bytesSent: 0,
+      outcome: "aborted",
+    });
+    expect(done.refunded).toBe(true);
+  });
+
+  it("frees the device slot of a device whose only download was given back", async () => {
+    const link = newLink();
+    const first = await link.stub.admit(admitRequest(link, { dev: 1 }));
+    if (!first.ok) throw new Error("expected an admission");
+    await link.stub.finish({
+      event: first.event,
+      grantId: first.grantId,
+      failed: false,
+      refundBelowBytes: 50,
+      bytesSent: 1,
+      outcome: "aborted",
+    });
+    expect((await link.stub.snapshot()).deviceCount).toBe(0);
+    expect(await link.stub.admit(admitRequest(link, { dev: 1 }, { device: "device-b" }))).toMatchObject({
+      ok: true,
+      counted: true,
+    });
+    // device-a now is a new device beyond the limit: no bytes, resumed or not.
+    expect(await link.stub.admit(admitRequest(link, { dev: 1 }, ranged))).toMatchObject({
+      ok: false,
+      reason: "device_limit_reached",
+    });
+  });
+
+  it("adds the device and resume columns to a link stored before they existed", async () => {
+    const link = newLink();
+    await runInDurableObject(link.stub, (_instance, state) => {
+      const sql = state.storage.sql;
+      sql.exec("DROP TABLE grants");
+      sql.exec("DROP TABLE devices");
+      sql.exec(
+        "CREATE TABLE grants (id INTEGER PRIMARY KEY AUTOINCREMENT, started_at INTEGER NOT NULL, refunded INTEGER NOT NULL DEFAULT 0)",
+      );
+      sql.exec("CREATE TABLE devices (device TEXT PRIMARY KEY, first_seen INTEGER NOT NULL)");
+      sql.exec("INSERT INTO grants (started_at) VALUES (?)", Date.now());
+      sql.exec("INSERT INTO devices VALUES ('device-a', ?)", Date.now());
+      sql.exec("UPDATE link SET count = 1");
+    });
+    await evictDurableObject(link.stub);
+    // The old grant names no device, so it buys no free resume; device-a keeps its slot.
+    expect(await link.stub.admit(admitRequest(link, { lim: 2, dev: 1 }, ranged))).toMatchObject({
+      ok: true,
+      counted: true,
+    });
+    expect(await link.stub.snapshot()).toMatchObject({ count: 2, deviceCount: 1 });
+  });
+});
+
 describe("DownloadLink flush retries", () => {
   it("backs off further after each failed flush and empties the outbox once D1 answers", async () => {
     const link = newLink();

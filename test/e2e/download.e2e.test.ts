@@ -5,7 +5,7 @@
  */
 import { execFile, type ChildProcess } from "node:child_process";
 import { createCipheriv, createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,15 +25,30 @@ const CURL = "/usr/bin/curl";
 const WGET = "/usr/bin/wget";
 
 const TENANT = "e2e";
+/**
+ * A second store on the host name `localhost` (the same gateway): its every early abort is
+ * given back (`abort_refund_fraction` 1), where TENANT never gives one back (0). How much
+ * a client interrupted by `--max-time` had been written depends on socket buffers, so each
+ * tenant pins the refund rule to one side; the threshold itself is tested inside workerd
+ * (test/integration/delivery.test.ts).
+ */
+const REFUND_TENANT = "e2e-refund";
 const KEY = { kid: "e2e", secret: "dlgate-e2e-secret-only-for-this-test" };
 const FILE_ID = "big-file";
 const FILE_NAME = "Résumé — café ☕.pdf";
 const FILE_SIZE = 24 * 1024 * 1024;
 
-/** 24 MiB of deterministic pseudo-random bytes: AES-128-CTR keystream with a fixed key. */
-function fileBytes(): Buffer {
+/**
+ * The refund tenant's file: bigger than what the runtime and loopback sockets buffer ahead
+ * of a slow client (about 16–20 MB measured here), so an interrupted transfer really is
+ * cut off early and not already written to the end.
+ */
+const BIG_FILE_SIZE = 64 * 1024 * 1024;
+
+/** `size` deterministic pseudo-random bytes: AES-128-CTR keystream with a fixed key. */
+function fileBytes(size = FILE_SIZE): Buffer {
   const cipher = createCipheriv("aes-128-ctr", Buffer.alloc(16, 7), Buffer.alloc(16, 0));
-  return Buffer.concat([cipher.update(Buffer.alloc(FILE_SIZE)), cipher.final()]);
+  return Buffer.concat([cipher.update(Buffer.alloc(size)), cipher.final()]);
 }
 
 const sha256 = (data: Buffer): string => createHash("sha256").update(data).digest("hex");
@@ -72,15 +87,27 @@ function run(file: string, args: string[], cwd?: string): Promise<RunResult> {
 let state: string;
 let gateway: LocalGateway | undefined;
 let expectedSha: string;
+let expectedBigSha: string;
 
 /** A fresh signed link (its own counter) to the test file. */
-async function link(name: string, grant: Partial<LinkGrant> = {}): Promise<string> {
+async function link(name: string, grant: Partial<LinkGrant> = {}, tenant = TENANT): Promise<string> {
   if (!gateway) throw new Error("gateway not started");
   const token = await signDownloadToken(
-    { tenant: TENANT, link: `${name}-${Date.now().toString(36)}`, file: FILE_ID, expires: "1h", ...grant },
+    { tenant, link: `${name}-${Date.now().toString(36)}`, file: FILE_ID, expires: "1h", ...grant },
     KEY,
   );
-  return downloadUrl(gateway.baseUrl, token);
+  const base = tenant === REFUND_TENANT ? gateway.baseUrl.replace("127.0.0.1", "localhost") : gateway.baseUrl;
+  return downloadUrl(base, token);
+}
+
+/** Polls /info until the count is `expected` (a refund lands after the connection closed), with a deadline. */
+async function countBecomes(url: string, expected: number, timeoutMs = 15_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const count = await downloadCount(url);
+    if (count === expected || Date.now() > deadline) return count;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 async function downloadCount(url: string): Promise<number> {
@@ -129,7 +156,20 @@ beforeAll(async () => {
   expectedSha = sha256(body);
   await withLocalBindings(
     async (env) => {
-      await upsertTenant(env, masterKey, { id: TENANT, name: "E2E Store", hosts: ["127.0.0.1"], keys: [KEY] });
+      await upsertTenant(env, masterKey, {
+        id: TENANT,
+        name: "E2E Store",
+        hosts: ["127.0.0.1"],
+        keys: [KEY],
+        settings: { abort_refund_fraction: 0 },
+      });
+      await upsertTenant(env, masterKey, {
+        id: REFUND_TENANT,
+        name: "E2E Refund Store",
+        hosts: ["localhost"],
+        keys: [KEY],
+        settings: { abort_refund_fraction: 1 },
+      });
       await putLocalFile(env, {
         tenant: TENANT,
         fileId: FILE_ID,
@@ -137,6 +177,9 @@ beforeAll(async () => {
         filename: FILE_NAME,
         contentType: "application/pdf",
       });
+      const big = fileBytes(BIG_FILE_SIZE);
+      expectedBigSha = sha256(big);
+      await putLocalFile(env, { tenant: REFUND_TENANT, fileId: FILE_ID, body: big, filename: "big.bin" });
     },
     { persistTo },
   );
@@ -182,6 +225,60 @@ describe("downloads over real HTTP with curl and wget", () => {
     expect(statSync(out).size).toBe(FILE_SIZE);
     expect(sha256(readFileSync(out))).toBe(expectedSha);
     expect(await downloadCount(url)).toBe(1);
+  });
+
+  it("`curl -C -` from another device (another User-Agent) is a new download: refused at the limit", async () => {
+    const url = await link("other-device", { limit: 1 });
+    const dir = workDir("other-device");
+    const out = join(dir, "part");
+    const first = await run(CURL, ["-sS", "--limit-rate", "2M", "--max-time", "2", "-o", out, url]);
+    expect(first.code).toBe(28);
+    const partial = statSync(out).size;
+    expect(partial).toBeLessThan(FILE_SIZE);
+    copyFileSync(out, join(dir, "copy"));
+
+    // Someone else with the URL and the partial file: 403, and not one byte appended.
+    const bodyFile = join(dir, "refusal.json");
+    const other = await run(CURL, [
+      "-sS",
+      "-A",
+      "OtherDevice/1",
+      "-r",
+      `${partial}-`,
+      "-o",
+      bodyFile,
+      "-w",
+      "%{http_code}",
+      url,
+    ]);
+    expect(other).toMatchObject({ code: 0, stdout: "403" });
+    expect((JSON.parse(readFileSync(bodyFile, "utf8")) as { error: string }).error).toBe("limit_reached");
+    expect(await downloadCount(url)).toBe(1);
+
+    // The device that took the download still resumes it for free.
+    const resumed = await run(CURL, ["-sS", "-C", "-", "-o", join(dir, "copy"), "-w", "%{http_code}", url]);
+    expect(resumed).toMatchObject({ code: 0, stdout: "206" });
+    expect(sha256(readFileSync(join(dir, "copy")))).toBe(expectedSha);
+    expect(await downloadCount(url)).toBe(1);
+  });
+
+  it("an interrupted transfer that was given back is counted when `curl -C -` finishes it: once in all", async () => {
+    const url = await link("refunded-resume", { limit: 1 }, REFUND_TENANT);
+    const dir = workDir("refunded-resume");
+    const out = join(dir, "part");
+    const first = await run(CURL, ["-sS", "--limit-rate", "1M", "--max-time", "2", "-o", out, url]);
+    expect(first.code).toBe(28);
+    expect(statSync(out).size).toBeLessThan(BIG_FILE_SIZE / 4);
+    // The gateway saw the connection close and gave the download back.
+    expect(await countBecomes(url, 0)).toBe(0);
+
+    const resumed = await run(CURL, ["-sS", "-C", "-", "-o", out, "-w", "%{http_code}", url]);
+    expect(resumed).toMatchObject({ code: 0, stdout: "206" });
+    expect(sha256(readFileSync(out))).toBe(expectedBigSha);
+    expect(await downloadCount(url)).toBe(1);
+    // Counted, so the limit is used up.
+    const again = await run(CURL, ["-sS", "-o", "/dev/null", "-w", "%{http_code}", url]);
+    expect(again.stdout).toBe("403");
   });
 
   it("`curl -OJ` saves under the unicode file name", async () => {

@@ -4,7 +4,7 @@ import type { LinkState } from "../../src/policy/decideAccess.ts";
 export function linkState(extra: Partial<LinkState> = {}): LinkState {
   return {
     count: 0,
-    lastCountedAt: null,
+    deviceLastCountedAt: null,
     revoked: false,
     pending: false,
     limitOverride: null,

@@ -14,6 +14,7 @@ import {
   type TestLink,
   type TestTenant,
 } from "../helpers/fixtures.ts";
+import { deliveriesSettled } from "../helpers/deliveries.ts";
 
 interface Outcome {
   status: number;
@@ -130,5 +131,37 @@ describe("concurrency", () => {
     expect(statuses.slice(20).filter((s) => s === 403)).toHaveLength(19);
     expect((await link.stub.snapshot()).count).toBe(2);
     expect(await flushedEvents(tenant, [link])).toEqual({ events: 41, counted: 2 });
+  });
+
+  it("never over-serves a limit while early aborts are being given back: full reads ≤ limit = final count", async () => {
+    const tenant = await createTenant();
+    const file = await putFile(tenant, { size: 512 * 1024 });
+    const link = await signLink(tenant, file, { limit: 3 });
+    // 40 clients at once: every other one leaves after its first chunk (refunded), the rest read to the end.
+    const results = await Promise.all(
+      Array.from({ length: 40 }, async (_, i) => {
+        const response = await gateway(tenant, `/downloads/${link.token}`, {
+          headers: { "User-Agent": `client-${i}`, "CF-Connecting-IP": `198.51.${i}.9` },
+        });
+        if (response.status !== 200) return { status: response.status, full: false, body: await response.text() };
+        if (i % 2 === 0) {
+          const reader = response.body?.getReader();
+          await reader?.read();
+          await reader?.cancel();
+          return { status: 200, full: false, body: "" };
+        }
+        const bytes = new Uint8Array(await response.arrayBuffer());
+        return { status: 200, full: bytes.byteLength === file.bytes.byteLength, body: "" };
+      }),
+    );
+    await deliveriesSettled([link.stub]);
+    const full = results.filter((r) => r.full).length;
+    const final = (await link.stub.snapshot()).count;
+    expect(full).toBeGreaterThan(0);
+    expect(full).toBeLessThanOrEqual(3);
+    expect(final).toBe(full);
+    for (const r of results.filter((x) => x.status !== 200))
+      expect(JSON.parse(r.body)).toMatchObject({ error: "limit_reached" });
+    expect(await flushedEvents(tenant, [link])).toEqual({ events: 40, counted: full });
   });
 });

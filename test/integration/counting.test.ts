@@ -336,3 +336,71 @@ describe("multi-range and malformed Range headers get the whole file, counted", 
     });
   }
 });
+
+describe("rules 3 and 6: a resume belongs to the device that took the counted download", () => {
+  const otherDevice = { "User-Agent": "someone-else/1", "CF-Connecting-IP": "198.51.100.77" };
+
+  it("refuses Range: bytes=1- from another device after the one download of a limit-1 link", async () => {
+    const s = await setup({ limit: 1 });
+    expect((await request(s)).status).toBe(200);
+    const attempts: Record<string, string>[] = [
+      { Range: "bytes=1-", ...otherDevice },
+      // Same address, another browser: another device.
+      { Range: "bytes=1-", "User-Agent": "someone-else/1" },
+      // Same browser, another network (/24): another device.
+      { Range: "bytes=1-", "CF-Connecting-IP": "198.51.100.77" },
+    ];
+    for (const headers of attempts) {
+      const res = await request(s, { headers });
+      expect(res.status).toBe(403);
+      expect(errorCode(res.body)).toBe("limit_reached");
+    }
+    await expectCount(s, 1);
+  });
+
+  it("counts a range from another device as a new download while downloads remain", async () => {
+    const s = await setup({ limit: 2 });
+    expect((await request(s)).status).toBe(200);
+    const res = await request(s, { headers: { Range: "bytes=100-", ...otherDevice } });
+    expect(res.status).toBe(206);
+    expect(res.body).toEqual(s.file.bytes.slice(100));
+    await expectCount(s, 2);
+    // That device's own next range is its free resume.
+    expect((await request(s, { headers: { Range: "bytes=500-", ...otherDevice } })).status).toBe(206);
+    await expectCount(s, 2);
+  });
+
+  it("keeps the resume free for the same device on another network, by its dlg_device cookie", async () => {
+    const s = await setup({ limit: 1 });
+    const first = await gateway(s.tenant, `/downloads/${s.link.token}`);
+    const cookie = /dlg_device=[^;]+/.exec(first.headers.get("Set-Cookie") ?? "")?.[0] ?? "";
+    expect(cookie).not.toBe("");
+    await first.arrayBuffer();
+    const res = await request(s, { headers: { Range: "bytes=100-", Cookie: cookie, ...otherDevice } });
+    expect(res.status).toBe(206);
+    expect(res.body).toEqual(s.file.bytes.slice(100));
+    await expectCount(s, 1);
+  });
+
+  it("gives devices 3–12 of a dev:2 link no bytes for Range: bytes=100-", async () => {
+    const s = await setup({ devices: 2 });
+    expect((await request(s, { headers: { "User-Agent": "device-1" } })).status).toBe(200);
+    // Device 2's range is its first download: counted, and it takes the second device slot.
+    const second = await request(s, { headers: { Range: "bytes=100-", "User-Agent": "device-2" } });
+    expect(second.status).toBe(206);
+    await expectCount(s, 2);
+    for (let device = 3; device <= 12; device++) {
+      const res = await request(s, { headers: { Range: "bytes=100-", "User-Agent": `device-${device}` } });
+      expect(res.status).toBe(403);
+      expect(res.body.byteLength).toBeLessThan(500);
+      expect(errorCode(res.body)).toBe("device_limit_reached");
+    }
+    // The two known devices still resume for free.
+    for (const device of [1, 2]) {
+      const known = await request(s, { headers: { Range: "bytes=300-", "User-Agent": `device-${device}` } });
+      expect(known.status).toBe(206);
+    }
+    await expectCount(s, 2);
+    expect((await s.link.stub.snapshot()).deviceCount).toBe(2);
+  });
+});

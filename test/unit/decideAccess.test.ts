@@ -57,12 +57,12 @@ describe("decideAccess: the download limit (rule 1)", () => {
 
   it("counts a 206 that starts at byte 0, even right after a counted download", () => {
     const req = get({ claims: claims({ lim: 3 }), rangeStart: 0 });
-    expect(decideAccess(req, linkState({ count: 1, lastCountedAt: NOW - 1000 }))).toStrictEqual(COUNTED);
+    expect(decideAccess(req, linkState({ count: 1, deviceLastCountedAt: NOW - 1000 }))).toStrictEqual(COUNTED);
   });
 
   it("refuses a 206 at byte 0 at the limit: it is a new download, not a resume", () => {
     const req = get({ claims: claims({ lim: 1 }), rangeStart: 0 });
-    expect(decideAccess(req, linkState({ count: 1, lastCountedAt: NOW - 1000 }))).toStrictEqual(
+    expect(decideAccess(req, linkState({ count: 1, deviceLastCountedAt: NOW - 1000 }))).toStrictEqual(
       refused("limit_reached"),
     );
   });
@@ -106,28 +106,28 @@ describe("decideAccess: answers that hand out no bytes (rule 2)", () => {
 describe("decideAccess: resumes (rule 3)", () => {
   it("serves a range past byte 0 without counting when a download began inside the window", () => {
     const req = get({ claims: claims({ lim: 3 }), rangeStart: 5000 });
-    expect(decideAccess(req, linkState({ count: 1, lastCountedAt: NOW - HOUR }))).toStrictEqual(RESUMED);
+    expect(decideAccess(req, linkState({ count: 1, deviceLastCountedAt: NOW - HOUR }))).toStrictEqual(RESUMED);
   });
 
   it("allows a resume past the limit", () => {
     const req = get({ claims: claims({ lim: 1 }), rangeStart: 5000 });
-    expect(decideAccess(req, linkState({ count: 1, lastCountedAt: NOW - HOUR }))).toStrictEqual(RESUMED);
+    expect(decideAccess(req, linkState({ count: 1, deviceLastCountedAt: NOW - HOUR }))).toStrictEqual(RESUMED);
   });
 
   it("allows a resume just inside the window", () => {
     const req = get({ claims: claims({ lim: 1 }), rangeStart: 1 });
-    expect(decideAccess(req, linkState({ count: 1, lastCountedAt: NOW - WINDOW + 1 }))).toStrictEqual(RESUMED);
+    expect(decideAccess(req, linkState({ count: 1, deviceLastCountedAt: NOW - WINDOW + 1 }))).toStrictEqual(RESUMED);
   });
 
   it("counts a range past byte 0 as a new download once the window has closed", () => {
     const req = get({ claims: claims({ lim: 3 }), rangeStart: 5000 });
-    expect(decideAccess(req, linkState({ count: 1, lastCountedAt: NOW - WINDOW }))).toStrictEqual(COUNTED);
-    expect(decideAccess(req, linkState({ count: 1, lastCountedAt: NOW - WINDOW - HOUR }))).toStrictEqual(COUNTED);
+    expect(decideAccess(req, linkState({ count: 1, deviceLastCountedAt: NOW - WINDOW }))).toStrictEqual(COUNTED);
+    expect(decideAccess(req, linkState({ count: 1, deviceLastCountedAt: NOW - WINDOW - HOUR }))).toStrictEqual(COUNTED);
   });
 
   it("refuses a range past byte 0 at the limit once the window has closed", () => {
     const req = get({ claims: claims({ lim: 1 }), rangeStart: 5000 });
-    expect(decideAccess(req, linkState({ count: 1, lastCountedAt: NOW - WINDOW }))).toStrictEqual(
+    expect(decideAccess(req, linkState({ count: 1, deviceLastCountedAt: NOW - WINDOW }))).toStrictEqual(
       refused("limit_reached"),
     );
   });
@@ -139,20 +139,44 @@ describe("decideAccess: resumes (rule 3)", () => {
 
   it("refuses a range past byte 0 at the limit when the link has no counted download on record", () => {
     const req = get({ claims: claims({ lim: 1 }), rangeStart: 5000 });
-    expect(decideAccess(req, linkState({ count: 1, lastCountedAt: null }))).toStrictEqual(refused("limit_reached"));
+    expect(decideAccess(req, linkState({ count: 1, deviceLastCountedAt: null }))).toStrictEqual(
+      refused("limit_reached"),
+    );
   });
 
   it("honours a shorter resume window from the tenant's settings", () => {
     const req = get({ claims: claims({ lim: 1 }), rangeStart: 10, resumeWindowMs: 60_000 });
-    expect(decideAccess(req, linkState({ count: 1, lastCountedAt: NOW - 59_999 }))).toStrictEqual(RESUMED);
-    expect(decideAccess(req, linkState({ count: 1, lastCountedAt: NOW - 60_000 }))).toStrictEqual(
+    expect(decideAccess(req, linkState({ count: 1, deviceLastCountedAt: NOW - 59_999 }))).toStrictEqual(RESUMED);
+    expect(decideAccess(req, linkState({ count: 1, deviceLastCountedAt: NOW - 60_000 }))).toStrictEqual(
       refused("limit_reached"),
     );
   });
 
   it("marks a HEAD of a resume range as a resume that is not counted", () => {
     const req = get({ claims: claims({ lim: 1 }), rangeStart: 10, sendsBody: false });
-    expect(decideAccess(req, linkState({ count: 1, lastCountedAt: NOW - 1000 }))).toStrictEqual(RESUMED);
+    expect(decideAccess(req, linkState({ count: 1, deviceLastCountedAt: NOW - 1000 }))).toStrictEqual(RESUMED);
+  });
+
+  // Issue 8 item 3: the link had a counted download, but not by this device (a shared URL).
+  it("refuses a range from a device without a counted download of its own at the limit", () => {
+    const req = get({ claims: claims({ lim: 1 }), device: "d2", rangeStart: 1 });
+    expect(
+      decideAccess(req, linkState({ count: 1, deviceLastCountedAt: null, devices: new Set(["d1"]) })),
+    ).toStrictEqual(refused("limit_reached"));
+  });
+
+  it("counts a range from a device without a counted download of its own as a new download", () => {
+    const req = get({ claims: claims({ lim: 2 }), device: "d2", rangeStart: 100 });
+    expect(
+      decideAccess(req, linkState({ count: 1, deviceLastCountedAt: null, devices: new Set(["d1"]) })),
+    ).toStrictEqual(COUNTED);
+  });
+
+  it("refuses a range from a third device on a two-device link, with downloads left", () => {
+    const req = get({ claims: claims({ dev: 2 }), device: "d3", rangeStart: 100 });
+    expect(
+      decideAccess(req, linkState({ count: 2, deviceLastCountedAt: null, devices: new Set(["d1", "d2"]) })),
+    ).toStrictEqual(refused("device_limit_reached"));
   });
 });
 
@@ -177,14 +201,14 @@ describe("decideAccess: devices (rule 6)", () => {
   it("refuses a resume from a new device beyond the device limit", () => {
     const req = get({ claims: claims({ dev: 1 }), device: "d2", rangeStart: 5000 });
     expect(
-      decideAccess(req, linkState({ count: 1, lastCountedAt: NOW - 1000, devices: new Set(["d1"]) })),
+      decideAccess(req, linkState({ count: 1, deviceLastCountedAt: NOW - 1000, devices: new Set(["d1"]) })),
     ).toStrictEqual(refused("device_limit_reached"));
   });
 
   it("serves a resume from the known device at the device limit", () => {
     const req = get({ claims: claims({ dev: 1 }), device: "d1", rangeStart: 5000 });
     expect(
-      decideAccess(req, linkState({ count: 1, lastCountedAt: NOW - 1000, devices: new Set(["d1"]) })),
+      decideAccess(req, linkState({ count: 1, deviceLastCountedAt: NOW - 1000, devices: new Set(["d1"]) })),
     ).toStrictEqual(RESUMED);
   });
 
@@ -213,7 +237,7 @@ describe("decideAccess: revocation and expiry", () => {
 
   it("refuses a revoked link even for a resume", () => {
     const req = get({ rangeStart: 10 });
-    expect(decideAccess(req, linkState({ revoked: true, count: 1, lastCountedAt: NOW - 1000 }))).toStrictEqual(
+    expect(decideAccess(req, linkState({ revoked: true, count: 1, deviceLastCountedAt: NOW - 1000 }))).toStrictEqual(
       refused("revoked"),
     );
   });
@@ -230,7 +254,9 @@ describe("decideAccess: revocation and expiry", () => {
 
   it("refuses a resume on an expired link", () => {
     const req = get({ claims: claims({ exp: NOW_S - 3600 }), rangeStart: 10 });
-    expect(decideAccess(req, linkState({ count: 1, lastCountedAt: NOW - 1000 }))).toStrictEqual(refused("expired"));
+    expect(decideAccess(req, linkState({ count: 1, deviceLastCountedAt: NOW - 1000 }))).toStrictEqual(
+      refused("expired"),
+    );
   });
 
   it("lets the store's new expiry win over an earlier exp claim", () => {
