@@ -1,0 +1,7 @@
+export const name = "upload-5g";
+export async function run() {
+  return {};
+}
+export function report() {
+  return [];
+}
