@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { ROOT } from "../../scripts/lib/localGateway.mjs";
 
 export { ROOT };
-export const OUT = join(ROOT, "bench", "out");
+/** BENCH_OUT: where state and results go (default bench/out), so two runs can share a machine. */
+export const OUT = process.env.BENCH_OUT ? join(process.cwd(), process.env.BENCH_OUT) : join(ROOT, "bench", "out");
 export const HOST = "127.0.0.1";
 
 const num = (name, fallback) => {
