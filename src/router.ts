@@ -6,7 +6,7 @@ import { json } from "./http/json.ts";
 import { methodNotAllowed } from "./http/methodNotAllowed.ts";
 import { adminRouter } from "./routes/admin/adminRouter.ts";
 import { serveApiDocs } from "./routes/apiDocs.ts";
-import { serveBenchBaseline, serveBenchLinkFloor } from "./routes/benchBaseline.ts";
+import { serveBenchBaseline, serveBenchLinkFloor, serveBenchListingFloor } from "./routes/benchBaseline.ts";
 import { serveDownload } from "./routes/download.ts";
 import { serveDownloadInfo } from "./routes/downloadInfo.ts";
 import { myDownloads, orderDownloads } from "./routes/listings.ts";
@@ -87,7 +87,8 @@ router
   )
   .get("/__bench/r2-after-link/:tenant/:link/:file", (request, env) =>
     serveBenchLinkFloor(env, param(request, "tenant"), param(request, "link"), param(request, "file")),
-  );
+  )
+  .get("/__bench/listing/:tenant", (request, env) => serveBenchListingFloor(request, env, param(request, "tenant")));
 
 // Everything else belongs to the storefront, when the tenant has one (else 404).
 router.all("*", (request, env) => proxyToOrigin(request, env));

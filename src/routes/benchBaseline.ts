@@ -1,6 +1,11 @@
+import { drizzle } from "drizzle-orm/d1";
+import { customerId } from "../auth/customerIdentity.ts";
 import type { Env } from "../env.ts";
 import { HttpError } from "../http/HttpError.ts";
+import { json } from "../http/json.ts";
 import { linkStub } from "../links/linkStub.ts";
+import { loadOrderLinks } from "../orders/orderRows.ts";
+import { tenantById } from "../tenants/resolveTenant.ts";
 
 /**
  * `GET /__bench/r2/:tenant/:file` streams an R2 object with no checks at all: the
@@ -18,12 +23,47 @@ export async function serveBenchBaseline(env: Env, tenant: string, file: string)
 
 /**
  * `GET /__bench/r2-after-link/:tenant/:link/:file`: one read-only call to the link's
- * Durable Object (its snapshot; nothing counted, nothing logged), then the baseline. The
- * bench measures it as the floor for any design that asks a per-link Durable Object
- * before serving: what that round trip alone costs on the machine at hand.
+ * Durable Object (its snapshot; nothing counted, nothing logged), then the baseline.
+ * Kept for comparison runs; the bench's floor is now bench/worker's FloorCounter.
  */
 export async function serveBenchLinkFloor(env: Env, tenant: string, link: string, file: string): Promise<Response> {
   if (env.BENCH_BASELINE !== "1") throw new HttpError("not_found", "No such route.");
   await linkStub(env, tenant, link).snapshot();
   return serveBenchBaseline(env, tenant, file);
+}
+
+/**
+ * `GET /__bench/listing/:tenant[?order=<number>]`: the floor of the customer listings
+ * (issue 13, target 3). It does what `/my/downloads` (or, with `order`,
+ * `/orders/:n/downloads`) must do before it signs anything — the tenant, the customer's
+ * credential, the same rows from D1 — and answers each link as JSON, without its URL.
+ */
+export async function serveBenchListingFloor(request: Request, env: Env, tenantId: string): Promise<Response> {
+  if (env.BENCH_BASELINE !== "1") throw new HttpError("not_found", "No such route.");
+  const tenant = await tenantById(env, tenantId);
+  if (!tenant) throw new HttpError("not_found", "There is no store at this address.");
+  const customer = await customerId(request, env, tenant);
+  const order = new URL(request.url).searchParams.get("order");
+  const rows = await loadOrderLinks(
+    drizzle(env.DB),
+    tenant.id,
+    order === null ? { customerId: customer } : { orderNumber: order },
+  );
+  if (rows.length === 0) throw new HttpError("not_found", "No such order.");
+  if (rows[0]?.order.customerId !== customer)
+    throw new HttpError("forbidden", "This order belongs to another customer.");
+  // What a listing shows of each link, less its signed URL.
+  const data = rows.map(({ order: o, item, link, file }) => ({
+    order_number: o.number,
+    item_id: item.id,
+    product: { id: item.productId, name: item.productName },
+    link_id: link.id,
+    file_id: link.fileId,
+    name: file?.name ?? null,
+    size: file?.size ?? null,
+    download_limit: link.downloadLimit,
+    download_count: link.downloadCount,
+    expires_at: link.expiresAt,
+  }));
+  return json({ data });
 }
