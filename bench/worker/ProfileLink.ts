@@ -3,6 +3,8 @@ import { DownloadLink } from "../../src/links/DownloadLink.ts";
 import type { DownloadEvent } from "../../src/links/DownloadEvent.ts";
 import { LinkStorage } from "../../src/links/linkStorage.ts";
 import { Outbox } from "../../src/links/Outbox.ts";
+import { ScannerPasses } from "../../src/links/scannerPasses.ts";
+import { LinkClaimsMemory } from "../../src/links/LinkClaimsMemory.ts";
 import { decideAccess } from "../../src/policy/decideAccess.ts";
 
 /** The steps `profile` can repeat inside the object, in the order admit() takes them. */
@@ -21,17 +23,17 @@ export class ProfileLink extends DownloadLink {
     const sql = this.ctx.storage.sql;
     const store = new LinkStorage(sql);
     const outbox = new Outbox(sql);
-    const state = store.state(false);
+    const state = store.state(request.device, false);
     let sink = 0;
     for (let i = 0; i < n; i++) {
       const now = Date.now();
       switch (step) {
         case "constructor":
           // What the object's constructor runs: the schema (CREATE IF NOT EXISTS …) and two wrappers.
-          sink += [new LinkStorage(sql), new Outbox(sql)].length;
+          sink += [new LinkStorage(sql), new Outbox(sql), new ScannerPasses(sql), new LinkClaimsMemory(sql)].length;
           break;
         case "state":
-          sink += store.state(false).count;
+          sink += store.state(request.device, false).count;
           break;
         case "decide":
           sink += decideAccess({ ...request, now }, state).ok ? 1 : 0;
