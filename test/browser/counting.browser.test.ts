@@ -35,8 +35,10 @@ function startRelay(target: URL): Promise<typeof relay> {
     state.sockets.add(client).add(upstream);
     client.pipe(upstream);
     let sent = 0;
-    const mode = state.mode;
     upstream.on("data", (chunk: Buffer) => {
+      // Read per chunk, not per connection: Chromium keeps connections alive across tests,
+      // so a connection opened under one test's mode carries the next test's download.
+      const mode = state.mode;
       sent += chunk.length;
       if (mode.kind === "cut" && state.cuts === 0 && sent > mode.afterBytes) {
         // One cut only: the connection dies mid-body, like a dropped Wi-Fi.
