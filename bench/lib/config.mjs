@@ -72,3 +72,10 @@ export const mib = (kib) => (kib / 1024).toFixed(1);
 
 /** A scenario runs when BENCH_ONLY is unset or names it. */
 export const selected = (name) => CONFIG.only === null || CONFIG.only.includes(name);
+
+/**
+ * Every measured request names its client, as curl, wget and browsers do: a request with
+ * no User-Agent is treated as a link scanner (docs/CONTRACT.md §6 rule 4a) and served
+ * uncounted while the link has scanner passes, which would measure less than a download.
+ */
+export const CLIENT_HEADERS = { "User-Agent": "dlgate-bench/1 (download client)" };

@@ -2,7 +2,7 @@
 // ones), the paired-rounds method and a single timed GET.
 import autocannon from "autocannon";
 import http from "node:http";
-import { CONFIG, fmtBytesPerSec, log, round, sleep } from "./config.mjs";
+import { CLIENT_HEADERS, CONFIG, fmtBytesPerSec, log, round, sleep } from "./config.mjs";
 import { cpuMs } from "./procs.mjs";
 import { aggregate, median } from "./stats.mjs";
 
@@ -21,7 +21,7 @@ export async function load({ label, server, paths, connections, seconds, amount,
     connections,
     ...(amount ? { amount } : { duration: seconds }),
     timeout: 30,
-    headers,
+    headers: { ...CLIENT_HEADERS, ...headers },
     requests: [{ method: "GET", setupRequest: (request) => ({ ...request, path: paths[next++ % paths.length] }) }],
   });
   instance.on("response", (_client, status, _bytes, responseTime) => {
@@ -63,7 +63,7 @@ export async function streamLoad({ label, server, paths, connections, seconds })
         const path = paths[next++ % paths.length];
         await new Promise((resolve, reject) => {
           const start = performance.now();
-          const request = http.get(`${server.baseUrl}${path}`, { agent }, (response) => {
+          const request = http.get(`${server.baseUrl}${path}`, { agent, headers: CLIENT_HEADERS }, (response) => {
             response.on("data", (chunk) => {
               if (open) bytes += chunk.length;
             });
@@ -168,7 +168,7 @@ export function timedGet(agent, baseUrl, path, headers = {}) {
     const t0 = performance.now();
     let firstByte = null;
     let bytes = 0;
-    const request = http.get(`${baseUrl}${path}`, { agent, headers }, (response) => {
+    const request = http.get(`${baseUrl}${path}`, { agent, headers: { ...CLIENT_HEADERS, ...headers } }, (response) => {
       const headersMs = performance.now() - t0;
       response.on("data", (chunk) => {
         if (firstByte === null) firstByte = performance.now() - t0;

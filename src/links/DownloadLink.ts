@@ -53,7 +53,7 @@ export type LinkSnapshot = Omit<LinkState, "devices" | "deviceLastCountedAt"> & 
   version: number;
 };
 
-/** How a response body ended, as the Worker saw it (src/files/countingBody.ts). */
+/** How a response body ended, as the Worker saw it (src/files/deliveryBody.ts). */
 export interface DeliveryReport {
   /** The request's event as `admit` returned it. */
   event: DownloadEvent;

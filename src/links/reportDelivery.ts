@@ -1,5 +1,5 @@
 import type { Env } from "../env.ts";
-import type { Delivery } from "../files/countingBody.ts";
+import type { Delivery } from "../files/deliveryBody.ts";
 import type { AdmitResult } from "./DownloadLink.ts";
 import { logDownloadEvent } from "./downloadLogBatch.ts";
 import type { linkStub } from "./linkStub.ts";

@@ -1,7 +1,7 @@
 import { requireLinkCustomer } from "../auth/customerIdentity.ts";
 import type { Env } from "../env.ts";
 import { fileHeaders, presentedName, validatorHeaders } from "../files/fileHeaders.ts";
-import { countingBody } from "../files/countingBody.ts";
+import { deliveryBody, deliveryParts, type Part } from "../files/deliveryBody.ts";
 import { fileMetadata, forgetFileMetadata, type FileMetadata } from "../files/fileMetadata.ts";
 import { pullFromOrigin } from "../files/pullThrough.ts";
 import { planResponse, type ResponsePlan } from "../files/planResponse.ts";
@@ -99,15 +99,11 @@ export async function serveDownload(
       plannedBytes: delivers ? plan.length : 0,
     };
 
-    // A 200 asks R2 for the whole object: R2 refuses a zero-length range, so an empty
-    // file requested with `range: {offset: 0, length: 0}` would fail.
-    const bodyRead =
-      sendsBody && delivers
-        ? env.FILES.get(key, {
-            ...(plan.status === 206 ? { range: { offset: plan.start, length: plan.length } } : {}),
-            onlyIf: { etagMatches: file.etag },
-          })
-        : null;
+    // Rule 4: the body goes out in pieces whose boundaries include the refund threshold
+    // (files/deliveryBody.ts); the first piece's read starts alongside the count.
+    const parts = delivers ? deliveryParts(plan.start, plan.length, tenant.settings.abort_refund_fraction) : [];
+    const readPart = (part: Part) => readFilePart(env.FILES, key, file, part);
+    const bodyRead = sendsBody && delivers && parts[0] ? readPart(parts[0]) : null;
     // Awaited below; until then a rejection (while admit() is pending) must not count as unhandled.
     bodyRead?.catch(() => {});
     let decision: AdmitResult;
@@ -133,7 +129,8 @@ export async function serveDownload(
       if (object && "body" in object) {
         const headers = deliveryHeaders(plan, file, claims, device, request);
         // Rule 4: the count is kept or given back on the bytes the client's connection took.
-        const { body, delivery } = countingBody(object.body, plan.length);
+        const later = (part: Part) => readPart(part).then((o) => (o && "body" in o ? o.body : null));
+        const { body, delivery } = deliveryBody(object.body, parts, later, plan.length);
         const fraction = tenant.settings.abort_refund_fraction;
         ctx.waitUntil(delivery.then((d) => reportDelivery(env, ctx, link, decision, plan.length, fraction, d)));
         return new Response(body, { status: plan.status, headers });
@@ -148,6 +145,16 @@ export async function serveDownload(
     await giveBack(env, ctx, link, decision, object ? 409 : 404, object ? "file_changed" : "not_found");
     if (!object || attempt >= 1) throw fileNotFound();
   }
+}
+
+/**
+ * One piece of the file, only if it is still the version that was planned. The whole
+ * object is asked for without a range when the piece is all of it: R2 refuses a
+ * zero-length range, so an empty file read as `{offset: 0, length: 0}` would fail.
+ */
+function readFilePart(bucket: R2Bucket, key: string, file: FileMetadata, part: Part) {
+  const whole = part.offset === 0 && part.length === file.size;
+  return bucket.get(key, { ...(whole ? {} : { range: part }), onlyIf: { etagMatches: file.etag } });
 }
 
 function fileNotFound(): HttpError {
