@@ -43,6 +43,9 @@ const ADDED_COLUMNS: readonly { table: string; column: string; definition: strin
   { table: "grants", column: "relied", definition: "INTEGER NOT NULL DEFAULT 0" },
   // Counted, not refunded downloads of the device; at 0 the device no longer holds a slot of `dev`.
   { table: "devices", column: "downloads", definition: "INTEGER NOT NULL DEFAULT 1" },
+  // Set once the link has read its order's status from D1 (issue 13 item 5: an order call
+  // touches no link object, so the object learns "pending" or "canceled" on its first use).
+  { table: "link", column: "order_checked", definition: "INTEGER NOT NULL DEFAULT 0" },
 ];
 
 /** Counted downloads kept for the resume window and refunds; older ones only matter as a count. */
@@ -79,8 +82,46 @@ export class LinkStorage {
         .exec<{ name: string }>(`SELECT name FROM pragma_table_info('${table}')`)
         .toArray()
         .some((c) => c.name === column);
-      if (!present) sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+      if (present) continue;
+      sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+      // An object that served before this column existed was told "pending" by the order
+      // call itself (setPending); it has nothing to learn unless it is still pending.
+      if (column === "order_checked") sql.exec("UPDATE link SET order_checked = 1 WHERE tenant_id IS NOT NULL");
     }
+  }
+
+  /**
+   * Whether the link must ask D1 for its order's status before deciding: on its first use
+   * and, while the order is unpaid, on every request until the order completes (the order
+   * calls write D1 only). Once false it stays false for the object's lifetime.
+   */
+  needsOrderStatus(): boolean {
+    const row = this.sql
+      .exec<{ checked: number; pending: number }>("SELECT order_checked AS checked, pending FROM link WHERE id = 1")
+      .one();
+    return row.checked === 0 || row.pending === 1;
+  }
+
+  /**
+   * What D1 says of the link's order: `pending` refuses downloads until it says otherwise,
+   * `complete` opens the link, `canceled` revokes it for good; null (a link D1 does not
+   * know: signed outside the issuer API) leaves the flags as the store set them through
+   * the issuer API. Writes only when something changed.
+   */
+  learnOrderStatus(status: "pending" | "complete" | "canceled" | null): void {
+    const pending = status === null ? null : status === "pending" ? 1 : 0;
+    const revoked = status === "canceled" ? 1 : 0;
+    this.sql.exec(
+      `UPDATE link SET order_checked = 1, pending = COALESCE(?, pending), revoked = MAX(revoked, ?),
+         version = version + (CASE WHEN pending IS NOT COALESCE(?, pending) OR revoked < ? THEN 1 ELSE 0 END)
+       WHERE id = 1 AND (order_checked = 0 OR pending IS NOT COALESCE(?, pending) OR revoked < ?)`,
+      pending,
+      revoked,
+      pending,
+      revoked,
+      pending,
+      revoked,
+    );
   }
 
   private row(): LinkRow {
