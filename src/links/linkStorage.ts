@@ -25,11 +25,26 @@ CREATE TABLE IF NOT EXISTS grants (
   refunded INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS devices (device TEXT PRIMARY KEY, first_seen INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS outbox (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  id TEXT NOT NULL UNIQUE,
-  event TEXT NOT NULL
-);`;
+-- Keyed by the event id alone (no rowid, no AUTOINCREMENT, no second index): adding an
+-- event writes one row (docs/COST.md). \`at\` orders the confirmation.
+CREATE TABLE IF NOT EXISTS outbox (id TEXT PRIMARY KEY, at INTEGER NOT NULL, event TEXT NOT NULL) WITHOUT ROWID;`;
+
+/**
+ * The outbox's first shape (a rowid `seq` with AUTOINCREMENT and a UNIQUE index on `id`:
+ * three rows written per event), rebuilt once into the one above, keeping its events in
+ * their order.
+ */
+function rebuildOldOutbox(sql: SqlStorage): void {
+  const old = sql
+    .exec<{ name: string }>("SELECT name FROM pragma_table_info('outbox')")
+    .toArray()
+    .some((c) => c.name === "seq");
+  if (!old) return;
+  sql.exec(`CREATE TABLE outbox_rebuilt (id TEXT PRIMARY KEY, at INTEGER NOT NULL, event TEXT NOT NULL) WITHOUT ROWID;
+    INSERT INTO outbox_rebuilt (id, at, event) SELECT id, seq, event FROM outbox;
+    DROP TABLE outbox;
+    ALTER TABLE outbox_rebuilt RENAME TO outbox;`);
+}
 
 /**
  * Columns added after the first release. Objects created before them get them on their
@@ -77,6 +92,7 @@ export class LinkStorage {
 
   constructor(private readonly sql: SqlStorage) {
     sql.exec(SCHEMA);
+    rebuildOldOutbox(sql);
     for (const { table, column, definition } of ADDED_COLUMNS) {
       const present = sql
         .exec<{ name: string }>(`SELECT name FROM pragma_table_info('${table}')`)
