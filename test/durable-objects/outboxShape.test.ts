@@ -81,4 +81,27 @@ describe("the link's outbox", () => {
       expect(outbox.size()).toBe(3);
     });
   });
+
+  it("rebuilds an AUTOINCREMENT grants table: ids go on after the highest ever given, even after a reset", async () => {
+    const stub = linkStub(env, uid("t"), uid("l"));
+    await runInDurableObject(stub, (_instance, state) => {
+      const sql = state.storage.sql;
+      sql.exec(`DROP TABLE grants;
+        CREATE TABLE grants (id INTEGER PRIMARY KEY AUTOINCREMENT, started_at INTEGER NOT NULL,
+          refunded INTEGER NOT NULL DEFAULT 0, device TEXT, relied INTEGER NOT NULL DEFAULT 0);`);
+      for (let i = 0; i < 7; i++) sql.exec("INSERT INTO grants (started_at, device) VALUES (?, 'd')", i);
+      // The newest grants were trimmed or reset away: only the sequence remembers 7.
+      sql.exec("DELETE FROM grants WHERE id > 3");
+      const store = new LinkStorage(sql);
+      const table = sql.exec<{ sql: string }>("SELECT sql FROM sqlite_master WHERE name = 'grants'").one().sql;
+      expect(table).not.toMatch(/AUTOINCREMENT/i);
+      expect(sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM grants").one().n).toBe(3);
+      expect(store.count(100, "d")).toBe(8);
+      store.reset();
+      expect(store.count(101, "d")).toBe(9);
+      // A refund naming a grant of before the reset finds nothing.
+      expect(store.refund(2)).toBe(false);
+      expect(store.refund(9)).toBe(true);
+    });
+  });
 });

@@ -135,11 +135,11 @@ describe("billed units of one counted download", () => {
         1,
       ),
     );
-    // Link object, per warm counted download: admit() writes 5 rows (link, grant +
-    // sqlite_sequence, device, outbox event), finish() 1 (the event's final version).
+    // Link object, per warm counted download: admit() writes 4 rows (link, grant, device,
+    // outbox event), finish() 1 (the event's final version). docs/COST.md.
     expect(warm.statements).toBe(warm2.statements);
-    expect(warm.rowsWritten).toBeLessThanOrEqual(6);
-    expect(warm2.rowsWritten).toBeLessThanOrEqual(6);
+    expect(warm.rowsWritten).toBeLessThanOrEqual(5);
+    expect(warm2.rowsWritten).toBeLessThanOrEqual(5);
     // Reads grow with the link's grants (≤ 100 kept) and devices (≤ 1,000): see docs/COST.md.
     expect(warm2.rowsRead).toBeLessThanOrEqual(10);
     expect(warm.alarms).toBe(0); // set once by the first download, not per download
