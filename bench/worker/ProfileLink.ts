@@ -49,7 +49,7 @@ export class ProfileLink extends DownloadLink {
           sink += 1;
           break;
         case "admit":
-          sink += this.admit(request).ok ? 1 : 0;
+          sink += this.decide(request).ok ? 1 : 0;
           break;
       }
     }

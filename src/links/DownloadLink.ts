@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { eventsMissingFromLog, writeDownloadLog } from "../db/downloadLog.ts";
+import { orderStatusOfLink } from "../db/orderStatusOfLink.ts";
 import type { LinkStateMirror } from "../db/mirrorLinkState.ts";
 import type { Env } from "../env.ts";
 import { ERROR_STATUS } from "../http/HttpError.ts";
@@ -100,6 +101,8 @@ export class DownloadLink extends DurableObject<Env> {
   private readonly claims: LinkClaimsMemory;
   private alarmPending = false;
   private flushFailures = 0;
+  /** True once the link knows its order is not pending: from then on admit() asks D1 nothing. */
+  private orderSettled = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -110,10 +113,41 @@ export class DownloadLink extends DurableObject<Env> {
   }
 
   /**
-   * Decides one request and, when it counts, takes the download — in one synchronous
-   * step, so there is no await between reading the count and writing it.
+   * Decides one request and, when it counts, takes the download. On the link's first use,
+   * and on each request while its order is pending, the order's status is read from D1
+   * first (the order calls touch no link object, so that the customer's first request
+   * creates it near them); otherwise no D1 read and no await before the decision.
    */
-  admit(request: AdmitRequest): AdmitResult {
+  admit(request: AdmitRequest): AdmitResult | Promise<AdmitResult> {
+    if (this.orderSettled || !this.store.needsOrderStatus()) {
+      this.orderSettled = true;
+      return this.decide(request);
+    }
+    return this.learnOrderThenDecide(request);
+  }
+
+  /**
+   * If D1 cannot answer, the request is decided on what the object holds (a D1 outage
+   * must not stop downloads, docs/CONTRACT.md §6 rule 7) and the next request asks again.
+   * The one thing that can slip through then is the first use of a pending order's link
+   * during the outage, which needs a URL the store minted before payment.
+   */
+  private async learnOrderThenDecide(request: AdmitRequest): Promise<AdmitResult> {
+    try {
+      const status = await orderStatusOfLink(this.env.DB, request.link.tenantId, request.link.linkId);
+      this.store.learnOrderStatus(status);
+      this.orderSettled = status !== "pending";
+    } catch (error) {
+      console.warn(`link ${request.link.linkId}: could not read its order's status; deciding without it`, error);
+    }
+    return this.decide(request);
+  }
+
+  /**
+   * The decision and, when it counts, the download taken — in one synchronous step, so
+   * there is no await between reading the count and writing it.
+   */
+  protected decide(request: AdmitRequest): AdmitResult {
     const now = Date.now();
     this.store.rememberIdentity(request.link);
     this.claims.remember(request.claims);

@@ -20,8 +20,9 @@ export class Outbox {
    */
   put(event: DownloadEvent): void {
     this.sql.exec(
-      "INSERT INTO outbox (id, event) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET event = excluded.event",
+      "INSERT INTO outbox (id, at, event) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET event = excluded.event",
       event.id,
+      event.at,
       JSON.stringify(event),
     );
   }
@@ -29,7 +30,7 @@ export class Outbox {
   /** The oldest waiting events, each with the exact text stored for it. */
   oldest(limit: number): OutboxEntry[] {
     return this.sql
-      .exec<{ event: string }>("SELECT event FROM outbox ORDER BY seq LIMIT ?", limit)
+      .exec<{ event: string }>("SELECT event FROM outbox ORDER BY at LIMIT ?", limit)
       .toArray()
       .map((row) => ({ event: JSON.parse(row.event) as DownloadEvent, stored: row.event }));
   }

@@ -19,17 +19,56 @@ CREATE TABLE IF NOT EXISTS link (
   version INTEGER NOT NULL DEFAULT 0
 );
 INSERT OR IGNORE INTO link (id) VALUES (1);
+-- Ids come from link.grant_seq (never reset), not AUTOINCREMENT: no sqlite_sequence row
+-- to write per download (docs/COST.md), and still never reused after a reset.
 CREATE TABLE IF NOT EXISTS grants (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  id INTEGER PRIMARY KEY,
   started_at INTEGER NOT NULL,
   refunded INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS devices (device TEXT PRIMARY KEY, first_seen INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS outbox (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  id TEXT NOT NULL UNIQUE,
-  event TEXT NOT NULL
-);`;
+-- Keyed by the event id alone (no rowid, no AUTOINCREMENT, no second index): adding an
+-- event writes one row (docs/COST.md). \`at\` orders the confirmation.
+CREATE TABLE IF NOT EXISTS outbox (id TEXT PRIMARY KEY, at INTEGER NOT NULL, event TEXT NOT NULL) WITHOUT ROWID;`;
+
+/**
+ * The grants table's first shape numbered its rows with AUTOINCREMENT (a `sqlite_sequence`
+ * row written per download). Rebuilt once; `link.grant_seq` continues after the highest id
+ * ever given, so a refund or resume naming an old grant can never hit a new one.
+ */
+function rebuildOldGrants(sql: SqlStorage): void {
+  const table = sql
+    .exec<{ sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'grants'")
+    .one();
+  if (!/AUTOINCREMENT/i.test(table.sql)) return;
+  sql.exec(`CREATE TABLE grants_rebuilt (
+      id INTEGER PRIMARY KEY, started_at INTEGER NOT NULL, refunded INTEGER NOT NULL DEFAULT 0,
+      device TEXT, relied INTEGER NOT NULL DEFAULT 0);
+    INSERT INTO grants_rebuilt (id, started_at, refunded, device, relied)
+      SELECT id, started_at, refunded, device, relied FROM grants;
+    UPDATE link SET grant_seq = MAX(grant_seq,
+      COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'grants'), 0),
+      COALESCE((SELECT MAX(id) FROM grants), 0)) WHERE id = 1;
+    DROP TABLE grants;
+    ALTER TABLE grants_rebuilt RENAME TO grants;`);
+}
+
+/**
+ * The outbox's first shape (a rowid `seq` with AUTOINCREMENT and a UNIQUE index on `id`:
+ * three rows written per event), rebuilt once into the one above, keeping its events in
+ * their order.
+ */
+function rebuildOldOutbox(sql: SqlStorage): void {
+  const old = sql
+    .exec<{ name: string }>("SELECT name FROM pragma_table_info('outbox')")
+    .toArray()
+    .some((c) => c.name === "seq");
+  if (!old) return;
+  sql.exec(`CREATE TABLE outbox_rebuilt (id TEXT PRIMARY KEY, at INTEGER NOT NULL, event TEXT NOT NULL) WITHOUT ROWID;
+    INSERT INTO outbox_rebuilt (id, at, event) SELECT id, seq, event FROM outbox;
+    DROP TABLE outbox;
+    ALTER TABLE outbox_rebuilt RENAME TO outbox;`);
+}
 
 /**
  * Columns added after the first release. Objects created before them get them on their
@@ -43,6 +82,11 @@ const ADDED_COLUMNS: readonly { table: string; column: string; definition: strin
   { table: "grants", column: "relied", definition: "INTEGER NOT NULL DEFAULT 0" },
   // Counted, not refunded downloads of the device; at 0 the device no longer holds a slot of `dev`.
   { table: "devices", column: "downloads", definition: "INTEGER NOT NULL DEFAULT 1" },
+  // Set once the link has read its order's status from D1 (issue 13 item 5: an order call
+  // touches no link object, so the object learns "pending" or "canceled" on its first use).
+  { table: "link", column: "order_checked", definition: "INTEGER NOT NULL DEFAULT 0" },
+  // The last grant id given (see rebuildOldGrants).
+  { table: "link", column: "grant_seq", definition: "INTEGER NOT NULL DEFAULT 0" },
 ];
 
 /** Counted downloads kept for the resume window and refunds; older ones only matter as a count. */
@@ -74,13 +118,53 @@ export class LinkStorage {
 
   constructor(private readonly sql: SqlStorage) {
     sql.exec(SCHEMA);
+    rebuildOldOutbox(sql);
     for (const { table, column, definition } of ADDED_COLUMNS) {
       const present = sql
         .exec<{ name: string }>(`SELECT name FROM pragma_table_info('${table}')`)
         .toArray()
         .some((c) => c.name === column);
-      if (!present) sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+      if (present) continue;
+      sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+      // An object that served before this column existed was told "pending" by the order
+      // call itself (setPending); it has nothing to learn unless it is still pending.
+      if (column === "order_checked") sql.exec("UPDATE link SET order_checked = 1 WHERE tenant_id IS NOT NULL");
     }
+    rebuildOldGrants(sql);
+  }
+
+  /**
+   * Whether the link must ask D1 for its order's status before deciding: on its first use
+   * and, while the order is unpaid, on every request until the order completes (the order
+   * calls write D1 only). Once false it stays false for the object's lifetime.
+   */
+  needsOrderStatus(): boolean {
+    const row = this.sql
+      .exec<{ checked: number; pending: number }>("SELECT order_checked AS checked, pending FROM link WHERE id = 1")
+      .one();
+    return row.checked === 0 || row.pending === 1;
+  }
+
+  /**
+   * What D1 says of the link's order: `pending` refuses downloads until it says otherwise,
+   * `complete` opens the link, `canceled` revokes it for good; null (a link D1 does not
+   * know: signed outside the issuer API) leaves the flags as the store set them through
+   * the issuer API. Writes only when something changed.
+   */
+  learnOrderStatus(status: "pending" | "complete" | "canceled" | null): void {
+    const pending = status === null ? null : status === "pending" ? 1 : 0;
+    const revoked = status === "canceled" ? 1 : 0;
+    this.sql.exec(
+      `UPDATE link SET order_checked = 1, pending = COALESCE(?, pending), revoked = MAX(revoked, ?),
+         version = version + (CASE WHEN pending IS NOT COALESCE(?, pending) OR revoked < ? THEN 1 ELSE 0 END)
+       WHERE id = 1 AND (order_checked = 0 OR pending IS NOT COALESCE(?, pending) OR revoked < ?)`,
+      pending,
+      revoked,
+      pending,
+      revoked,
+      pending,
+      revoked,
+    );
   }
 
   private row(): LinkRow {
@@ -153,10 +237,12 @@ export class LinkStorage {
 
   /** Takes one download for `device`; returns the grant id that a refund or a resume names. */
   count(now: number, device: string): number {
-    this.sql.exec("UPDATE link SET count = count + 1, version = version + 1 WHERE id = 1");
     const grantId = this.sql
-      .exec<{ id: number }>("INSERT INTO grants (started_at, device) VALUES (?, ?) RETURNING id", now, device)
+      .exec<{ id: number }>(
+        "UPDATE link SET count = count + 1, version = version + 1, grant_seq = grant_seq + 1 WHERE id = 1 RETURNING grant_seq AS id",
+      )
       .one().id;
+    this.sql.exec("INSERT INTO grants (id, started_at, device) VALUES (?, ?, ?)", grantId, now, device);
     // Trimming is housekeeping: every 25th download is often enough to bound the table.
     if (grantId % 25 === 0) this.sql.exec("DELETE FROM grants WHERE id <= ?", grantId - GRANTS_KEPT);
     const known = this.sql.exec("UPDATE devices SET downloads = downloads + 1 WHERE device = ?", device).rowsWritten;

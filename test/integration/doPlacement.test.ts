@@ -7,16 +7,19 @@
 import { listDurableObjectIds } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { linkStub } from "../../src/links/linkStub.ts";
 import { gateway } from "../helpers/fixtures.ts";
 import {
   admin,
   createTenantWithAdminKey,
+  errorOf,
   orderBody,
   orderFiles,
   placeOrder,
   tokenOf,
   uploadFile,
   type IssuerTenant,
+  type OrderView,
 } from "../helpers/issuer.ts";
 
 async function linkObjectExists(tenant: IssuerTenant, linkId: string): Promise<boolean> {
@@ -46,15 +49,56 @@ describe("where a link's Durable Object is created", () => {
     expect(await linkObjectExists(tenant, second.link_id)).toBe(false);
   });
 
-  // Today an unpaid order marks each link's object `pending` from the order call
-  // (routes/admin/ordersApi.ts), which creates every object near the store. Proposed
-  // fix: keep "pending" in D1's order row only and let the link ask D1 once, on its
-  // first request (docs/PERFORMANCE.md, "Where the Durable Object lives"). When that
-  // lands this test starts passing, and `.fails` must go.
-  it.fails("a pending order creates no link object either", async () => {
+  // "Pending" lives in D1's order row only; the link object reads it on its first
+  // request (docs/PERFORMANCE.md, "Where the Durable Object lives").
+  it("a pending order creates no link object either", async () => {
     const tenant = await createTenantWithAdminKey();
     const file = await uploadFile(tenant);
     const order = await placeOrder(tenant, orderBody([file.id], { status: "pending" }));
     for (const entry of orderFiles(order)) expect(await linkObjectExists(tenant, entry.link_id)).toBe(false);
+  });
+
+  it("completing a pending order creates no object; the first download after it does and is served", async () => {
+    const tenant = await createTenantWithAdminKey();
+    const file = await uploadFile(tenant);
+    const order = await placeOrder(tenant, orderBody([file.id], { status: "pending" }));
+    const entry = orderFiles(order)[0]!;
+    const completed = await admin<OrderView>(tenant, "POST", `/orders/${order.order_number}/complete`);
+    expect(completed.status).toBe(200);
+    expect(await linkObjectExists(tenant, entry.link_id)).toBe(false);
+    const url = orderFiles(completed.body)[0]!.download_url ?? "";
+    const response = await gateway(tenant, `/downloads/${tokenOf(url).token}`);
+    expect(response.status).toBe(200);
+    expect(new Uint8Array(await response.arrayBuffer())).toEqual(file.bytes);
+    expect(await linkObjectExists(tenant, entry.link_id)).toBe(true);
+  });
+
+  it("cancelling a pending order creates no object; its links then answer revoked", async () => {
+    const tenant = await createTenantWithAdminKey();
+    const file = await uploadFile(tenant);
+    const order = await placeOrder(tenant, orderBody([file.id, file.id], { status: "pending" }));
+    const [tried, untouched] = orderFiles(order) as [
+      ReturnType<typeof orderFiles>[0],
+      ReturnType<typeof orderFiles>[0],
+    ];
+    // The customer tries one link while unpaid: refused, and that creates its object.
+    const mint = async (linkId: string) =>
+      tokenOf((await admin<{ download_url: string }>(tenant, "POST", `/links/${linkId}/url`)).body.download_url).token;
+    const triedToken = await mint(tried.link_id);
+    const untouchedToken = await mint(untouched.link_id);
+    expect(await errorOf(await gateway(tenant, `/downloads/${triedToken}`))).toEqual({ status: 403, error: "pending" });
+    expect(await linkObjectExists(tenant, tried.link_id)).toBe(true);
+
+    const canceled = await admin<OrderView>(tenant, "POST", `/orders/${order.order_number}/cancel`);
+    expect(canceled.status).toBe(200);
+    expect(canceled.body.status).toBe("canceled");
+    expect(await linkObjectExists(tenant, untouched.link_id)).toBe(false);
+    // The existing object re-reads the order while pending; the new one reads it on first use.
+    expect(await errorOf(await gateway(tenant, `/downloads/${triedToken}`))).toEqual({ status: 410, error: "revoked" });
+    expect(await errorOf(await gateway(tenant, `/downloads/${untouchedToken}`))).toEqual({
+      status: 410,
+      error: "revoked",
+    });
+    expect((await linkStub(env, tenant.id, untouched.link_id).snapshot()).count).toBe(0);
   });
 });

@@ -108,11 +108,9 @@ export async function createOrder(request: Request, env: Env, tenant: Tenant): P
     })),
   );
 
-  // Unpaid: mark the links' Durable Objects first, so no token — even one the origin
-  // signs itself — opens before the order completes. The ids are new and random, so a
-  // failure in between leaves nothing reachable behind.
-  if (body.status === "pending")
-    await Promise.all(linkRows.map((l) => linkStub(env, tenant.id, l.id).setPending(true)));
+  // Unpaid: "pending" lives in the order row only. No link object is touched, so each is
+  // created by its customer's first request, near them (issue 13 item 5); the object reads
+  // the order's status from D1 on that first request and refuses while it is pending.
 
   const written = db.batch([
     db.insert(orders).values({
@@ -179,34 +177,47 @@ export async function completeOrder(
       { path: "status", message: "canceled" },
     ]);
   assertCanSign(tenant);
+  // A D1 write only: a link object of a pending order reads the status on each request
+  // until it says complete, so no object needs telling (and none is created here).
   if (order.status === "pending") {
-    await Promise.all(
-      (await orderLinkIds(env, tenant.id, orderNumber)).map((id) => linkStub(env, tenant.id, id).setPending(false)),
-    );
     await db
       .update(orders)
       .set({ status: "complete" })
-      .where(and(eq(orders.tenantId, tenant.id), eq(orders.number, orderNumber)));
+      .where(and(eq(orders.tenantId, tenant.id), eq(orders.number, orderNumber), eq(orders.status, "pending")));
   }
   return orderResponse(env, tenant, request, orderNumber);
 }
 
-/** `POST /admin/v1/orders/:n/cancel`: every link of the order is revoked at once. */
+/**
+ * `POST /admin/v1/orders/:n/cancel`: every link of the order is revoked at once. The links
+ * of a paid order may have objects that no longer read D1, so each is told. Those of a
+ * still pending order are not: any object of theirs reads the order's status on each
+ * request while it is pending and turns itself revoked on seeing `canceled` (so cancelling
+ * an unpaid order creates no object). Should the order complete between the read and the
+ * write, the conditional update changes nothing and the paid order's path runs.
+ */
 export async function cancelOrder(request: Request, env: Env, tenant: Tenant, orderNumber: string): Promise<Response> {
   const db = drizzle(env.DB);
   const order = await findOrder(db, tenant.id, orderNumber);
   if (!order) throw new HttpError("not_found", `There is no order ${JSON.stringify(orderNumber)}.`);
+  const thisOrder = and(eq(orders.tenantId, tenant.id), eq(orders.number, orderNumber));
+  const revokeInD1 = db
+    .update(links)
+    .set({ revoked: true })
+    .where(and(eq(links.tenantId, tenant.id), eq(links.orderNumber, orderNumber)));
+  if (order.status === "pending") {
+    const [canceled] = await db.batch([
+      db
+        .update(orders)
+        .set({ status: "canceled" })
+        .where(and(thisOrder, eq(orders.status, "pending")))
+        .returning({ number: orders.number }),
+      revokeInD1,
+    ]);
+    if (canceled.length > 0) return orderResponse(env, tenant, request, orderNumber);
+  }
   const ids = await orderLinkIds(env, tenant.id, orderNumber);
   await Promise.all(ids.map((id) => linkStub(env, tenant.id, id).setRevoked(true)));
-  await db.batch([
-    db
-      .update(orders)
-      .set({ status: "canceled" })
-      .where(and(eq(orders.tenantId, tenant.id), eq(orders.number, orderNumber))),
-    db
-      .update(links)
-      .set({ revoked: true })
-      .where(and(eq(links.tenantId, tenant.id), eq(links.orderNumber, orderNumber))),
-  ]);
+  await db.batch([db.update(orders).set({ status: "canceled" }).where(thisOrder), revokeInD1]);
   return orderResponse(env, tenant, request, orderNumber);
 }

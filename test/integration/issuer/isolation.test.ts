@@ -81,7 +81,9 @@ describe("tenant isolation: A's admin key against B's resources", () => {
     expect(await orderRow(w.b.id, w.bOrder.order_number)).toMatchObject({ status: "complete" });
     expect(await orderRow(w.b.id, w.bPending.order_number)).toMatchObject({ status: "pending" });
     expect((await bLinkState(w)).revoked).toBe(false);
-    expect((await linkStub(env, w.b.id, firstFile(w.bPending).link_id).snapshot()).pending).toBe(true);
+    // B's pending order is still unpaid for its customers: a URL B mints for it is refused.
+    const minted = await admin<{ download_url: string }>(w.b, "POST", `/links/${firstFile(w.bPending).link_id}/url`);
+    expect(await errorOf(await fetchUrl(minted.body.download_url))).toEqual({ status: 403, error: "pending" });
     // B's own key sees them, so the 404s above are not a broken fixture.
     expect((await admin(w.b, "GET", `/orders/${w.bOrder.order_number}`)).status).toBe(200);
   });
