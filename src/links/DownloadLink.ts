@@ -127,10 +127,12 @@ export class DownloadLink extends DurableObject<Env> {
   }
 
   /**
-   * If D1 cannot answer, the request is decided on what the object holds (a D1 outage
-   * must not stop downloads, docs/CONTRACT.md §6 rule 7) and the next request asks again.
-   * The one thing that can slip through then is the first use of a pending order's link
-   * during the outage, which needs a URL the store minted before payment.
+   * If D1 cannot answer, a link that names an order (`ord`, as every link the issuer API
+   * mints does) is refused for now — the Worker answers 503 `unavailable` and the next
+   * request asks again — because deciding without the status would open a pending
+   * (unpaid) order's link. A link that names no order has no order status to miss, and is
+   * decided on what the object holds: a D1 outage must not stop downloads
+   * (docs/CONTRACT.md §6 rule 7), and links already in use never read D1 here.
    */
   private async learnOrderThenDecide(request: AdmitRequest): Promise<AdmitResult> {
     try {
@@ -138,6 +140,8 @@ export class DownloadLink extends DurableObject<Env> {
       this.store.learnOrderStatus(status);
       this.orderSettled = status !== "pending";
     } catch (error) {
+      if (request.link.orderNumber !== null)
+        throw new Error("the link's order status cannot be read", { cause: error });
       console.warn(`link ${request.link.linkId}: could not read its order's status; deciding without it`, error);
     }
     return this.decide(request);

@@ -336,3 +336,31 @@ describe("DownloadLink flush retries", () => {
     expect(results).toEqual([{ status: 200, counted: 1 }]);
   });
 });
+
+describe("DownloadLink's order status on first use, while D1 is down", () => {
+  function withBrokenD1(link: ReturnType<typeof newLink>): Promise<void> {
+    return runInDurableObject(link.stub, (instance: DownloadLink) => {
+      (instance as unknown as { env: Env }).env = { ...env, DB: brokenD1().db };
+    });
+  }
+
+  it("refuses the first use of a link that names an order (it might be unpaid), then decides once D1 answers", async () => {
+    const link = newLink();
+    await withBrokenD1(link);
+    const request = admitRequest(link, { lim: 1 }, { link: { ...admitRequest(link).link, orderNumber: "ORD-1" } });
+    await expect(link.stub.admit(request)).rejects.toThrow();
+    // Nothing was counted or remembered as settled: the next request asks D1 again.
+    expect((await link.stub.snapshot()).count).toBe(0);
+    await runInDurableObject(link.stub, (instance: DownloadLink) => {
+      (instance as unknown as { env: Env }).env = env;
+    });
+    // D1 knows no such link (a test link): the object decides on what it holds.
+    expect(await link.stub.admit(request)).toMatchObject({ ok: true, counted: true });
+  });
+
+  it("decides a link that names no order on what it holds", async () => {
+    const link = newLink();
+    await withBrokenD1(link);
+    expect(await link.stub.admit(admitRequest(link, { lim: 1 }))).toMatchObject({ ok: true, counted: true });
+  });
+});
