@@ -301,10 +301,10 @@ describe("campaign: query strings", () => {
   });
 });
 
-describe("campaign: the issuer API's contract (docs/CONTRACT.md §9), waiting for strict input", () => {
-  // needs strict's fix (issue 8 §1): zod strips unknown keys today, so a misspelt
-  // restriction answers 201 and the link is unlimited. Flip to `it` once strict is merged.
-  it.fails("needs strict's fix: an unknown key anywhere in a valid order is 400 naming it", async () => {
+describe("campaign: the issuer API's contract (docs/CONTRACT.md §9)", () => {
+  // Issue 8 §1: zod used to strip unknown keys, so a misspelt restriction answered 201 and
+  // the link was unlimited. Every position of an order (top, item, product, grant) is strict.
+  it("an unknown key anywhere in a valid order is 400 naming it", async () => {
     await check(
       "admin: unknown keys",
       fc.record({ depth: fc.nat(3), pick: fc.nat(), key: fc.constantFrom("download_limt", "limit", "ips", "dev") }),
@@ -320,9 +320,9 @@ describe("campaign: the issuer API's contract (docs/CONTRACT.md §9), waiting fo
     );
   });
 
-  // needs strict's fix (issue 8 §1): mime_type and names end up in headers; CR, LF, NUL
-  // and other controls must be refused at the API (today mime_type is stored as sent).
-  it.fails("needs strict's fix: control characters in mime_type or name are 400", async () => {
+  // Issue 8 §1: mime_type and names end up in headers; CR, LF, NUL and other controls are
+  // refused at the API (mime_type used to be stored as sent).
+  it("control characters in mime_type or name are 400", async () => {
     await check(
       "admin: header strings",
       fc.record({
