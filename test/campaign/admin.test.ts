@@ -341,10 +341,10 @@ describe("campaign: the issuer API's contract (docs/CONTRACT.md §9)", () => {
     );
   });
 
-  // needs strict's fix (issue 8 §1/§6): a grant the API accepts must give URLs that verify;
-  // today download_limit 2^31 or an expiry past year 9999 is accepted and signed into a
-  // token the gateway (rightly) refuses as invalid_token.
-  it.fails("needs strict's fix: every URL of an order the API accepted opens its /info", async () => {
+  // Issue 8 §1/§6: a grant the API accepts must give URLs that verify. download_limit 2^31 or
+  // an expiry past year 9999 used to be accepted and signed into a token the gateway (rightly)
+  // refused as invalid_token; the grant is now bounded like the claims (grant-bounds.test.ts).
+  it("every URL of an order the API accepted opens its /info", async () => {
     await check(
       "admin: accepted orders work",
       fc.record(
@@ -360,7 +360,10 @@ describe("campaign: the issuer API's contract (docs/CONTRACT.md §9)", () => {
           "admin: accepted orders work",
           await adminFetch(shop, "POST", "/orders", { json: orderBody([upload.id], { customer_id: "alice" }, grant) }),
         );
-        if (created.status !== 201) return;
+        if (created.status !== 201) {
+          expect({ grant, status: created.status }).toEqual({ grant, status: 400 });
+          return;
+        }
         const order = JSON.parse(new TextDecoder().decode(created.body)) as Parameters<typeof firstFile>[0];
         const info = await answer(
           "admin: accepted orders work",
