@@ -132,7 +132,9 @@ function assertLimitFits(
   const fields = (["download_limit", "add_downloads"] as const).filter((field) => body[field] !== undefined);
   // Revoking or extending a link (even one over the bound from before it) is never refused for it.
   if (fields.length === 0) return;
-  const base = body.download_limit !== undefined ? body.download_limit : (state.limitOverride ?? grantLimit);
+  // `download_limit: null` drops the override: the grant's limit is in force again.
+  const override = body.download_limit !== undefined ? body.download_limit : state.limitOverride;
+  const base = override ?? grantLimit;
   const extra = state.extraDownloads + (body.add_downloads ?? 0);
   const limit = (base ?? 1) + extra;
   if (limit <= MAX_COUNT) return;

@@ -147,4 +147,16 @@ describe("PATCH /admin/v1/links/:id: overrides within the claim bounds", () => {
     // The link still opens with its original URL.
     expect((await fetchUrl(`${url}/info`)).status).toBe(200);
   });
+
+  it("dropping the override (download_limit: null) counts the extra downloads on the grant's limit", async () => {
+    const order = await placeOrder(shop, orderBody([upload.id], {}, { download_limit: MAX_COUNT - 10 }));
+    const id = firstFile(order).link_id;
+    const small = await admin(shop, "PATCH", `/links/${id}`, { json: { download_limit: 5, add_downloads: 100 } });
+    expect(small.body).toMatchObject({ download_limit: 105 });
+    // Back to the grant: MAX_COUNT − 10 + 100 would pass the bound.
+    expectError(await admin(shop, "PATCH", `/links/${id}`, { json: { download_limit: null } }), 400, "bad_request", [
+      "download_limit",
+    ]);
+    expect((await admin(shop, "GET", `/links/${id}`)).body).toMatchObject({ download_limit: 105 });
+  });
 });
