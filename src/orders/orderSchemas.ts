@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { singleLine } from "../http/textInput.ts";
-import { addressOrCidr } from "../token/claims.ts";
+import { addressOrCidr, MAX_COUNT, MAX_NUMERIC_DATE } from "../token/claims.ts";
 
 export const fileIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, "letters, digits, '_' and '-', 1–128");
 
@@ -33,11 +33,32 @@ export const orderNumberSchema = z
   .max(64)
   .regex(/^[^/?#\s]+$/, "no '/', '?', '#' or spaces");
 
+/**
+ * The bounds of the token's claims (src/token/claims.ts), applied where the store sets the
+ * values: a grant or override the API accepts must sign into a URL the gateway verifies and
+ * show as an ordinary ISO date, so counts are at most 2^31 − 1 and instants lie between
+ * 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z (after the offset is applied:
+ * "9999-12-31T23:59:59-23:59" is year 10000 in UTC).
+ */
+export const countSchema = z.number().int().min(1).max(MAX_COUNT);
+
+const DATE_RANGE = "between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z (UTC, offset applied)";
+
+/** Unix seconds of an ISO date-time that `z.iso.datetime` accepted. */
+export function secondsOf(value: string): number {
+  return Math.floor(Date.parse(value) / 1000);
+}
+
+export const boundedDateTimeSchema = z.iso.datetime({ offset: true }).refine((value) => {
+  const seconds = secondsOf(value);
+  return seconds >= 0 && seconds <= MAX_NUMERIC_DATE;
+}, `must be ${DATE_RANGE}`);
+
 /** What a purchase grants for each file of an item. */
 export const grantSchema = z
   .strictObject({
-    download_limit: z.number().int().min(1).nullable().optional(),
-    expires_at: z.iso.datetime({ offset: true }).optional(),
+    download_limit: countSchema.nullable().optional(),
+    expires_at: boundedDateTimeSchema.optional(),
     expires_in_days: z.number().int().min(1).max(36500).optional(),
     ip_restriction: z.array(addressOrCidr).min(1).max(64).optional(),
     device_limit: z.number().int().min(1).max(1000).optional(),
@@ -70,8 +91,24 @@ export const createOrderSchema = z
     order_number: newOrderNumberSchema,
     customer_id: singleLine(1, 256),
     status: z.enum(["pending", "complete"]).default("complete"),
-    purchased_at: z.iso.datetime({ offset: true }).optional(),
+    purchased_at: boundedDateTimeSchema.optional(),
     items: z.array(orderItemSchema).min(1).max(100),
+  })
+  .superRefine((order, context) => {
+    // A relative expiry counts from purchased_at: one that ends past year 9999 could not be
+    // signed into a verifiable token (from "now", 36,500 days never gets there).
+    if (order.purchased_at === undefined) return;
+    const purchasedAt = secondsOf(order.purchased_at);
+    order.items.forEach((item, index) => {
+      const days = item.grant.expires_in_days;
+      if (days !== undefined && purchasedAt + days * 86_400 > MAX_NUMERIC_DATE) {
+        context.addIssue({
+          code: "custom",
+          path: ["items", index, "grant", "expires_in_days"],
+          message: `purchased_at plus expires_in_days must end ${DATE_RANGE}`,
+        });
+      }
+    });
   })
   .meta({ id: "CreateOrder" });
 

@@ -6,12 +6,13 @@ import type { Env } from "../env.ts";
 import { HttpError, type ErrorCode } from "../http/HttpError.ts";
 import { json } from "../http/json.ts";
 import { enforceRateLimit } from "../http/rateLimit.ts";
-import { parseInput } from "../http/readJson.ts";
+import { readQuery } from "../http/readJson.ts";
 import { renderError } from "../http/renderError.ts";
 import { findOrder, loadOrderLinks } from "../orders/orderRows.ts";
 import { orderNumberSchema } from "../orders/orderSchemas.ts";
 import { clientAddress } from "../policy/clientAddress.ts";
 import { serveDownload } from "../routes/download.ts";
+import { cacheBusterShape } from "../routes/listings.ts";
 import { merchelloDownloads } from "./merchelloDownloadsListing.ts";
 import { tenantWithProfile, type ProfileRoute } from "./profileRoute.ts";
 
@@ -73,13 +74,15 @@ async function downloadByToken(request: IRequest, env: Env, ctx: ExecutionContex
   }
 }
 
-const customerQuerySchema = z.object({
+/** Strict like dlgate's own listings: an unknown parameter is 400 naming it; `_` (a cache-buster) is allowed. */
+const customerQuerySchema = z.strictObject({
   includeExpired: z
     .string()
     .trim()
     .toLowerCase()
     .pipe(z.enum(["", "true", "false"]))
     .optional(),
+  ...cacheBusterShape,
 });
 
 /** `GET /customer?includeExpired=`: the signed-in customer's links, newest orders first. */
@@ -87,7 +90,7 @@ async function customerDownloads(request: IRequest, env: Env): Promise<Response 
   const tenant = await tenantWithProfile(request, env, PROFILE);
   if (!tenant) return undefined;
   const customer = await customerId(request, env, tenant);
-  const query = parseInput(customerQuerySchema, Object.fromEntries(new URL(request.url).searchParams));
+  const query = readQuery(request, customerQuerySchema);
   const rows = await loadOrderLinks(drizzle(env.DB), tenant.id, { customerId: customer });
   // A customer the store knows but who bought nothing gets [] (there is no customer table to 404 from).
   return json(await merchelloDownloads(tenant, rows, query.includeExpired === "true"));

@@ -4,18 +4,29 @@ import { customerId } from "../auth/customerIdentity.ts";
 import type { Env } from "../env.ts";
 import { HttpError } from "../http/HttpError.ts";
 import { json } from "../http/json.ts";
-import { parseInput } from "../http/readJson.ts";
+import { readQuery } from "../http/readJson.ts";
 import { assertCanSignForCustomers, linkBaseUrl } from "../links/mintDownloadUrl.ts";
 import { loadOrderLinks } from "../orders/orderRows.ts";
 import { downloadsListing } from "../orders/orderViews.ts";
 import type { Tenant } from "../tenants/loadTenant.ts";
 import { requestTenant } from "../tenants/resolveTenant.ts";
 
-export const listingQuerySchema = z.object({
+/**
+ * The one parameter every customer-facing listing accepts besides its own: `_`, the
+ * cache-buster that jQuery (`cache: false`) and other front ends append (`?_=1764264000000`).
+ * Its value is never read. Any other unknown parameter is 400 like in the issuer API
+ * (docs/CONTRACT.md §9): a misspelt `include_expire` must not silently list less.
+ */
+export const cacheBusterShape = {
+  _: z.string().max(256).optional().meta({ description: "cache-buster (jQuery's `cache: false`); ignored" }),
+};
+
+export const listingQuerySchema = z.strictObject({
   include_expired: z
     .enum(["true", "false", "1", "0"])
     .default("false")
     .transform((v) => v === "true" || v === "1"),
+  ...cacheBusterShape,
 });
 
 async function listingTenant(request: Request, env: Env, tenantParam: string | undefined): Promise<Tenant> {
@@ -29,7 +40,7 @@ async function listingTenant(request: Request, env: Env, tenantParam: string | u
 /** `GET /my/downloads`: everything the signed-in customer bought, each file with a fresh URL. */
 export async function myDownloads(request: Request, env: Env, tenantParam?: string): Promise<Response> {
   const tenant = await listingTenant(request, env, tenantParam);
-  const query = parseInput(listingQuerySchema, Object.fromEntries(new URL(request.url).searchParams));
+  const query = readQuery(request, listingQuerySchema);
   const customer = await customerId(request, env, tenant);
   const rows = await loadOrderLinks(drizzle(env.DB), tenant.id, { customerId: customer });
   return json(await downloadsListing(tenant, linkBaseUrl(tenant, request), rows, query.include_expired));
@@ -43,7 +54,7 @@ export async function orderDownloads(
   tenantParam?: string,
 ): Promise<Response> {
   const tenant = await listingTenant(request, env, tenantParam);
-  const query = parseInput(listingQuerySchema, Object.fromEntries(new URL(request.url).searchParams));
+  const query = readQuery(request, listingQuerySchema);
   const customer = await customerId(request, env, tenant);
   let number: string;
   try {

@@ -301,10 +301,10 @@ describe("campaign: query strings", () => {
   });
 });
 
-describe("campaign: the issuer API's contract (docs/CONTRACT.md §9), waiting for strict input", () => {
-  // needs strict's fix (issue 8 §1): zod strips unknown keys today, so a misspelt
-  // restriction answers 201 and the link is unlimited. Flip to `it` once strict is merged.
-  it.fails("needs strict's fix: an unknown key anywhere in a valid order is 400 naming it", async () => {
+describe("campaign: the issuer API's contract (docs/CONTRACT.md §9)", () => {
+  // Issue 8 §1: zod used to strip unknown keys, so a misspelt restriction answered 201 and
+  // the link was unlimited. Every position of an order (top, item, product, grant) is strict.
+  it("an unknown key anywhere in a valid order is 400 naming it", async () => {
     await check(
       "admin: unknown keys",
       fc.record({ depth: fc.nat(3), pick: fc.nat(), key: fc.constantFrom("download_limt", "limit", "ips", "dev") }),
@@ -320,9 +320,9 @@ describe("campaign: the issuer API's contract (docs/CONTRACT.md §9), waiting fo
     );
   });
 
-  // needs strict's fix (issue 8 §1): mime_type and names end up in headers; CR, LF, NUL
-  // and other controls must be refused at the API (today mime_type is stored as sent).
-  it.fails("needs strict's fix: control characters in mime_type or name are 400", async () => {
+  // Issue 8 §1: mime_type and names end up in headers; CR, LF, NUL and other controls are
+  // refused at the API (mime_type used to be stored as sent).
+  it("control characters in mime_type or name are 400", async () => {
     await check(
       "admin: header strings",
       fc.record({
@@ -341,10 +341,10 @@ describe("campaign: the issuer API's contract (docs/CONTRACT.md §9), waiting fo
     );
   });
 
-  // needs strict's fix (issue 8 §1/§6): a grant the API accepts must give URLs that verify;
-  // today download_limit 2^31 or an expiry past year 9999 is accepted and signed into a
-  // token the gateway (rightly) refuses as invalid_token.
-  it.fails("needs strict's fix: every URL of an order the API accepted opens its /info", async () => {
+  // Issue 8 §1/§6: a grant the API accepts must give URLs that verify. download_limit 2^31 or
+  // an expiry past year 9999 used to be accepted and signed into a token the gateway (rightly)
+  // refused as invalid_token; the grant is now bounded like the claims (grant-bounds.test.ts).
+  it("every URL of an order the API accepted opens its /info", async () => {
     await check(
       "admin: accepted orders work",
       fc.record(
@@ -360,7 +360,10 @@ describe("campaign: the issuer API's contract (docs/CONTRACT.md §9), waiting fo
           "admin: accepted orders work",
           await adminFetch(shop, "POST", "/orders", { json: orderBody([upload.id], { customer_id: "alice" }, grant) }),
         );
-        if (created.status !== 201) return;
+        if (created.status !== 201) {
+          expect({ grant, status: created.status }).toEqual({ grant, status: 400 });
+          return;
+        }
         const order = JSON.parse(new TextDecoder().decode(created.body)) as Parameters<typeof firstFile>[0];
         const info = await answer(
           "admin: accepted orders work",

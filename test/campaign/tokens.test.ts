@@ -634,21 +634,18 @@ describe("campaign: tenants and their hosts", () => {
         const judge = game.prefix === "none" ? game.host : game.prefix;
         const genuine = game.signer === game.iss && judge === game.iss;
         // docs/CONTRACT.md §4: on a host that belongs to a tenant, another tenant's /api prefix is 404.
-        // needs origins' fix (tenant prefix isolation): until then /api/<A>/ on B's host answers
-        // for A, so the cases where the prefix names a tenant other than the host's are left out.
         const crossPrefix = game.prefix !== "none" && game.host !== "unknown" && game.prefix !== game.host;
-        if (crossPrefix) return;
-        if (genuine) expect(result.status).toBe(200);
+        if (crossPrefix) expect({ game, status: result.status }).toEqual({ game, status: 404 });
+        else if (genuine) expect({ game, status: result.status }).toEqual({ game, status: 200 });
         else expect([403, 404]).toContain(result.status);
       },
       30,
     );
   });
 
-  // needs origins' fix (issue 8 §2, tenant prefix isolation): docs/CONTRACT.md §4 makes an /api/<A>/
-  // prefix on a host that belongs to tenant B a 404. Today the prefix wins and the request is
-  // answered for A. Flip to `it` once that fix is merged (and drop `crossPrefix` above).
-  it.fails("needs origins' fix: /api/<A>/ on tenant B's host is 404, even with A's genuine token", async () => {
+  // Issue 8 §2 (tenant prefix isolation): docs/CONTRACT.md §4 makes an /api/<A>/ prefix on a
+  // host that belongs to tenant B a 404; the prefix never makes B's host answer for A.
+  it("/api/<A>/ on tenant B's host is 404, even with A's genuine token", async () => {
     const token = await compact({ alg: "HS256", kid: "k1" }, validClaims(), "hs256-shop");
     const result = await answer("tokens: cross-tenant", await gateway(other, `/api/${shop.id}/downloads/${token}`));
     expect({ status: result.status, error: result.error?.error }).toEqual({ status: 404, error: "not_found" });

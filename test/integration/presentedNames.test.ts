@@ -2,6 +2,8 @@
  * Presented file names (issue 8 §6): bidi controls (U+202E makes `gnp.exe` display as
  * `exe.png`) and control characters never reach a customer, whatever the name's source —
  * a token's `fn`, R2 metadata, an upload, or a D1 row written before names were cleaned.
+ * The issuer API refuses them where a name enters (400 naming the field, issue 8 §1); what it
+ * accepts but cannot present as is (bidi marks, `/`) is cleaned before it is stored.
  */
 import { env } from "cloudflare:workers";
 import { decodeJwt } from "jose";
@@ -9,7 +11,9 @@ import { describe, expect, it } from "vitest";
 import { mimeTypeFor } from "../../src/files/mimeType.ts";
 import { bytesOf, createTenant, gateway, info, putFile, signLink, uid } from "../helpers/fixtures.ts";
 import {
+  admin,
   createTenantWithAdminKey,
+  expectError,
   customerGet,
   customerToken,
   fetchUrl,
@@ -18,6 +22,7 @@ import {
   readAnswer,
   tokenOf,
   uploadFile,
+  type JsonAnswer,
   type ListingEntry,
 } from "../helpers/issuer.ts";
 
@@ -69,10 +74,48 @@ describe("/info", () => {
 });
 
 describe("issuer API and listings", () => {
-  it("an upload's name is cleaned before it is stored", async () => {
+  // docs/CONTRACT.md §9 / issue 8 §1: a name with control or bidi embedding/override/isolate
+  // characters is refused where it enters, with the field named, not silently changed.
+  it.each([
+    ["U+202E", `clip${RLO}4pm.exe`],
+    ["U+2066", "clip\u20664pm.exe"],
+    ["CR LF", "clip\r\nX-Injected: 1.exe"],
+    ["NUL", "clip\u0000.exe"],
+    ["NEL (C1)", "clip\u0085.exe"],
+  ])(
+    "an upload's name with %s is 400 naming the field, through every way in, and nothing is stored",
+    async (_label, name) => {
+      const tenant = await createTenantWithAdminKey();
+      const encoded = encodeURIComponent(name);
+      const attempts: [string, Promise<JsonAnswer<unknown>>, string][] = [
+        ["PUT ?name=", admin(tenant, "PUT", `/files/f-query?name=${encoded}`, { body: "abc" }), "name"],
+        [
+          "PUT X-File-Name",
+          admin(tenant, "PUT", "/files/f-header", { body: "abc", headers: { "X-File-Name": encoded } }),
+          "X-File-Name",
+        ],
+        ["POST uploads ?name=", admin(tenant, "POST", `/files/f-multi/uploads?name=${encoded}`), "name"],
+        [
+          "POST register body",
+          admin(tenant, "POST", "/files/f-register", { json: { source_url: "https://files.example.com/a.zip", name } }),
+          "name",
+        ],
+      ];
+      for (const [way, attempt, path] of attempts) {
+        const answer = await attempt;
+        expect({ way, status: answer.status }).toEqual({ way, status: 400 });
+        expectError(answer, 400, "bad_request", [path]);
+      }
+      for (const id of ["f-query", "f-header", "f-multi", "f-register"]) {
+        expect((await admin(tenant, "GET", `/files/${id}`)).status).toBe(404);
+      }
+    },
+  );
+
+  it("an upload's name that is allowed but not presentable (bidi marks, a path separator) is cleaned before it is stored", async () => {
     const tenant = await createTenantWithAdminKey();
-    const uploaded = await uploadFile(tenant, { name: `clip${RLO}4pm.exe` });
-    expect(uploaded.view).toMatchObject({ name: "clip4pm.exe" });
+    const uploaded = await uploadFile(tenant, { name: "dir/clip\u200f4pm\u061c.exe" });
+    expect(uploaded.view).toMatchObject({ name: "dir_clip4pm.exe" });
   });
 
   it("a name stored before cleaning is presented clean in listings, in the minted fn and in the download", async () => {
