@@ -164,7 +164,7 @@ export async function run({ gateway, sampler }) {
   const t2 = performance.now();
   const first = await getStream(url, {}, (chunk) => resumed.update(chunk), cutAt);
   const etag = first.headers.etag;
-  // Ranges past byte 0 after a counted download: resumes, free (DESIGN.md §6 rule 3).
+  // Ranges past byte 0 after a counted download: resumes, free (docs/CONTRACT.md §6 rule 3).
   const ranges = [
     [SIZE - 1000, SIZE - 1],
     [2 ** 32 - 8, 2 ** 32 + 7],

@@ -223,7 +223,7 @@ export class DownloadLink extends DurableObject<Env> {
   }
 
   /**
-   * DESIGN.md §6 rules 4 and 7: the response body of an admitted request has ended. The
+   * docs/CONTRACT.md §6 rules 4 and 7: the response body of an admitted request has ended. The
    * event is rewritten with the bytes written and the outcome; a counted download whose
    * client went away before `refundBelowBytes` (or whose source failed) is given back,
    * unless a resume already relied on it. Only this object changes the count, so a

@@ -5,7 +5,7 @@ import { logDownloadEvent } from "./downloadLogBatch.ts";
 import type { linkStub } from "./linkStub.ts";
 
 /**
- * Tells the link how an admitted response body ended (DESIGN.md §6 rules 4 and 7): its
+ * Tells the link how an admitted response body ended (docs/CONTRACT.md §6 rules 4 and 7): its
  * Durable Object rewrites the request's event with the bytes written and the outcome, and
  * gives the download back when the client left before `refundFraction` of the response
  * was written. The final version of the event then goes to D1 like the first.

@@ -171,7 +171,7 @@ describe("counting in Chromium (after the merge with `devices` and `scanners`)",
   // link with `confirm_downloads: "browsers"` serves the file at once.
   it("confirmation mode: the link shows a page, its button downloads the file, counted once", async () => {
     relay.mode = { kind: "plain" };
-    // The `cfm` claim asks for the confirmation page on this one link (DESIGN.md §3).
+    // The `cfm` claim asks for the confirmation page on this one link (docs/CONTRACT.md §3).
     const token = await new SignJWT({
       iss: TENANT,
       lid: `cfm-${Date.now().toString(36)}`,

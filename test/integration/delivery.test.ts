@@ -1,5 +1,5 @@
 /**
- * DESIGN.md §6 rule 4 through the Worker's fetch: the count is taken before the body
+ * docs/CONTRACT.md §6 rule 4 through the Worker's fetch: the count is taken before the body
  * starts; when the body ends the link learns how many bytes the client's connection took
  * and how it ended. A client that leaves before `abort_refund_fraction` of the response
  * gets the download back — unless a resume already relied on it. Cancelling the response
