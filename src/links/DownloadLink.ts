@@ -128,8 +128,8 @@ export class DownloadLink extends DurableObject<Env> {
 
   /**
    * If D1 cannot answer, a link that names an order (`ord`, as every link the issuer API
-   * mints does) is refused for now — the Worker answers 503 `unavailable` and the next
-   * request asks again — because deciding without the status would open a pending
+   * mints does) is refused for now — 503 `unavailable`, logged, and the next request asks
+   * again — because deciding without the status would open a pending
    * (unpaid) order's link. A link that names no order has no order status to miss, and is
    * decided on what the object holds: a D1 outage must not stop downloads
    * (docs/CONTRACT.md §6 rule 7), and links already in use never read D1 here.
@@ -140,9 +140,8 @@ export class DownloadLink extends DurableObject<Env> {
       this.store.learnOrderStatus(status);
       this.orderSettled = status !== "pending";
     } catch (error) {
-      if (request.link.orderNumber !== null)
-        throw new Error("the link's order status cannot be read", { cause: error });
-      console.warn(`link ${request.link.linkId}: could not read its order's status; deciding without it`, error);
+      console.warn(`link ${request.link.linkId}: could not read its order's status`, error);
+      if (request.link.orderNumber !== null) return this.decide(request, "unavailable");
     }
     return this.decide(request);
   }
@@ -151,13 +150,15 @@ export class DownloadLink extends DurableObject<Env> {
    * The decision and, when it counts, the download taken — in one synchronous step, so
    * there is no await between reading the count and writing it.
    */
-  protected decide(request: AdmitRequest): AdmitResult {
+  protected decide(request: AdmitRequest, refuseWith?: Refusal): AdmitResult {
     const now = Date.now();
     this.store.rememberIdentity(request.link);
     this.claims.remember(request.claims);
     const state = this.store.state(request.device, request.claims.dev !== undefined);
     const sendsBody = request.sendsBody && request.uncounted === undefined;
-    const decision = decideAccess({ ...request, sendsBody, now }, state);
+    const decision = refuseWith
+      ? { ok: false as const, reason: refuseWith }
+      : decideAccess({ ...request, sendsBody, now }, state);
     // Rule 4a: a scanner's download is served without counting while passes remain.
     const scannerPass =
       decision.ok &&

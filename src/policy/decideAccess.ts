@@ -45,7 +45,15 @@ export interface AccessRequest {
 }
 
 export type Refusal =
-  "not_yet_valid" | "expired" | "revoked" | "pending" | "ip_not_allowed" | "limit_reached" | "device_limit_reached";
+  | "not_yet_valid"
+  | "expired"
+  | "revoked"
+  | "pending"
+  | "ip_not_allowed"
+  | "limit_reached"
+  | "device_limit_reached"
+  /** Set by the link object, never by this function: it could not learn its order's status. */
+  | "unavailable";
 
 export type AccessDecision = { ok: true; counted: boolean; resume: boolean } | { ok: false; reason: Refusal };
 

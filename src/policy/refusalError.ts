@@ -10,6 +10,7 @@ const REFUSAL_MESSAGES: Record<Refusal, string> = {
   ip_not_allowed: "This download link cannot be used from your network.",
   limit_reached: "This file has been downloaded as many times as the purchase allows.",
   device_limit_reached: "This download link has been used on the maximum number of devices.",
+  unavailable: "The store's order records cannot be checked right now. Please try again shortly.",
 };
 
 const TOKEN_MESSAGES: Record<TokenFailure, string> = {
@@ -25,7 +26,7 @@ const TOKEN_MESSAGES: Record<TokenFailure, string> = {
 
 /** A refusal of the link's policy as the HTTP error of docs/CONTRACT.md §7. */
 export function refusalError(reason: Refusal): HttpError {
-  return new HttpError(reason, REFUSAL_MESSAGES[reason]);
+  return new HttpError(reason, REFUSAL_MESSAGES[reason], reason === "unavailable" ? { "Retry-After": "5" } : {});
 }
 
 /** Every token failure is `invalid_token`; the message says which check failed. */

@@ -348,7 +348,7 @@ describe("DownloadLink's order status on first use, while D1 is down", () => {
     const link = newLink();
     await withBrokenD1(link);
     const request = admitRequest(link, { lim: 1 }, { link: { ...admitRequest(link).link, orderNumber: "ORD-1" } });
-    await expect(link.stub.admit(request)).rejects.toThrow();
+    expect(await link.stub.admit(request)).toMatchObject({ ok: false, reason: "unavailable" });
     // Nothing was counted or remembered as settled: the next request asks D1 again.
     expect((await link.stub.snapshot()).count).toBe(0);
     await runInDurableObject(link.stub, (instance: DownloadLink) => {
