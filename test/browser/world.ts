@@ -6,15 +6,23 @@
  * browser: when /usr/bin/chromium is missing the tier fails (CI installs it, .ci/run).
  */
 import { createHash, createCipheriv } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ChildProcess } from "node:child_process";
 import { chromium, type BrowserContext } from "playwright-core";
+import { CHROMIUM, CHROMIUM_ARGS, requireChromium } from "../e2e/chromium.ts";
+import {
+  applyMigrations,
+  ensureDevVars,
+  type LocalGateway,
+  startWranglerDev,
+  upsertAdminKey,
+  upsertTenant,
+  withLocalBindings,
+} from "../e2e/localGateway.ts";
 
-export const CHROMIUM = "/usr/bin/chromium";
 export const TENANT = "browser-store";
 export const STORE_SETTINGS = {
   store_name: "Maple & Ink Books",
@@ -27,36 +35,6 @@ export const KEY = { kid: "browser", secret: "dlgate-browser-tier-secret-only-fo
 const ADMIN_KEY = "dlgk_b0b0b0b0_browser-tier-admin-key-only-for-tests-00000";
 /** Screenshots and saved pages, ignored by git. */
 export const OUTPUT_DIR = join(process.cwd(), "test-output", "browser");
-
-interface LocalBindings {
-  DB: D1Database;
-  FILES: R2Bucket;
-}
-
-interface LocalGatewayModule {
-  ensureDevVars(path?: string): string;
-  applyMigrations(options?: { persistTo?: string }): void;
-  withLocalBindings<T>(fn: (env: LocalBindings) => Promise<T>, options?: { persistTo?: string }): Promise<T>;
-  upsertTenant(
-    env: LocalBindings,
-    masterKey: string,
-    tenant: {
-      id: string;
-      name: string;
-      hosts?: string[];
-      settings?: Record<string, unknown>;
-      keys?: { kid: string; secret: string }[];
-      originUrl?: string | null;
-    },
-  ): Promise<void>;
-  upsertAdminKey(env: LocalBindings, key: { tenant: string; key: string; name?: string }): Promise<void>;
-  startWranglerDev(options?: {
-    port?: number;
-    persistTo?: string;
-  }): Promise<{ child: ChildProcess; baseUrl: string; stop(): void; output(): string }>;
-}
-
-const lib = (await import(new URL("../../scripts/lib/localGateway.mjs", import.meta.url).href)) as LocalGatewayModule;
 
 /** Deterministic pseudo-random bytes (AES-128-CTR keystream), different per seed. */
 export function fileBytes(size: number, seed: number): Buffer {
@@ -129,14 +107,13 @@ export interface World {
 /** Starts everything; `name` keeps each test file's state apart. */
 export async function startWorld(name: string, settings: Record<string, unknown> = {}): Promise<World> {
   // The tier must fail, not skip, without the browser.
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium); never a download`);
+  requireChromium();
   mkdirSync(OUTPUT_DIR, { recursive: true });
   const state = mkdtempSync(join(tmpdir(), `dlgate-browser-${name}-`));
   const persistTo = join(state, "wrangler-state");
   const pages: StorePages = new Map();
   const origin = await startStoreOrigin(pages);
-  let gateway: Awaited<ReturnType<LocalGatewayModule["startWranglerDev"]>> | undefined;
+  let gateway: LocalGateway | undefined;
   let context: BrowserContext | undefined;
 
   const stop = async (): Promise<void> => {
@@ -159,11 +136,11 @@ export async function startWorld(name: string, settings: Record<string, unknown>
   };
 
   try {
-    const masterKey = lib.ensureDevVars();
-    lib.applyMigrations({ persistTo });
-    await lib.withLocalBindings(
+    const masterKey = ensureDevVars();
+    applyMigrations({ persistTo });
+    await withLocalBindings(
       async (env) => {
-        await lib.upsertTenant(env, masterKey, {
+        await upsertTenant(env, masterKey, {
           id: TENANT,
           name: "Browser tier tenant",
           hosts: ["127.0.0.1", "localhost"],
@@ -171,11 +148,11 @@ export async function startWorld(name: string, settings: Record<string, unknown>
           keys: [KEY],
           originUrl: origin.url,
         });
-        await lib.upsertAdminKey(env, { tenant: TENANT, key: ADMIN_KEY, name: "browser tier" });
+        await upsertAdminKey(env, { tenant: TENANT, key: ADMIN_KEY, name: "browser tier" });
       },
       { persistTo },
     );
-    gateway = await lib.startWranglerDev({ port: await freePort(), persistTo });
+    gateway = await startWranglerDev({ port: await freePort(), persistTo });
     context = await chromium.launchPersistentContext(join(state, "profile"), {
       executablePath: CHROMIUM,
       headless: true,
@@ -183,15 +160,7 @@ export async function startWorld(name: string, settings: Record<string, unknown>
       // A phone-sized window, so every screenshot shows what a customer on a phone sees.
       viewport: { width: 390, height: 844 },
       deviceScaleFactor: 2,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
+      args: CHROMIUM_ARGS,
     });
   } catch (error) {
     await stop();

@@ -5,7 +5,8 @@
  * with the store's session cookie and `credentials: "include"`; a page on an origin the
  * tenant did not list is blocked by the browser. Also renders `/docs` in the browser.
  */
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { CHROMIUM, CHROMIUM_ARGS, requireChromium } from "./chromium.ts";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,7 +15,6 @@ import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, startTestGateway, type TestGateway } from "./gatewayProcess.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const CUSTOMER_SECRET = "storefront-customer-secret-0123456789";
 const CUSTOMER = "cust-browser-1";
 const SESSION_COOKIE = "shop_session";
@@ -95,7 +95,7 @@ function fetchFromPage(page: Page, url: string, init: { bearer?: string; credent
 
 beforeAll(async () => {
   // Fail, never skip: a missing browser must not turn this test green.
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package`);
+  requireChromium();
   gateway = await startTestGateway("cors");
   storefrontPort = await freePort();
   const storeOrigin = `http://localhost:${storefrontPort}`;
@@ -137,15 +137,7 @@ beforeAll(async () => {
   context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
+    args: CHROMIUM_ARGS,
   });
 });
 

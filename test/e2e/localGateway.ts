@@ -32,8 +32,10 @@ interface LocalGatewayModule {
       hosts?: string[];
       settings?: Record<string, unknown>;
       keys?: { kid: string; secret: string }[];
+      originUrl?: string | null;
     },
   ): Promise<void>;
+  upsertAdminKey(env: LocalBindings, key: { tenant: string; key: string; name?: string }): Promise<void>;
   putLocalFile(
     env: LocalBindings,
     file: { tenant: string; fileId: string; body: Uint8Array | string; filename?: string; contentType?: string },
@@ -48,4 +50,12 @@ interface LocalGatewayModule {
 
 const lib = (await import(new URL("../../scripts/lib/localGateway.mjs", import.meta.url).href)) as LocalGatewayModule;
 
-export const { ensureDevVars, applyMigrations, withLocalBindings, upsertTenant, putLocalFile, startWranglerDev } = lib;
+export const {
+  ensureDevVars,
+  applyMigrations,
+  withLocalBindings,
+  upsertTenant,
+  upsertAdminKey,
+  putLocalFile,
+  startWranglerDev,
+} = lib;
