@@ -180,6 +180,23 @@ export async function signLink(
   return { token, linkId, stub: linkStub(env, tenant.id, linkId) };
 }
 
+/** A fresh tenant, one stored file and one signed link to it: where most download tests start. */
+export interface LinkSetup {
+  tenant: TestTenant;
+  file: StoredFile;
+  link: TestLink;
+}
+
+export async function tenantFileLink(
+  file: { size: number; filename: string },
+  grant: Partial<LinkGrant> = {},
+  options: TenantOptions = {},
+): Promise<LinkSetup> {
+  const tenant = await createTenant(options);
+  const stored = await putFile(tenant, file);
+  return { tenant, file: stored, link: await signLink(tenant, stored, grant) };
+}
+
 /**
  * Signs an arbitrary claim set with HS256 on the tenant's k1 secret (or `secret`), for
  * tokens `signDownloadToken` would never produce. `header` overrides alg/kid.

@@ -3,33 +3,15 @@
  * from `/downloads/:token/info` and straight from the link's Durable Object.
  */
 import { describe, expect, it } from "vitest";
-import {
-  counts,
-  createTenant,
-  gateway,
-  putFile,
-  signLink,
-  type StoredFile,
-  type TenantOptions,
-  type TestLink,
-  type TestTenant,
-} from "../helpers/fixtures.ts";
+import { counts, gateway, type TenantOptions, tenantFileLink, type LinkSetup } from "../helpers/fixtures.ts";
 import type { LinkGrant } from "../../src/sdk/sign.ts";
 
 const SIZE = 1000;
 
-interface Setup {
-  tenant: TestTenant;
-  file: StoredFile;
-  link: TestLink;
-}
+type Setup = LinkSetup;
 
-async function setup(grant: Partial<LinkGrant> = {}, options: TenantOptions = {}): Promise<Setup> {
-  const tenant = await createTenant(options);
-  const file = await putFile(tenant, { size: SIZE, filename: "album.zip" });
-  const link = await signLink(tenant, file, grant);
-  return { tenant, file, link };
-}
+const setup = (grant: Partial<LinkGrant> = {}, options: TenantOptions = {}): Promise<Setup> =>
+  tenantFileLink({ size: SIZE, filename: "album.zip" }, grant, options);
 
 /** One request on the link; the body is read in full. */
 async function request(s: Setup, init: RequestInit = {}) {

@@ -9,33 +9,21 @@ import { describe, expect, it } from "vitest";
 import { deliveriesSettled, deviceCookieOf } from "../helpers/deliveries.ts";
 import {
   counts,
-  createTenant,
   eventRows,
   flushOutboxes,
   gateway,
-  putFile,
-  signLink,
-  type StoredFile,
   type TenantOptions,
-  type TestLink,
-  type TestTenant,
+  tenantFileLink,
+  type LinkSetup,
 } from "../helpers/fixtures.ts";
 import type { LinkGrant } from "../../src/sdk/sign.ts";
 
 const SIZE = 4 * 1024 * 1024;
 
-interface Setup {
-  tenant: TestTenant;
-  file: StoredFile;
-  link: TestLink;
-}
+type Setup = LinkSetup;
 
-async function setup(grant: Partial<LinkGrant> = {}, options: TenantOptions = {}): Promise<Setup> {
-  const tenant = await createTenant(options);
-  const file = await putFile(tenant, { size: SIZE, filename: "course.zip" });
-  const link = await signLink(tenant, file, grant);
-  return { tenant, file, link };
-}
+const setup = (grant: Partial<LinkGrant> = {}, options: TenantOptions = {}): Promise<Setup> =>
+  tenantFileLink({ size: SIZE, filename: "course.zip" }, grant, options);
 
 /** Byte equality without a deep-equal walk over megabytes. */
 function expectBytes(actual: Uint8Array, expected: Uint8Array): void {

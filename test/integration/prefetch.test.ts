@@ -4,34 +4,16 @@
  * `prefetch`. (A 2xx without body made Chromium save a 0-byte file on click.)
  */
 import { describe, expect, it } from "vitest";
-import {
-  counts,
-  createTenant,
-  eventRows,
-  flushOutboxes,
-  gateway,
-  putFile,
-  signLink,
-  type StoredFile,
-  type TestLink,
-  type TestTenant,
-} from "../helpers/fixtures.ts";
+import { counts, eventRows, flushOutboxes, gateway, tenantFileLink, type LinkSetup } from "../helpers/fixtures.ts";
 import type { LinkGrant } from "../../src/sdk/sign.ts";
 
 const SIZE = 1000;
 const BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
 
-interface Setup {
-  tenant: TestTenant;
-  file: StoredFile;
-  link: TestLink;
-}
+type Setup = LinkSetup;
 
-async function setup(grant: Partial<LinkGrant> = {}): Promise<Setup> {
-  const tenant = await createTenant();
-  const file = await putFile(tenant, { size: SIZE, filename: "album.zip" });
-  return { tenant, file, link: await signLink(tenant, file, grant) };
-}
+const setup = (grant: Partial<LinkGrant> = {}): Promise<Setup> =>
+  tenantFileLink({ size: SIZE, filename: "album.zip" }, grant);
 
 async function get(s: Setup, headers: Record<string, string> = {}, method = "GET") {
   const response = await gateway(s.tenant, `/downloads/${s.link.token}`, { method, headers });

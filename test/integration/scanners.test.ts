@@ -7,16 +7,12 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import {
   counts,
-  createTenant,
   flushOutboxes,
   gateway,
   gatewayRaw,
-  putFile,
-  signLink,
-  type StoredFile,
   type TenantOptions,
-  type TestLink,
-  type TestTenant,
+  tenantFileLink,
+  type LinkSetup,
 } from "../helpers/fixtures.ts";
 import {
   admin,
@@ -72,18 +68,10 @@ const IN_APP_BROWSERS = [
   "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Slack/4.41.105 Chrome/128.0.0.0 Electron/32.0.0 Safari/537.36",
 ];
 
-interface Setup {
-  tenant: TestTenant;
-  file: StoredFile;
-  link: TestLink;
-}
+type Setup = LinkSetup;
 
-async function setup(grant: Partial<LinkGrant> = {}, options: TenantOptions = {}): Promise<Setup> {
-  const tenant = await createTenant(options);
-  const file = await putFile(tenant, { size: SIZE, filename: "Album & Friends.zip" });
-  const link = await signLink(tenant, file, grant);
-  return { tenant, file, link };
-}
+const setup = (grant: Partial<LinkGrant> = {}, options: TenantOptions = {}): Promise<Setup> =>
+  tenantFileLink({ size: SIZE, filename: "Album & Friends.zip" }, grant, options);
 
 async function get(s: Setup, headers: Record<string, string>, method = "GET") {
   const response = await gateway(s.tenant, `/downloads/${s.link.token}`, { method, headers });
