@@ -1,5 +1,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from "@asteasolutions/zod-to-openapi";
 import { z } from "zod";
+import { documentEndpoints } from "../http/endpoint.ts";
+import { errorSchema } from "../http/errorSchema.ts";
 import { ERROR_STATUS, type ErrorCode } from "../http/HttpError.ts";
 import { MAX_JSON_BYTES } from "../http/readJson.ts";
 import {
@@ -17,11 +19,8 @@ import {
   createdTenantSchema,
   createSigningKeySchema,
   createTenantSchema,
-  downloadEventsPageSchema,
   fileSchema,
   kidSchema,
-  linkSchema,
-  linkUrlSchema,
   signingKeyListSchema,
   signingKeySchema,
   tenantIdSchema,
@@ -37,9 +36,9 @@ import {
   registerFileSchema,
   uploadQuerySchema,
 } from "./admin/filesApi.ts";
-import { eventsQuerySchema, patchLinkSchema } from "./admin/linksApi.ts";
 import { listingQuerySchema } from "./listings.ts";
-import { downloadInfoSchema, errorSchema, healthSchema } from "./schemas.ts";
+import { downloadInfoSchema, healthSchema } from "./schemas.ts";
+import { adminEndpoints } from "./endpoints.ts";
 
 /** Where the issuer API lives (src/routes/admin/adminRouter.ts). */
 export const ADMIN_BASE = "/admin/v1";
@@ -506,59 +505,7 @@ function buildDocument() {
     responses: { 200: json("The order", orderViewSchema), ...adminErrors("bad_request", "not_found") },
   });
 
-  // --- Links -------------------------------------------------------------------------------
-
-  const linkParams = z.object({ id: z.string().meta({ description: "Link id (the token's lid)" }) });
-  registry.registerPath({
-    method: "get",
-    path: `${ADMIN_BASE}/links/{id}`,
-    operationId: "getLink",
-    tags: ["Issuer: links"],
-    summary: "One link, with its Durable Object's live count and overrides",
-    security: adminSecurity,
-    request: { params: linkParams },
-    responses: { 200: json("The link", linkSchema), ...adminErrors("not_found") },
-  });
-  registry.registerPath({
-    method: "patch",
-    path: `${ADMIN_BASE}/links/{id}`,
-    operationId: "patchLink",
-    tags: ["Issuer: links"],
-    summary: "Change a link's limit, extra downloads, expiry or revocation; the next request obeys it",
-    security: adminSecurity,
-    request: { params: linkParams, body: jsonBody(patchLinkSchema) },
-    responses: { 200: json("The link as it is now", linkSchema), ...adminErrors("not_found", ...bodyErrors) },
-  });
-  registry.registerPath({
-    method: "post",
-    path: `${ADMIN_BASE}/links/{id}/reset`,
-    operationId: "resetLink",
-    tags: ["Issuer: links"],
-    summary: "Start the link's count, devices and resume history over",
-    security: adminSecurity,
-    request: { params: linkParams },
-    responses: { 200: json("The link as it is now", linkSchema), ...adminErrors("not_found") },
-  });
-  registry.registerPath({
-    method: "post",
-    path: `${ADMIN_BASE}/links/{id}/url`,
-    operationId: "freshLinkUrl",
-    tags: ["Issuer: links"],
-    summary: 'A freshly signed URL for the same link ("resend my link")',
-    security: adminSecurity,
-    request: { params: linkParams },
-    responses: { 200: json("The URL", linkUrlSchema), ...adminErrors("bad_request", "not_found") },
-  });
-  registry.registerPath({
-    method: "get",
-    path: `${ADMIN_BASE}/links/{id}/events`,
-    operationId: "linkEvents",
-    tags: ["Issuer: links"],
-    summary: "The link's download log, newest first, keyset-paginated",
-    security: adminSecurity,
-    request: { params: linkParams, query: eventsQuerySchema },
-    responses: { 200: json("One page", downloadEventsPageSchema), ...adminErrors("bad_request", "not_found") },
-  });
+  documentEndpoints(registry, adminEndpoints, { base: ADMIN_BASE });
 
   // --- Signing keys and admin keys ---------------------------------------------------------
 

@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { ERROR_STATUS } from "../http/HttpError.ts";
 
 /** docs/CONTRACT.md §4: the answer of `/downloads/:token/info`. */
 export const downloadInfoSchema = z
@@ -18,14 +17,5 @@ export const downloadInfoSchema = z
   .meta({ id: "DownloadInfo" });
 
 export type DownloadInfo = z.infer<typeof downloadInfoSchema>;
-
-/** docs/CONTRACT.md §7: every error body. */
-export const errorSchema = z
-  .object({
-    error: z.enum(Object.keys(ERROR_STATUS) as [keyof typeof ERROR_STATUS, ...(keyof typeof ERROR_STATUS)[]]),
-    message: z.string(),
-    details: z.unknown().optional(),
-  })
-  .meta({ id: "Error" });
 
 export const healthSchema = z.object({ ok: z.literal(true), service: z.literal("dlgate") }).meta({ id: "Health" });

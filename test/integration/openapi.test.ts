@@ -17,10 +17,7 @@ import {
   adminKeyListSchema,
   adminKeySchema,
   createdTenantSchema,
-  downloadEventsPageSchema,
   fileSchema,
-  linkSchema,
-  linkUrlSchema,
   signingKeyListSchema,
   signingKeySchema,
   tenantListSchema,
@@ -30,7 +27,9 @@ import {
 } from "../../src/routes/admin/adminSchemas.ts";
 import { adminRouter } from "../../src/routes/admin/adminRouter.ts";
 import { ADMIN_BASE } from "../../src/routes/openapi.ts";
-import { downloadInfoSchema, errorSchema, healthSchema } from "../../src/routes/schemas.ts";
+import { downloadInfoSchema, healthSchema } from "../../src/routes/schemas.ts";
+import { errorSchema } from "../../src/http/errorSchema.ts";
+import { downloadEventsPageSchema, linkSchema, linkUrlSchema } from "../../src/routes/admin/links/linkSchemas.ts";
 import { fileBytes, uid } from "../helpers/fixtures.ts";
 import { customerToken, OPERATOR_SECRET, orderBody, tokenOf } from "../helpers/issuer.ts";
 

@@ -1,6 +1,7 @@
 import { Router, type IRequest } from "itty-router";
 import { authenticateAdmin, authenticateOperator } from "../../auth/authenticateAdmin.ts";
 import type { Env } from "../../env.ts";
+import { decodedParams, mountEndpoints, type AdminRequest } from "../../http/endpoint.ts";
 import { HttpError } from "../../http/HttpError.ts";
 import { noBodySchema, noQuerySchema, readJson, readQuery } from "../../http/readJson.ts";
 import type { Tenant } from "../../tenants/loadTenant.ts";
@@ -16,25 +17,16 @@ import {
   uploadFile,
   uploadPart,
 } from "./filesApi.ts";
-import { freshLinkUrl, getLink, linkEvents, patchLink, resetLink } from "./linksApi.ts";
 import { cancelOrder, completeOrder, createOrder, getOrder } from "./ordersApi.ts";
 import { createSigningKey, listSigningKeys, retireSigningKey } from "./signingKeysApi.ts";
 import { createTenant, getTenant, issueTenantAdminKey, listTenants, updateTenant } from "./tenantsApi.ts";
 
-/** A request past the admin-key check carries its tenant. */
-type AdminRequest = IRequest & { tenant: Tenant };
+import { adminEndpoints } from "../endpoints.ts";
+
 type Args = [Env, ExecutionContext];
 
-/** A path parameter, percent-decoded; malformed encoding is the caller's mistake (400), not an outage. */
-const p = (request: IRequest, name: string): string => {
-  try {
-    return decodeURIComponent(request.params[name] ?? "");
-  } catch {
-    throw new HttpError("bad_request", `The ${name} in the path is not valid percent-encoding.`, {}, [
-      { path: name, message: "bad percent-encoding" },
-    ]);
-  }
-};
+/** A path parameter, percent-decoded (400 on malformed encoding). */
+const p = (request: IRequest, name: string): string => decodedParams(request)[name] ?? "";
 
 async function withOperator(request: IRequest, env: Env): Promise<void> {
   await authenticateOperator(request, env);
@@ -99,12 +91,6 @@ adminRouter
   .post("/orders/:number/complete", noQuery, noBody, (r, env) => completeOrder(r, env, t(r), p(r, "number")))
   .post("/orders/:number/cancel", noQuery, noBody, (r, env) => cancelOrder(r, env, t(r), p(r, "number")))
 
-  .get("/links/:id", noQuery, (r, env) => getLink(env, t(r), p(r, "id")))
-  .patch("/links/:id", noQuery, (r, env) => patchLink(r, env, t(r), p(r, "id")))
-  .post("/links/:id/reset", noQuery, noBody, (r, env) => resetLink(env, t(r), p(r, "id")))
-  .post("/links/:id/url", noQuery, noBody, (r, env) => freshLinkUrl(r, env, t(r), p(r, "id")))
-  .get("/links/:id/events", (r, env) => linkEvents(r, env, t(r), p(r, "id")))
-
   .post("/keys", noQuery, (r, env) => createSigningKey(r, env, t(r).id))
   .get("/keys", noQuery, (_r, env) => listSigningKeys(env, t(_r).id))
   .delete("/keys/:kid", noQuery, (r, env) => retireSigningKey(env, t(r).id, p(r, "kid")))
@@ -112,3 +98,5 @@ adminRouter
   .post("/admin-keys", noQuery, (r, env) => createAdminKey(r, env, t(r).id))
   .get("/admin-keys", noQuery, (r, env) => listAdminKeys(env, t(r).id))
   .delete("/admin-keys/:id", noQuery, (r, env) => revokeAdminKey(env, t(r).id, p(r, "id")));
+
+mountEndpoints(adminRouter, adminEndpoints);

@@ -120,7 +120,7 @@ export { httpsUrl };
 // /openapi.json and test/integration/openapi.test.ts checks real answers against them; the
 // routes themselves do not parse their output with them.
 
-const isoDate = z.iso.datetime();
+export const isoDate = z.iso.datetime();
 const listOf = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item) });
 
 export const tenantListSchema = listOf(tenantSchema).meta({ id: "TenantList" });
@@ -163,84 +163,3 @@ export const uploadedPartSchema = z
     etag: z.string().meta({ description: "Hand it back in the complete call's `parts`." }),
   })
   .meta({ id: "UploadedPart" });
-
-export const linkSchema = z
-  .object({
-    id: z.string(),
-    order_number: z.string(),
-    item_id: z.string(),
-    file_id: z.string(),
-    customer_id: z.string(),
-    status: z.enum(["available", "pending", "expired", "exhausted", "revoked"]),
-    download_count: z.number().int().nonnegative(),
-    download_limit: z
-      .number()
-      .int()
-      .nullable()
-      .meta({ description: "in force (override or grant, plus extra downloads); null = unlimited" }),
-    remaining_downloads: z.number().int().nonnegative().nullable(),
-    expires_at: isoDate.nullable().meta({ description: "in force (override or grant); null = no expiry" }),
-    is_expired: z.boolean(),
-    revoked: z.boolean(),
-    ip_restriction: z.array(z.string()).nullable(),
-    device_limit: z.number().int().nullable(),
-    devices_used: z.number().int().nonnegative(),
-    require_login: z.boolean(),
-    last_download_at: isoDate.nullable(),
-    grant: z
-      .object({ download_limit: z.number().int().nullable(), expires_at: isoDate.nullable() })
-      .meta({ description: "What the order granted, before the store's overrides" }),
-    suppressed: z
-      .object({
-        preview: z.number().int().nonnegative(),
-        scanner: z.number().int().nonnegative(),
-        prefetch: z.number().int().nonnegative(),
-        confirmation: z.number().int().nonnegative(),
-      })
-      .meta({
-        description:
-          "Requests answered without counting, by why: link-preview card, mail-scanner pass, browser prefetch, confirmation page (from the download log)",
-      }),
-  })
-  .meta({ id: "Link" });
-
-export const linkUrlSchema = z
-  .object({ link_id: z.string(), download_url: z.string().meta({ description: "freshly signed" }) })
-  .meta({ id: "LinkUrl" });
-
-export const downloadEventSchema = z
-  .object({
-    id: z.string(),
-    at: isoDate,
-    ip: z.string().nullable(),
-    user_agent: z.string().nullable(),
-    country: z.string().nullable(),
-    range: z.string().nullable().meta({ description: "the request's Range header" }),
-    status: z.number().int(),
-    bytes: z.number().int().nonnegative().meta({ description: "bytes the response promised (Content-Length)" }),
-    bytes_sent: z
-      .number()
-      .int()
-      .nonnegative()
-      .nullable()
-      .meta({ description: "bytes written to the client; null while the body still streams" }),
-    outcome: z
-      .enum(["completed", "aborted"])
-      .nullable()
-      .meta({ description: "how a response with a body ended; null without a body" }),
-    counted: z.boolean(),
-    reason: z
-      .enum(["resume", "no_body", "prefetch", "preview", "scanner", "confirmation", "refunded"])
-      .nullable()
-      .meta({ description: "why an answer without error was not counted" }),
-    device: z.string().nullable(),
-    error: z.string().nullable().meta({ description: "error code of a refusal; null for successes" }),
-  })
-  .meta({ id: "DownloadEvent" });
-
-export const downloadEventsPageSchema = z
-  .object({
-    data: z.array(downloadEventSchema).meta({ description: "newest first" }),
-    next_cursor: z.string().nullable().meta({ description: "pass as `cursor` for the next page; null on the last" }),
-  })
-  .meta({ id: "DownloadEventsPage" });

@@ -1,0 +1,38 @@
+import { defineEndpoint } from "../../../http/endpoint.ts";
+import { HttpError } from "../../../http/HttpError.ts";
+import { json } from "../../../http/json.ts";
+import { linkBaseUrl, mintDownloadUrl } from "../../../links/mintDownloadUrl.ts";
+import { externalLinkUrl } from "../externalLinks.ts";
+import { linkParams } from "./linkParams.ts";
+import { loadLink } from "./linkRecord.ts";
+import { linkUrlSchema } from "./linkSchemas.ts";
+
+/** A freshly signed URL for the same link ("resend my link"). */
+export const freshLinkUrl = defineEndpoint({
+  method: "post",
+  path: "/links/:id/url",
+  access: "admin",
+  operationId: "freshLinkUrl",
+  tags: ["Issuer: links"],
+  summary: 'A freshly signed URL for the same link ("resend my link")',
+  params: linkParams,
+  body: "none",
+  responses: { 200: { description: "The URL", schema: linkUrlSchema } },
+  errors: ["not_found", "revoked"],
+  async handle({ request, env, tenant, params }) {
+    const row = await loadLink(env, tenant.id, params.id);
+    if (row.link.revoked || row.orderStatus === "canceled") {
+      throw new HttpError(
+        "revoked",
+        "This link is revoked (by the store, or with its order): it cannot be sent again until PATCH revoked: false.",
+      );
+    }
+    if ("claims" in row) return json(await externalLinkUrl(request, tenant, row));
+    const { link, fileName } = row;
+    const url = await mintDownloadUrl(tenant, linkBaseUrl(tenant, request), {
+      ...link,
+      fileName: fileName ?? link.fileId,
+    });
+    return json({ link_id: link.id, download_url: url });
+  },
+});

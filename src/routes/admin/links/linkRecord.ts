@@ -1,0 +1,60 @@
+import { and, eq } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { linkColumnsOf, mirrorLinkState } from "../../../db/mirrorLinkState.ts";
+import { files, links, orders } from "../../../db/schema.ts";
+import type { Env } from "../../../env.ts";
+import { json } from "../../../http/json.ts";
+import type { LinkSnapshot } from "../../../links/DownloadLink.ts";
+import { linkFigures } from "../../../links/linkStatus.ts";
+import { suppressedRequests, type SuppressedRequests } from "../../../scanners/suppressedRequests.ts";
+import { isoFromMs, isoFromSeconds } from "../../../utils/time.ts";
+import { externalLinkRow } from "../externalLinks.ts";
+
+/** A link's D1 row with its order's status and file name, as every link endpoint starts from. */
+export async function loadLink(env: Env, tenantId: string, linkId: string) {
+  const [row] = await drizzle(env.DB)
+    .select({ link: links, orderStatus: orders.status, fileName: files.name })
+    .from(links)
+    .innerJoin(orders, and(eq(orders.tenantId, links.tenantId), eq(orders.number, links.orderNumber)))
+    .leftJoin(files, and(eq(files.tenantId, links.tenantId), eq(files.id, links.fileId)))
+    .where(and(eq(links.tenantId, tenantId), eq(links.id, linkId)))
+    .limit(1);
+  // No row: a link the store signed itself is served from its Durable Object once seen.
+  return row ?? externalLinkRow(env, tenantId, linkId);
+}
+
+export type LinkRecord = Awaited<ReturnType<typeof loadLink>>;
+
+/** The D1 row with the Durable Object's live state laid over it (the DO is the truth). */
+export function linkView(row: LinkRecord, state: LinkSnapshot, suppressed: SuppressedRequests) {
+  const live = { ...row.link, ...linkColumnsOf(state) };
+  const figures = linkFigures(live, row.orderStatus);
+  return {
+    id: live.id,
+    order_number: live.orderNumber,
+    item_id: live.itemId,
+    file_id: live.fileId,
+    customer_id: live.customerId,
+    status: figures.status,
+    download_count: live.downloadCount,
+    download_limit: figures.limit,
+    remaining_downloads: figures.remaining,
+    expires_at: isoFromSeconds(figures.expiresAt),
+    is_expired: figures.isExpired,
+    revoked: live.revoked,
+    ip_restriction: live.ipRestriction ? (JSON.parse(live.ipRestriction) as string[]) : null,
+    device_limit: live.deviceLimit,
+    devices_used: state.deviceCount,
+    require_login: live.requireLogin,
+    last_download_at: isoFromMs(live.lastDownloadAt),
+    grant: { download_limit: live.downloadLimit, expires_at: isoFromSeconds(live.expiresAt) },
+    suppressed,
+  };
+}
+
+/** Answers a change with the link as it now is, mirrored to D1 first so listings agree with the answer. */
+export async function respondWithState(env: Env, tenantId: string, row: LinkRecord, state: LinkSnapshot) {
+  // The version guard in mirrorLinkState keeps the mirror monotonic.
+  await mirrorLinkState(drizzle(env.DB), { tenantId, linkId: row.link.id, state });
+  return json(linkView(row, state, await suppressedRequests(env.DB, tenantId, row.link.id)));
+}
