@@ -5,7 +5,7 @@ import { files, links, orders } from "../../../db/schema.ts";
 import type { Env } from "../../../env.ts";
 import { json } from "../../../http/json.ts";
 import type { LinkSnapshot } from "../../../links/DownloadLink.ts";
-import { linkFigures } from "../../../links/linkStatus.ts";
+import { linkFigures } from "../../../policy/linkFigures.ts";
 import { suppressedRequests, type SuppressedRequests } from "../../../scanners/suppressedRequests.ts";
 import { isoFromMs, isoFromSeconds } from "../../../utils/time.ts";
 import { externalLinkRow } from "../externalLinks.ts";
