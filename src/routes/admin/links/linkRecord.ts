@@ -4,7 +4,7 @@ import { linkColumnsOf, mirrorLinkState } from "../../../db/mirrorLinkState.ts";
 import { files, links, orders } from "../../../db/schema.ts";
 import type { Env } from "../../../env.ts";
 import { json } from "../../../http/json.ts";
-import type { LinkSnapshot } from "../../../links/DownloadLink.ts";
+import type { LinkSnapshot } from "../../../links/linkTypes.ts";
 import { linkFigures } from "../../../policy/linkFigures.ts";
 import { suppressedRequests, type SuppressedRequests } from "../../../scanners/suppressedRequests.ts";
 import { isoFromMs, isoFromSeconds } from "../../../utils/time.ts";
