@@ -48,9 +48,10 @@ const binary = z.string().meta({ format: "binary" });
 
 /**
  * `/openapi.json`, generated from the same zod schemas the routes validate with (request
- * bodies, queries, ids), so the document cannot drift from the code. Every route of
- * src/router.ts and src/routes/admin/adminRouter.ts is here; test/integration/openapi.test.ts
- * checks that and validates real answers against the response schemas.
+ * bodies, queries, ids), so the document cannot drift from the code. The issuer API is
+ * documented from the very lists its router mounts (src/routes/endpoints.ts); every route of
+ * src/router.ts is here too, which test/integration/openapi.test.ts checks, and it validates
+ * real answers against the response schemas.
  */
 function buildDocument() {
   const registry = new OpenAPIRegistry();
