@@ -21,7 +21,7 @@ import {
   upsertAdminKey,
   upsertTenant,
   withLocalBindings,
-} from "../e2e/localGateway.ts";
+} from "../../scripts/lib/localGateway.ts";
 
 export const TENANT = "browser-store";
 export const STORE_SETTINGS = {

@@ -19,7 +19,7 @@ import {
   upsertTenant,
   withLocalBindings,
   type LocalGateway,
-} from "./localGateway.ts";
+} from "../../scripts/lib/localGateway.ts";
 
 const CURL = "/usr/bin/curl";
 const WGET = "/usr/bin/wget";
