@@ -18,6 +18,9 @@ export type { Claims } from "../../src/token/claims.ts";
 /** docs/CONTRACT.md §7: every error answer's body. */
 export type ErrorBody = z.infer<typeof errorSchema>;
 
+/** One entry of a `bad_request` answer's `details`: the field, why, and the field probably meant. */
+export type ErrorDetail = NonNullable<ErrorBody["details"]>[number];
+
 /** A file as `PUT /admin/v1/files/:id` and the file endpoints show it. */
 export type FileView = z.infer<typeof fileSchema>;
 
