@@ -9,11 +9,18 @@ import type { errorSchema } from "../../src/http/errorSchema.ts";
 import type { DownloadsListing, OrderView } from "../../src/orders/orderSchemas.ts";
 import type { createdTenantSchema, fileSchema } from "../../src/routes/admin/adminSchemas.ts";
 import type { downloadEventsPageSchema, linkSchema } from "../../src/routes/admin/links/linkSchemas.ts";
+import type { tenantSettingsSchema } from "../../src/tenants/tenantSettings.ts";
 
 export type { DownloadsListing, OrderView };
 export type { DownloadInfo } from "../../src/routes/schemas.ts";
 /** A download token's claims (`lid`, `fid`, `lim`, …). */
 export type { Claims } from "../../src/token/claims.ts";
+
+/**
+ * Tenant settings as the operator API accepts them (defaults optional), so a misspelt
+ * setting in a test fails to compile instead of being dropped by the tolerant read.
+ */
+export type SettingsInput = z.input<typeof tenantSettingsSchema>;
 
 /** docs/CONTRACT.md §7: every error answer's body. */
 export type ErrorBody = z.infer<typeof errorSchema>;

@@ -11,7 +11,7 @@ import worker from "../../src/index.ts";
 import { linkStub } from "../../src/links/linkStub.ts";
 import { encryptSecret } from "../../src/tenants/secretBox.ts";
 import { signDownloadToken, type LinkGrant, type SigningKey } from "../../src/sdk/sign.ts";
-import type { DownloadInfo } from "./answers.ts";
+import type { DownloadInfo, SettingsInput } from "./answers.ts";
 import type { D1Row } from "./d1Row.ts";
 
 let sequence = 0;
@@ -29,7 +29,7 @@ export interface TestTenant {
 }
 
 export interface TenantOptions {
-  settings?: Record<string, unknown>;
+  settings?: SettingsInput;
   /** Extra HS256 keys: kid → secret. */
   extraKeys?: Record<string, string>;
   /** Keys inserted as retired: kid → secret. */

@@ -12,7 +12,7 @@ import type { links, orders } from "../../src/db/schema.ts";
 import worker from "../../src/index.ts";
 import { forgetTenant } from "../../src/tenants/resolveTenant.ts";
 import { encryptSecret } from "../../src/tenants/secretBox.ts";
-import type { ErrorBody, FileEntry, FileView, OrderView } from "./answers.ts";
+import type { ErrorBody, FileEntry, FileView, OrderView, SettingsInput } from "./answers.ts";
 import type { D1Row } from "./d1Row.ts";
 import { createTenant, fileBytes, uid, type TenantOptions, type TestTenant } from "./fixtures.ts";
 
@@ -60,7 +60,7 @@ export async function createTenantWithAdminKey(options: IssuerTenantOptions = {}
 }
 
 /** Replaces a tenant's settings JSON in D1 and drops the cached tenant. */
-export async function setTenantSettings(tenant: TestTenant, settings: Record<string, unknown>): Promise<void> {
+export async function setTenantSettings(tenant: TestTenant, settings: SettingsInput): Promise<void> {
   await env.DB.prepare("UPDATE tenants SET settings = ? WHERE id = ?").bind(JSON.stringify(settings), tenant.id).run();
   forgetTenant();
 }
