@@ -7,8 +7,9 @@
 import type { z } from "zod";
 import type { errorSchema } from "../../src/http/errorSchema.ts";
 import type { DownloadsListing, OrderView } from "../../src/orders/orderSchemas.ts";
-import type { createdTenantSchema, fileSchema } from "../../src/routes/admin/adminSchemas.ts";
+import type { fileSchema } from "../../src/routes/admin/files/fileSchemas.ts";
 import type { downloadEventsPageSchema, linkSchema } from "../../src/routes/admin/links/linkSchemas.ts";
+import type { createdTenantSchema } from "../../src/routes/admin/tenants/tenantSchemas.ts";
 import type { tenantSettingsSchema } from "../../src/tenants/tenantSettings.ts";
 
 export type { DownloadsListing, OrderView };
