@@ -86,6 +86,9 @@ export const downloadEvents = sqliteTable(
   (t) => [
     index("download_events_link_at").on(t.tenantId, t.linkId, t.at),
     index("download_events_tenant_at").on(t.tenantId, t.at),
+    // The filters of the tenant-wide log export (GET /admin/v1/events) and order evidence.
+    index("download_events_order_at").on(t.tenantId, t.orderNumber, t.at),
+    index("download_events_file_at").on(t.tenantId, t.fileId, t.at),
   ],
 );
 
