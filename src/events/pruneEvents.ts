@@ -48,10 +48,21 @@ export async function pruneEventLog(
     settings: string;
   }>();
   const start = tenantRows.length === 0 ? 0 : (Math.floor(now / HOUR_MS) * limits.maxStatements) % tenantRows.length;
-  const queue = [...tenantRows.slice(start), ...tenantRows.slice(0, start)].map((t) => ({
-    id: t.id,
-    cutoff: now - parseTenantSettings(t.settings).log_retention_days * DAY_MS,
-  }));
+  const rotated = [...tenantRows.slice(start), ...tenantRows.slice(0, start)];
+  return pruneTenants(
+    d1,
+    rotated.map((t) => ({ id: t.id, cutoff: now - parseTenantSettings(t.settings).log_retention_days * DAY_MS })),
+    limits,
+  );
+}
+
+/** Deletes each tenant's rows older than its cutoff (Unix ms), in queue order, within the limits. */
+export async function pruneTenants(
+  d1: D1Database,
+  tenants: readonly { id: string; cutoff: number }[],
+  limits: PruneLimits = PRUNE_LIMITS,
+): Promise<PruneResult> {
+  const queue = [...tenants];
   // The oldest rows of one tenant first, through the download_events_tenant_at index.
   const remove = d1.prepare(
     `DELETE FROM download_events WHERE id IN (

@@ -3,15 +3,46 @@ import { customerDataStream } from "../../../events/customerData.ts";
 import { defineEndpoint } from "../../../http/endpoint.ts";
 import { HttpError } from "../../../http/HttpError.ts";
 import { SECURITY_HEADERS } from "../../../http/securityHeaders.ts";
+import { isoDate } from "../adminSchemas.ts";
 import { eventRowSchema } from "../events/eventSchemas.ts";
 import { customerParams } from "./customerParams.ts";
 
-const customerDataSchema = z
+export const customerDataSchema = z
   .object({
     customer_id: z.string(),
-    generated_at: z.iso.datetime(),
-    orders: z.array(z.record(z.string(), z.unknown())).meta({ description: "orders with their items" }),
-    links: z.array(z.record(z.string(), z.unknown())).meta({ description: "links with counts and restrictions" }),
+    generated_at: isoDate,
+    orders: z.array(
+      z.object({
+        order_number: z.string(),
+        status: z.enum(["pending", "complete", "canceled"]),
+        purchased_at: isoDate.nullable(),
+        items: z.array(
+          z.object({
+            id: z.string(),
+            product_id: z.string(),
+            product_name: z.string(),
+            variant_name: z.string().nullable(),
+            sku: z.string().nullable(),
+          }),
+        ),
+      }),
+    ),
+    links: z.array(
+      z.object({
+        id: z.string(),
+        order_number: z.string(),
+        file_id: z.string(),
+        file_name: z.string().nullable(),
+        download_count: z.number().int(),
+        download_limit: z.number().int().nullable(),
+        extra_downloads: z.number().int(),
+        expires_at: isoDate.nullable(),
+        revoked: z.boolean(),
+        ip_restriction: z.array(z.string()).nullable(),
+        device_limit: z.number().int().nullable(),
+        last_download_at: isoDate.nullable(),
+      }),
+    ),
     download_log: z.array(eventRowSchema).meta({ description: "every log row of the customer's links, oldest first" }),
   })
   .meta({ id: "CustomerData" });

@@ -5,7 +5,7 @@ import { HttpError } from "../../../http/HttpError.ts";
 import { json } from "../../../http/json.ts";
 import { customerParams } from "./customerParams.ts";
 
-const erasureSchema = z
+export const erasureSchema = z
   .object({
     customer_id: z.string().meta({ description: "the id that was erased" }),
     pseudonym: z.string().meta({ description: "what orders and links now name instead (erased-…)" }),
@@ -33,6 +33,8 @@ export const erasePersonalData = defineEndpoint({
   tags: ["Issuer: privacy"],
   summary: "Erase a customer's personal data from the log; counts and link state are kept",
   params: customerParams,
+  // A field sent along (`{"keep_log": true}`) is refused, not ignored: erasure is not undone.
+  body: "none",
   responses: { 200: { description: "What was erased", schema: erasureSchema } },
   errors: ["not_found"],
   async handle({ env, tenant, params }) {

@@ -10,7 +10,7 @@ import { isoDate } from "../adminSchemas.ts";
 
 const nullableInt = z.number().int().nullable();
 
-const evidenceSchema = z
+export const evidenceSchema = z
   .object({
     order: z.object({
       order_number: z.string(),
