@@ -56,7 +56,7 @@ async function setup() {
   const bob = firstFile(await placeOrder(tenant, orderBody([file.id], { order_number: "B-1", customer_id: "bob" })));
   await downloadTwice(tenant, alice, "AliceBrowser/1");
   await downloadTwice(tenant, bob, "BobBrowser/1");
-  return { tenant, alice, bob };
+  return { tenant, alice, bob, file };
 }
 
 describe("GET /admin/v1/customers/:id/data", () => {
@@ -165,6 +165,11 @@ describe("DELETE /admin/v1/customers/:id/personal-data", () => {
       [null, null],
       [null, null],
     ]);
+    // The order cannot be re-created under the erased id: the number now belongs to the pseudonym.
+    const again = await admin(s.tenant, "POST", "/orders", {
+      json: orderBody([s.file.id], { order_number: "A-1", customer_id: ALICE }, { download_limit: 5 }),
+    });
+    expectError(again, 409, "conflict");
     // The erased id no longer appears anywhere in the tenant's export.
     const csv = await (await adminFetch(s.tenant, "GET", "/events?format=csv")).text();
     expect(csv).not.toContain(ALICE);
