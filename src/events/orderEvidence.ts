@@ -19,7 +19,7 @@ export async function orderEvidence(d1: D1Database, tenantId: string, orderNumbe
     .where(and(eq(orders.tenantId, tenantId), eq(orders.number, orderNumber)))
     .limit(1);
   if (!order) return null;
-  const [itemRows, linkRows, eventRows] = await Promise.all([
+  const [itemRows, linkRows, eventRows, sums] = await Promise.all([
     db
       .select()
       .from(orderItems)
@@ -37,7 +37,23 @@ export async function orderEvidence(d1: D1Database, tenantId: string, orderNumbe
       .where(and(eq(downloadEvents.tenantId, tenantId), eq(downloadEvents.orderNumber, orderNumber)))
       .orderBy(asc(downloadEvents.at), asc(downloadEvents.id))
       .limit(MAX_EVIDENCE_ROWS + 1),
+    // Totals over every row, also when the listing is cut at MAX_EVIDENCE_ROWS.
+    d1
+      .prepare(
+        `SELECT link_id AS linkId, COUNT(*) AS requests, SUM(counted) AS counted,
+                SUM(status = 200 AND outcome = 'completed' AND bytes_sent = bytes) AS completed,
+                SUM(outcome = 'completed') AS completedResponses, COALESCE(SUM(bytes_sent), 0) AS bytes,
+                MIN(CASE WHEN outcome = 'completed' THEN at END) AS firstAt,
+                MAX(CASE WHEN outcome = 'completed' THEN at END) AS lastAt
+         FROM download_events WHERE tenant_id = ? AND order_number = ? GROUP BY link_id`,
+      )
+      .bind(tenantId, orderNumber)
+      .all<LinkSums>()
+      .then((r) => r.results),
   ]);
+  const sumsOf = new Map(sums.map((row) => [row.linkId, row]));
+  const total = (pick: (row: LinkSums) => number) => sums.reduce((sum, row) => sum + pick(row), 0);
+  const instants = (pick: (row: LinkSums) => number | null) => sums.map(pick).filter((at): at is number => at !== null);
   const events = eventRows.slice(0, MAX_EVIDENCE_ROWS);
   const fileOfLink = new Map(linkRows.map((r) => [r.link.id, r]));
 
@@ -66,19 +82,21 @@ export async function orderEvidence(d1: D1Database, tenantId: string, orderNumbe
   const perFile = linkRows.map(({ link, file }) => {
     const own = events.filter((e) => e.linkId === link.id);
     const size = file?.size ?? null;
+    const linkSums = sumsOf.get(link.id);
     return {
       link_id: link.id,
       file_id: link.fileId,
-      bytes_delivered: own.reduce((sum, e) => sum + (e.bytesSent ?? 0), 0),
+      bytes_delivered: linkSums?.bytes ?? 0,
       size,
-      // Whether the ranges written to the client, put together, cover every byte of the file.
+      // Whether the ranges written to the client, put together, cover every byte of the file
+      // (judged on the rows listed: the first MAX_EVIDENCE_ROWS).
       fully_delivered: size !== null && coversFile(own, size),
-      completed_downloads: own.filter(isCompletedDownload).length,
-      counted_downloads: own.filter((e) => e.counted).length,
+      completed_downloads: linkSums?.completed ?? 0,
+      counted_downloads: linkSums?.counted ?? 0,
     };
   });
-
-  const delivered = events.filter((e) => e.outcome === "completed");
+  const firstAt = instants((row) => row.firstAt);
+  const lastAt = instants((row) => row.lastAt);
   return {
     order: {
       order_number: order.number,
@@ -105,15 +123,15 @@ export async function orderEvidence(d1: D1Database, tenantId: string, orderNumbe
     })),
     downloads,
     totals: {
-      requests: events.length,
-      counted_downloads: events.filter((e) => e.counted).length,
-      completed_downloads: events.filter(isCompletedDownload).length,
-      completed_responses: delivered.length,
-      bytes_delivered: events.reduce((sum, e) => sum + (e.bytesSent ?? 0), 0),
+      requests: total((row) => row.requests),
+      counted_downloads: total((row) => row.counted),
+      completed_downloads: total((row) => row.completed),
+      completed_responses: total((row) => row.completedResponses),
+      bytes_delivered: total((row) => row.bytes),
       files_fully_delivered: perFile.filter((f) => f.fully_delivered).length,
       files: perFile.length,
-      first_download_at: isoFromMs(delivered[0]?.at ?? null),
-      last_download_at: isoFromMs(delivered.at(-1)?.at ?? null),
+      first_download_at: isoFromMs(firstAt.length > 0 ? Math.min(...firstAt) : null),
+      last_download_at: isoFromMs(lastAt.length > 0 ? Math.max(...lastAt) : null),
       per_file: perFile,
     },
     truncated: eventRows.length > MAX_EVIDENCE_ROWS,
@@ -125,9 +143,19 @@ export type OrderEvidence = NonNullable<Awaited<ReturnType<typeof orderEvidence>
 
 type EventRow = typeof downloadEvents.$inferSelect;
 
-/** A whole file written to the end: a 200 completed, every byte of it sent. */
-function isCompletedDownload(e: EventRow): boolean {
-  return e.status === 200 && e.outcome === "completed" && e.bytesSent !== null && e.bytesSent === e.bytes;
+/**
+ * One link's figures over all its rows of the order. `completed` is a whole file written to
+ * the end: a 200 whose every promised byte was sent.
+ */
+interface LinkSums {
+  linkId: string;
+  requests: number;
+  counted: number;
+  completed: number;
+  completedResponses: number;
+  bytes: number;
+  firstAt: number | null;
+  lastAt: number | null;
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   type IssuerTenant,
   type OrderView,
 } from "../../helpers/issuer.ts";
+import { insertLogRows } from "../../helpers/logRows.ts";
 
 interface Evidence {
   order: Record<string, unknown>;
@@ -156,6 +157,38 @@ describe("GET /admin/v1/orders/:number/evidence", () => {
       bytes_delivered: 300,
       files_fully_delivered: 0,
       completed_downloads: 0,
+    });
+  });
+
+  it("lists at most 5,000 requests, says so, and still totals every row", async () => {
+    const tenant = await createTenantWithAdminKey();
+    const file = await uploadFile(tenant, { name: "big.bin", size: 100 });
+    const placed = await placeOrder(tenant, {
+      order_number: "many-1",
+      customer_id: "c",
+      items: [{ product: { id: "p", name: "P" }, file_ids: [file.id] }],
+    });
+    const linkId = orderFiles(placed)[0]?.link_id as string;
+    await insertLogRows(
+      tenant.id,
+      Array.from({ length: 5003 }, (_, i) => ({
+        at: 1_780_000_000_000 + i,
+        linkId,
+        fileId: file.id,
+        orderNumber: "many-1",
+        counted: i % 2 === 0,
+      })),
+    );
+    const answer = await admin<Evidence>(tenant, "GET", "/orders/many-1/evidence");
+    expect(answer.body.truncated).toBe(true);
+    expect(answer.body.downloads).toHaveLength(5000);
+    expect(answer.body.totals).toMatchObject({
+      requests: 5003,
+      counted_downloads: 2502,
+      completed_downloads: 5003,
+      bytes_delivered: 500_300,
+      first_download_at: new Date(1_780_000_000_000).toISOString(),
+      last_download_at: new Date(1_780_000_005_002).toISOString(),
     });
   });
 
