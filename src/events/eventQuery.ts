@@ -67,8 +67,9 @@ function conditions(tenantId: string, filter: EventFilter): (SQL | undefined)[] 
 /**
  * One page of the tenant's download log, keyset-paginated on (time, id) so a page costs
  * the same however deep it is, and rows written meanwhile neither repeat nor shift a page.
- * The indexes download_events_{tenant,link,order,file}_at serve the filters; the customer
- * comes from the link's D1 row (primary key lookup).
+ * The indexes download_events_{tenant,link,order}_at serve the time, link and order filters;
+ * file, customer, outcome and counted are checked on the rows of that range (the customer
+ * through the link's D1 row, a primary key lookup).
  */
 export async function loadEventPage(
   d1: D1Database,

@@ -1,2 +1,0 @@
-CREATE INDEX `download_events_order_at` ON `download_events` (`tenant_id`,`order_number`,`at`);--> statement-breakpoint
-CREATE INDEX `download_events_file_at` ON `download_events` (`tenant_id`,`file_id`,`at`);
