@@ -4,6 +4,10 @@ import { getLink } from "./admin/links/getLink.ts";
 import { linkEvents } from "./admin/links/linkEvents.ts";
 import { patchLink } from "./admin/links/patchLink.ts";
 import { resetLink } from "./admin/links/resetLink.ts";
+import { listDeadLetters } from "./admin/webhooks/listDeadLetters.ts";
+import { replayDeadLetter } from "./admin/webhooks/replayDeadLetter.ts";
+import { rotateWebhookSecret } from "./admin/webhooks/rotateWebhookSecret.ts";
+import { testWebhook } from "./admin/webhooks/testWebhook.ts";
 
 /**
  * Every endpoint of the gateway, in one list per group: src/router.ts mounts them and
@@ -11,4 +15,14 @@ import { resetLink } from "./admin/links/resetLink.ts";
  */
 
 /** The issuer API under `/admin/v1`, for a tenant's admin key (docs/CONTRACT.md §9). */
-export const adminEndpoints: readonly Endpoint[] = [getLink, patchLink, resetLink, freshLinkUrl, linkEvents];
+export const adminEndpoints: readonly Endpoint[] = [
+  getLink,
+  patchLink,
+  resetLink,
+  freshLinkUrl,
+  linkEvents,
+  rotateWebhookSecret,
+  listDeadLetters,
+  replayDeadLetter,
+  testWebhook,
+];

@@ -14,6 +14,7 @@ import { orderViews } from "../../orders/orderViews.ts";
 import type { Tenant } from "../../tenants/loadTenant.ts";
 import { randomToken } from "../../utils/encoding.ts";
 import { nowSeconds } from "../../utils/time.ts";
+import { emitOrderCompleted } from "../../webhooks/orderWebhooks.ts";
 
 async function orderResponse(
   env: Env,
@@ -147,6 +148,7 @@ export async function createOrder(request: Request, env: Env, tenant: Tenant): P
       return repeatedOrder(env, tenant, request, body);
     throw error;
   }
+  if (body.status === "complete") await emitOrderCompleted(env, tenant.id, body.order_number);
   return orderResponse(env, tenant, request, body.order_number, 201);
 }
 
@@ -184,6 +186,7 @@ export async function completeOrder(
       .update(orders)
       .set({ status: "complete" })
       .where(and(eq(orders.tenantId, tenant.id), eq(orders.number, orderNumber), eq(orders.status, "pending")));
+    await emitOrderCompleted(env, tenant.id, orderNumber);
   }
   return orderResponse(env, tenant, request, orderNumber);
 }
