@@ -36,7 +36,9 @@ export interface RotatedSecret {
 /**
  * A new current secret. The one it replaces keeps signing for `graceSeconds` (0 = stops at
  * once): each delivery then carries both signatures, so a store can deploy the new secret
- * while the old one still verifies. Secrets already past their grace are deleted.
+ * while the old one still verifies. An older secret still in an earlier grace period gets
+ * no longer than the new one (so `0` after a leak cuts every old secret off); secrets past
+ * their grace are deleted.
  */
 export async function rotateWebhookSecret(env: Env, tenantId: string, graceSeconds: number): Promise<RotatedSecret> {
   const db = drizzle(env.DB);
@@ -47,7 +49,12 @@ export async function rotateWebhookSecret(env: Env, tenantId: string, graceSecon
     db
       .update(webhookSecrets)
       .set({ expiresAt: now + graceSeconds })
-      .where(and(eq(webhookSecrets.tenantId, tenantId), isNull(webhookSecrets.expiresAt)))
+      .where(
+        and(
+          eq(webhookSecrets.tenantId, tenantId),
+          or(isNull(webhookSecrets.expiresAt), gt(webhookSecrets.expiresAt, now + graceSeconds)),
+        ),
+      )
       .returning({ id: webhookSecrets.id }),
     db
       .delete(webhookSecrets)
