@@ -29,8 +29,9 @@ export const webhookUrl = z
   .url({ protocol: /^https?$/ })
   .max(2000)
   .refine((value) => {
-    const url = new URL(value);
-    if (url.username || url.password) return false;
+    // Zod runs this check even when the value failed `url()`: parse defensively.
+    const url = URL.parse(value);
+    if (!url || url.username || url.password) return false;
     return url.protocol === "https:" || ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
   }, "https, or http://localhost / http://127.0.0.1 for local development; no user:password@");
 
@@ -137,5 +138,10 @@ export type OrderCompletedPayload = z.infer<typeof orderCompletedPayloadSchema>;
  * is at least once) can tell it is a repeat.
  */
 export type WebhookEvent = {
-  [T in WebhookEventType]: { type: T; key: string; /** Unix ms. */ at: number; data: z.infer<(typeof webhookPayloadSchemas)[T]> };
+  [T in WebhookEventType]: {
+    type: T;
+    key: string;
+    /** Unix ms. */ at: number;
+    data: z.infer<(typeof webhookPayloadSchemas)[T]>;
+  };
 }[WebhookEventType];

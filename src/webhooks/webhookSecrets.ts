@@ -56,9 +56,7 @@ export async function rotateWebhookSecret(env: Env, tenantId: string, graceSecon
         ),
       )
       .returning({ id: webhookSecrets.id }),
-    db
-      .delete(webhookSecrets)
-      .where(and(eq(webhookSecrets.tenantId, tenantId), lte(webhookSecrets.expiresAt, now))),
+    db.delete(webhookSecrets).where(and(eq(webhookSecrets.tenantId, tenantId), lte(webhookSecrets.expiresAt, now))),
     db.insert(webhookSecrets).values({ tenantId, id: `whs_${randomToken(9)}`, secretEnc, createdAt: now }),
   ]);
   return { secret, createdAt: now, previousValidUntil: retired.length > 0 ? now + graceSeconds : null };

@@ -40,7 +40,8 @@ export async function verifyStandardWebhook(
   const timestamp = headers["webhook-timestamp"];
   const signatures = headers["webhook-signature"];
   if (!id || !timestamp || !signatures) return "missing headers";
-  if (!/^\d+$/.test(timestamp) || Math.abs(nowSeconds - Number(timestamp)) > TOLERANCE_SECONDS) return "stale timestamp";
+  if (!/^\d+$/.test(timestamp) || Math.abs(nowSeconds - Number(timestamp)) > TOLERANCE_SECONDS)
+    return "stale timestamp";
   const key = await crypto.subtle.importKey(
     "raw",
     base64ToBytes(secret.replace(/^whsec_/, "")),

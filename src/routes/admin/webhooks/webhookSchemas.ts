@@ -36,7 +36,11 @@ export const testDeliverySchema = z
   .object({
     delivered: z.boolean(),
     webhook_id: z.string(),
-    status: z.number().int().nullable().meta({ description: "The receiver's HTTP status; null when it never answered" }),
+    status: z
+      .number()
+      .int()
+      .nullable()
+      .meta({ description: "The receiver's HTTP status; null when it never answered" }),
     error: z.string().nullable(),
   })
   .meta({ id: "WebhookTestDelivery" });
