@@ -3,7 +3,7 @@ import type { Delivery } from "../files/deliveryBody.ts";
 import { effectiveLimit } from "../policy/decideAccess.ts";
 import type { Claims } from "../token/claims.ts";
 import type { LinkExhaustion } from "../webhooks/downloadWebhooks.ts";
-import type { AdmitResult } from "./DownloadLink.ts";
+import type { AdmitResult } from "./linkTypes.ts";
 import { logDownloadEvent } from "./downloadLogBatch.ts";
 import type { linkStub } from "./linkStub.ts";
 
