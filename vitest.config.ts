@@ -23,6 +23,10 @@ export default defineConfig(async () => ({
                 OPERATOR_SECRET: "",
                 // Tests exercise the baseline route's guard directly; it stays "0" here.
                 BENCH_BASELINE: "0",
+                // Webhook retries after 1 s, 2 s, then the dead-letter queue: the real queues
+                // run their whole course within a test (wrangler.toml has the production schedule).
+                WEBHOOK_RETRY_BASE_SECONDS: "1",
+                WEBHOOK_MAX_ATTEMPTS: "3",
                 TEST_MIGRATIONS: await readD1Migrations("./migrations"),
               },
             },

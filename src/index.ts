@@ -1,10 +1,12 @@
 /**
  * dlgate: the Worker entry point. Routing lives in router.ts; the per-link Durable
- * Object is exported here because the runtime looks for it on this module.
+ * Object is exported here because the runtime looks for it on this module. The queue
+ * handler delivers webhooks and stores their dead letters (src/webhooks/).
  */
 import type { Env } from "./env.ts";
 import { pruneEventLog } from "./events/pruneEvents.ts";
 import { router } from "./router.ts";
+import { consumeQueue } from "./webhooks/consumeQueue.ts";
 
 export { DownloadLink } from "./links/DownloadLink.ts";
 
@@ -18,4 +20,5 @@ export default {
         (result.finished ? "" : "; more left for the next run"),
     );
   },
+  queue: (batch, env) => consumeQueue(batch, env),
 } satisfies ExportedHandler<Env>;

@@ -215,3 +215,47 @@ export const links = sqliteTable(
     index("links_order").on(t.tenantId, t.orderNumber),
   ],
 );
+
+/**
+ * Webhook signing secrets (src/webhooks/). The current one has `expires_at` null; a rotated
+ * one keeps signing until `expires_at` (Unix seconds), so receivers can switch over.
+ */
+export const webhookSecrets = sqliteTable(
+  "webhook_secrets",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    id: text("id").notNull(),
+    /** The `whsec_…` text, AES-GCM encrypted with the MASTER_KEY Worker secret. */
+    secretEnc: text("secret_enc").notNull(),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at"),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.id] })],
+);
+
+/** Webhook deliveries that failed every attempt (the dead-letter queue's consumer writes them). */
+export const webhookDeadLetters = sqliteTable(
+  "webhook_dead_letters",
+  {
+    /** The dead-letter queue message's id: a redelivered message is stored once. */
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    /** The `webhook-id` the store saw on each attempt (and sees again on a replay). */
+    webhookId: text("webhook_id").notNull(),
+    type: text("type").notNull(),
+    /** The exact JSON body that was signed. */
+    body: text("body").notNull(),
+    /** Delivery attempts made; null when the queue dead-lettered it after an uncaught failure. */
+    attempts: integer("attempts"),
+    /** The receiver's last HTTP status, or null when it never answered. */
+    lastStatus: integer("last_status"),
+    lastError: text("last_error"),
+    /** Unix ms. */
+    failedAt: integer("failed_at").notNull(),
+    /** Unix ms of the newest replay, or null. */
+    replayedAt: integer("replayed_at"),
+  },
+  (t) => [index("webhook_dead_letters_tenant").on(t.tenantId, t.failedAt)],
+);

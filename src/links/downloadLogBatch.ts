@@ -1,5 +1,7 @@
 import { writeDownloadLog } from "../db/downloadLog.ts";
 import type { LinkStateMirror } from "../db/mirrorLinkState.ts";
+import type { Env } from "../env.ts";
+import { emitDownloadWebhooks, type LinkExhaustion } from "../webhooks/downloadWebhooks.ts";
 import type { DownloadEvent } from "./DownloadEvent.ts";
 
 /** How long an event waits for others to share its D1 write. */
@@ -13,6 +15,8 @@ interface Entry {
   event: DownloadEvent;
   /** The link's state after this request, when the request changed it (a counted download, a refund). */
   mirror: LinkStateMirror | null;
+  /** Set on a counted download's final version when it used the link up (webhook `link.exhausted`). */
+  exhausted?: LinkExhaustion | undefined;
 }
 
 /**
@@ -23,6 +27,8 @@ interface Entry {
 const waiting = new Map<D1Database, Queue>();
 
 interface Queue {
+  /** The environment of the request that opened the queue: its queue binding sends the webhooks. */
+  env: Env;
   entries: Entry[];
   /** The waiting entries by event id: a later version of an event replaces its queued one. */
   byId: Map<string, Entry>;
@@ -36,15 +42,21 @@ interface Queue {
  * request this isolate serves meanwhile, so D1 sees one write per batch and not one per
  * download. A failed write only logs a warning: the outbox still holds the event, and
  * the link's confirmation alarm writes whatever D1 does not have.
+ *
+ * The same writer then queues the webhooks the batch stands for (src/webhooks/): it runs
+ * after the response, sees every version of every event, and sends one queue batch per
+ * window, so no webhook ever sits on a download's path.
  */
-export function logDownloadEvent(ctx: ExecutionContext, d1: D1Database, entry: Entry): void {
+export function logDownloadEvent(ctx: ExecutionContext, env: Env, entry: Entry): void {
+  const d1 = env.DB;
   let queue = waiting.get(d1);
-  if (!queue) waiting.set(d1, (queue = { entries: [], byId: new Map(), writerScheduled: false }));
+  if (!queue) waiting.set(d1, (queue = { env, entries: [], byId: new Map(), writerScheduled: false }));
   const queued = queue.byId.get(entry.event.id);
   if (queued) {
     // A short download's final version (bytes written, outcome) usually arrives while its
     // first is still waiting: one row is written, not two.
     queued.event = entry.event;
+    queued.exhausted = entry.exhausted ?? queued.exhausted;
     if (entry.mirror && (!queued.mirror || queued.mirror.state.version < entry.mirror.state.version))
       queued.mirror = entry.mirror;
   } else {
@@ -78,6 +90,8 @@ async function writeAfterWindow(d1: D1Database, queue: Queue) {
       } catch (error) {
         console.warn(`download log: ${batch.length} event(s) left to their links' outboxes`, error);
       }
+      // Webhooks (src/webhooks/) leave from here: after the response, batched like the log.
+      await emitDownloadWebhooks(queue.env, batch);
     }
   } finally {
     // Anything still queued goes with the writer the next request schedules; an empty

@@ -1,5 +1,8 @@
 import type { Env } from "../env.ts";
 import type { Delivery } from "../files/deliveryBody.ts";
+import { effectiveLimit } from "../policy/decideAccess.ts";
+import type { Claims } from "../token/claims.ts";
+import type { LinkExhaustion } from "../webhooks/downloadWebhooks.ts";
 import type { AdmitResult } from "./linkTypes.ts";
 import { logDownloadEvent } from "./downloadLogBatch.ts";
 import type { linkStub } from "./linkStub.ts";
@@ -12,6 +15,8 @@ import type { linkStub } from "./linkStub.ts";
  *
  * Runs in `ctx.waitUntil`, after the response. If the link cannot be reached, the count
  * stays taken (the safe side for the store) and the outbox keeps the first version.
+ * A counted download that took the link's last download and kept it is marked for the
+ * `link.exhausted` webhook (`claims`: the limit in force is the token's or the store's).
  */
 export async function reportDelivery(
   env: Env,
@@ -21,6 +26,7 @@ export async function reportDelivery(
   responseBytes: number,
   refundFraction: number,
   delivery: Delivery,
+  claims: Claims,
 ): Promise<void> {
   try {
     const finished = await link.finish({
@@ -29,8 +35,21 @@ export async function reportDelivery(
       ...delivery,
       refundBelowBytes: refundFraction * responseBytes,
     });
-    logDownloadEvent(ctx, env.DB, { event: finished.event, mirror: finished.mirror });
+    logDownloadEvent(ctx, env, {
+      event: finished.event,
+      mirror: finished.mirror,
+      exhausted: finished.event.counted ? exhaustion(decision, claims) : undefined,
+    });
   } catch (error) {
     console.error(`download ${decision.event.id}: could not report how its body ended`, error);
   }
+}
+
+/** The count and limit after the download `decision` took, when that used the link up. */
+function exhaustion(decision: AdmitResult & { ok: true }, claims: Claims): LinkExhaustion | undefined {
+  const state = decision.mirror?.state;
+  const limit = state ? effectiveLimit(claims, state) : null;
+  return state && limit !== null && state.count >= limit
+    ? { downloadCount: state.count, downloadLimit: limit }
+    : undefined;
 }

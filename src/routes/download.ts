@@ -84,7 +84,7 @@ export async function serveDownload(
         plannedStatus: 404,
         plannedBytes: 0,
       });
-      logDownloadEvent(ctx, env.DB, result);
+      logDownloadEvent(ctx, env, result);
       if (!result.ok) throw refusalError(result.reason);
       throw fileNotFound();
     }
@@ -115,7 +115,7 @@ export async function serveDownload(
       void bodyRead?.then((o) => cancelBody(o)).catch(() => {});
       throw error;
     }
-    logDownloadEvent(ctx, env.DB, decision);
+    logDownloadEvent(ctx, env, decision);
     if (!decision.ok) {
       void bodyRead?.then((o) => cancelBody(o)).catch(() => {});
       throw await explainRefusal(refusalError(decision.reason), request, link, claims);
@@ -134,7 +134,7 @@ export async function serveDownload(
         const later = (part: Part) => readPart(part).then((o) => (o && "body" in o ? o.body : null));
         const { body, delivery } = deliveryBody(object.body, parts, later, plan.length);
         const fraction = tenant.settings.abort_refund_fraction;
-        ctx.waitUntil(delivery.then((d) => reportDelivery(env, ctx, link, decision, plan.length, fraction, d)));
+        ctx.waitUntil(delivery.then((d) => reportDelivery(env, ctx, link, decision, plan.length, fraction, d, claims)));
         return new Response(body, { status: plan.status, headers });
       }
     } catch (error) {
@@ -180,7 +180,7 @@ async function giveBack(
   const event = { ...decision.event, status, bytes: 0, bytesSent: 0, counted: false, reason: null, error };
   const state = await link.refund(decision.grantId, event);
   const mirror = decision.mirror && { ...decision.mirror, state };
-  logDownloadEvent(ctx, env.DB, { event, mirror });
+  logDownloadEvent(ctx, env, { event, mirror });
 }
 
 /**

@@ -31,6 +31,10 @@ import { listEvents } from "./admin/events/listEvents.ts";
 import { orderEvidence } from "./admin/orders/orderEvidence.ts";
 import { customerData } from "./admin/customers/customerData.ts";
 import { erasePersonalData } from "./admin/customers/erasePersonalData.ts";
+import { listDeadLetters } from "./admin/webhooks/listDeadLetters.ts";
+import { replayDeadLetter } from "./admin/webhooks/replayDeadLetter.ts";
+import { rotateWebhookSecret } from "./admin/webhooks/rotateWebhookSecret.ts";
+import { testWebhook } from "./admin/webhooks/testWebhook.ts";
 
 /**
  * Every endpoint of the gateway, in one list per group: src/router.ts mounts them and
@@ -66,6 +70,10 @@ export const adminEndpoints: readonly Endpoint[] = [
   createAdminKey,
   listAdminKeys,
   revokeAdminKey,
+  rotateWebhookSecret,
+  listDeadLetters,
+  replayDeadLetter,
+  testWebhook,
 ];
 
 /** Tenant management under `/admin/v1/tenants`, for the deployment's OPERATOR_SECRET. */

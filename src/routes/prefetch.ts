@@ -36,7 +36,7 @@ export async function refusePrefetch(
     plannedBytes: 0,
     uncounted: "prefetch",
   });
-  logDownloadEvent(ctx, env.DB, result);
+  logDownloadEvent(ctx, env, result);
   if (!result.ok) throw refusalError(result.reason);
   throw new HttpError(
     "unavailable",

@@ -83,7 +83,7 @@ export async function answerScreened(
     plannedBytes: 0,
     uncounted: screening.kind === "preview" ? "preview" : "confirmation",
   });
-  logDownloadEvent(ctx, env.DB, decision);
+  logDownloadEvent(ctx, env, decision);
   if (!decision.ok) throw refusalError(decision.reason);
 
   // The name the download would be saved under; a pull-through file not fetched yet has

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { multiLine, singleLine } from "../http/textInput.ts";
 import { addressOrCidr } from "../token/claims.ts";
+import { WEBHOOK_EVENT_TYPES, webhookUrl } from "../webhooks/webhookEvents.ts";
 
 /** The storefront systems of docs/PROFILES.md whose APIs a tenant can serve. */
 export const PROFILE_NAMES = [
@@ -109,6 +110,16 @@ export const tenantSettingsSchema = z.strictObject({
   ip_storage: z.enum(["full", "truncated", "none"]).default("full"),
   /** Days a download log row is kept; the scheduled pruning (src/events/pruneEvents.ts) deletes older ones. */
   log_retention_days: z.number().int().min(1).max(3650).default(400),
+  // --- Webhooks (src/webhooks/, README "Webhooks") ---
+  /** Where signed webhooks go: https, or http to localhost / 127.0.0.1 for local development. Unset = none sent. */
+  webhook_url: webhookUrl.optional(),
+  /** The event types sent to `webhook_url`; default every type. */
+  webhook_events: z
+    .array(z.enum(WEBHOOK_EVENT_TYPES))
+    .max(WEBHOOK_EVENT_TYPES.length)
+    .refine((types) => new Set(types).size === types.length, "each event type once")
+    .default([...WEBHOOK_EVENT_TYPES]),
+  // --- end of webhooks ---
 });
 
 export type TenantSettings = z.infer<typeof tenantSettingsSchema>;

@@ -37,7 +37,7 @@ export interface TestGateway {
 
 export async function startTestGateway(
   name: string,
-  secrets: { masterKey?: string; operatorSecret?: string } = {},
+  secrets: { masterKey?: string; operatorSecret?: string; vars?: Record<string, string> } = {},
 ): Promise<TestGateway> {
   const state = mkdtempSync(join(tmpdir(), `dlgate-${name}-`));
   const persistTo = join(state, "wrangler-state");
@@ -47,7 +47,11 @@ export async function startTestGateway(
   const gateway = await startWranglerDev({
     port,
     persistTo,
-    vars: { MASTER_KEY: secrets.masterKey ?? randomBytes(32).toString("base64"), OPERATOR_SECRET: operatorSecret },
+    vars: {
+      ...secrets.vars,
+      MASTER_KEY: secrets.masterKey ?? randomBytes(32).toString("base64"),
+      OPERATOR_SECRET: operatorSecret,
+    },
   });
   const onExit = () => killGroup(gateway.child, "SIGKILL");
   process.once("exit", onExit);

@@ -7,7 +7,7 @@
  */
 import { createExecutionContext, runDurableObjectAlarm, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import worker from "../../src/index.ts";
 import { linkStub } from "../../src/links/linkStub.ts";
@@ -25,6 +25,8 @@ import { customerDataSchema } from "../../src/routes/admin/customers/customerDat
 import { erasureSchema } from "../../src/routes/admin/customers/erasePersonalData.ts";
 import { eventsPageSchema } from "../../src/routes/admin/events/eventSchemas.ts";
 import { evidenceSchema } from "../../src/routes/admin/orders/orderEvidence.ts";
+import * as webhookSchemas from "../../src/routes/admin/webhooks/webhookSchemas.ts";
+import { forgetTenant } from "../../src/tenants/resolveTenant.ts";
 import { fileBytes, uid } from "../helpers/fixtures.ts";
 import { customerToken, OPERATOR_SECRET, orderBody, tokenOf } from "../helpers/issuer.ts";
 
@@ -71,6 +73,10 @@ const SCHEMAS: Record<string, z.ZodType> = {
   OrderEvidence: evidenceSchema,
   CustomerData: customerDataSchema,
   Erasure: erasureSchema,
+  WebhookSecret: webhookSchemas.rotatedSecretSchema,
+  WebhookDeadLetter: webhookSchemas.deadLetterSchema,
+  WebhookDeadLettersPage: webhookSchemas.deadLettersPageSchema,
+  WebhookTestDelivery: webhookSchemas.testDeliverySchema,
 };
 
 const PROFILE_TAG = "Compatibility profiles";
@@ -513,6 +519,30 @@ describe("real answers validate against the documented schemas", () => {
     await call("GET", `${A}/customers/{id}/data`, { id: "cust-1" }, admin, 200);
     await call("DELETE", `${A}/customers/{id}/personal-data`, { id: "cust-1" }, admin, 200);
     await call("DELETE", `${A}/customers/{id}/personal-data`, { id: "cust-1" }, admin, 404);
+  });
+
+  it("webhooks: secret, test delivery, dead letters, replay", async () => {
+    const admin = { bearer: adminKey, host };
+    const setUrl = (url: string | null) =>
+      env.DB.prepare("UPDATE tenants SET settings = json_set(settings, '$.webhook_url', ?) WHERE id = ?")
+        .bind(url, tenantId)
+        .run()
+        .then(() => forgetTenant());
+    await call("POST", `${A}/webhooks/secret`, {}, { ...admin, json: { grace_seconds: 60 } }, 201);
+    await setUrl(`https://${tenantId}.hooks.test/`);
+    vi.spyOn(globalThis, "fetch").mockResolvedValueOnce(new Response("ok"));
+    await call("POST", `${A}/webhooks/test`, {}, admin, 200);
+    vi.restoreAllMocks();
+    // Without a URL the replayed message is dropped by the consumer, not sent anywhere.
+    await setUrl(null);
+    const dead = `dl-${tenantId}`;
+    await env.DB.prepare(
+      "INSERT INTO webhook_dead_letters (id, tenant_id, webhook_id, type, body, attempts, failed_at) VALUES (?, ?, 'msg_x', 'order.completed', '{}', 12, 1)",
+    )
+      .bind(dead, tenantId)
+      .run();
+    await call("GET", `${A}/webhooks/dead-letters`, {}, admin, 200);
+    await call("POST", `${A}/webhooks/dead-letters/{id}/replay`, { id: dead }, admin, 202);
   });
 
   it("signing keys and admin keys", async () => {

@@ -4,6 +4,7 @@ import { orders } from "../../../db/schema.ts";
 import { defineEndpoint } from "../../../http/endpoint.ts";
 import { HttpError } from "../../../http/HttpError.ts";
 import { assertCanSign } from "../../../links/mintDownloadUrl.ts";
+import { emitOrderCompleted } from "../../../webhooks/orderWebhooks.ts";
 import { loadOrder, orderAction, orderResponse } from "./orderRecord.ts";
 
 /** Pending → complete; the links open. Completing a complete order changes nothing. */
@@ -29,6 +30,7 @@ export const completeOrder = defineEndpoint({
         .update(orders)
         .set({ status: "complete" })
         .where(and(eq(orders.tenantId, tenant.id), eq(orders.number, params.number), eq(orders.status, "pending")));
+      await emitOrderCompleted(env, tenant.id, params.number);
     }
     return orderResponse(env, tenant, request, params.number);
   },

@@ -14,6 +14,7 @@ import { expiryOf, sameOrder } from "../../../orders/sameOrder.ts";
 import type { Tenant } from "../../../tenants/loadTenant.ts";
 import { randomToken } from "../../../utils/encoding.ts";
 import { nowSeconds } from "../../../utils/time.ts";
+import { emitOrderCompleted } from "../../../webhooks/orderWebhooks.ts";
 import { orderResponse, orderView } from "./orderRecord.ts";
 
 /**
@@ -62,6 +63,7 @@ export const createOrder = defineEndpoint({
         return repeatedOrder(env, tenant, request, body);
       throw error;
     }
+    if (body.status === "complete") await emitOrderCompleted(env, tenant.id, body.order_number);
     return orderResponse(env, tenant, request, body.order_number, 201);
   },
 });
