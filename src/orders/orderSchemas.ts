@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { singleLine } from "../http/textInput.ts";
 import { addressOrCidr, MAX_COUNT, MAX_NUMERIC_DATE } from "../token/claims.ts";
+import { countryList } from "../token/countryCodes.ts";
 
 export const fileIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, "letters, digits, '_' and '-', 1–128");
 
@@ -63,10 +64,20 @@ export const grantSchema = z
     ip_restriction: z.array(addressOrCidr).min(1).max(64).optional(),
     device_limit: z.number().int().min(1).max(1000).optional(),
     require_login: z.boolean().default(false),
+    allowed_countries: countryList.optional().meta({
+      description: "only from these countries (ISO 3166-1 alpha-2, upper case); an unknown country is refused",
+    }),
+    blocked_countries: countryList.optional().meta({
+      description: "never from these countries; an unknown country is let through",
+    }),
   })
   .refine((g) => !(g.expires_at && g.expires_in_days), {
     message: "give expires_at or expires_in_days, not both",
     path: ["expires_at"],
+  })
+  .refine((g) => !g.allowed_countries?.some((c) => g.blocked_countries?.includes(c)), {
+    message: "a country cannot be both allowed and blocked",
+    path: ["blocked_countries"],
   })
   .meta({ id: "Grant" });
 

@@ -1,5 +1,6 @@
 import type { Claims } from "../token/claims.ts";
 import { addressAllowed } from "./clientAddress.ts";
+import { countryAllowed } from "./countryAllowed.ts";
 
 /** docs/CONTRACT.md §3: clocks of origin and edge may disagree by this much. */
 export const CLOCK_SKEW_SECONDS = 30;
@@ -32,6 +33,8 @@ export interface LinkState {
 export interface AccessRequest {
   claims: Claims;
   clientIp: string | null;
+  /** `request.cf.country`; absent or null when Cloudflare could not tell (countryAllowed.ts). */
+  country?: string | null;
   device: string;
   /** True when the answer would carry the file's bytes or promise them (GET/HEAD 200/206). */
   delivers: boolean;
@@ -52,6 +55,7 @@ export type Refusal =
   | "ip_not_allowed"
   | "limit_reached"
   | "device_limit_reached"
+  | "country_not_allowed"
   /** Set by the link object, never by this function: it could not learn its order's status. */
   | "unavailable";
 
@@ -90,6 +94,7 @@ export function decideAccess(req: AccessRequest, state: LinkState): AccessDecisi
   if (isExpired(claims, state, now)) return { ok: false, reason: "expired" };
   if (claims.ips !== undefined && !addressAllowed(req.clientIp, claims.ips))
     return { ok: false, reason: "ip_not_allowed" };
+  if (!countryAllowed(req.country, claims)) return { ok: false, reason: "country_not_allowed" };
 
   // 304, 412 and 416 hand out no bytes: only the checks above apply to them.
   if (!req.delivers) return { ok: true, counted: false, resume: false };

@@ -56,6 +56,8 @@ export async function externalLinkRow(env: Env, tenantId: string, linkId: string
       canceledCount: 0,
       ipRestriction: claims?.ips ? JSON.stringify(claims.ips) : null,
       deviceLimit: claims?.dev ?? null,
+      allowedCountries: claims?.cca ? JSON.stringify(claims.cca) : null,
+      blockedCountries: claims?.ccb ? JSON.stringify(claims.ccb) : null,
       requireLogin: claims?.auth === true,
       countVersion: state.version,
     },

@@ -9,7 +9,7 @@ import { linkStub } from "../../links/linkStub.ts";
 import { assertCanSign, linkBaseUrl } from "../../links/mintDownloadUrl.ts";
 import { createOrderSchema, type CreateOrder } from "../../orders/orderSchemas.ts";
 import { findOrder, loadOrderLinks } from "../../orders/orderRows.ts";
-import { expiryOf, sameOrder } from "../../orders/sameOrder.ts";
+import { expiryOf, listColumn, sameOrder } from "../../orders/sameOrder.ts";
 import { orderViews } from "../../orders/orderViews.ts";
 import type { Tenant } from "../../tenants/loadTenant.ts";
 import { randomToken } from "../../utils/encoding.ts";
@@ -105,6 +105,8 @@ export async function createOrder(request: Request, env: Env, tenant: Tenant): P
       ipRestriction: item.grant.ip_restriction ? JSON.stringify(item.grant.ip_restriction) : null,
       deviceLimit: item.grant.device_limit ?? null,
       requireLogin: item.grant.require_login,
+      allowedCountries: listColumn(item.grant.allowed_countries),
+      blockedCountries: listColumn(item.grant.blocked_countries),
     })),
   );
 

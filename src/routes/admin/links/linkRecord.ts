@@ -6,6 +6,7 @@ import type { Env } from "../../../env.ts";
 import { json } from "../../../http/json.ts";
 import type { LinkSnapshot } from "../../../links/DownloadLink.ts";
 import { linkFigures } from "../../../links/linkStatus.ts";
+import { jsonList } from "../../../links/mintDownloadUrl.ts";
 import { suppressedRequests, type SuppressedRequests } from "../../../scanners/suppressedRequests.ts";
 import { isoFromMs, isoFromSeconds } from "../../../utils/time.ts";
 import { externalLinkRow } from "../externalLinks.ts";
@@ -44,6 +45,8 @@ export function linkView(row: LinkRecord, state: LinkSnapshot, suppressed: Suppr
     revoked: live.revoked,
     ip_restriction: live.ipRestriction ? (JSON.parse(live.ipRestriction) as string[]) : null,
     device_limit: live.deviceLimit,
+    allowed_countries: jsonList(live.allowedCountries) ?? null,
+    blocked_countries: jsonList(live.blockedCountries) ?? null,
     devices_used: state.deviceCount,
     require_login: live.requireLogin,
     last_download_at: isoFromMs(live.lastDownloadAt),

@@ -23,6 +23,8 @@ export const linkSchema = z
     revoked: z.boolean(),
     ip_restriction: z.array(z.string()).nullable(),
     device_limit: z.number().int().nullable(),
+    allowed_countries: z.array(z.string()).nullable().meta({ description: "only from these countries; null = any" }),
+    blocked_countries: z.array(z.string()).nullable().meta({ description: "never from these countries; null = none" }),
     devices_used: z.number().int().nonnegative(),
     require_login: z.boolean(),
     last_download_at: isoDate.nullable(),
