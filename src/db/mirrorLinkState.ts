@@ -6,7 +6,14 @@ import { links } from "./schema.ts";
 /** The part of a link's Durable Object state that D1 copies for listings. */
 export type MirroredLinkState = Pick<
   LinkSnapshot,
-  "count" | "limitOverride" | "extraDownloads" | "expiresAtOverride" | "revoked" | "lastCountedAt" | "version"
+  | "count"
+  | "limitOverride"
+  | "extraDownloads"
+  | "expiresAtOverride"
+  | "revoked"
+  | "suspended"
+  | "lastCountedAt"
+  | "version"
 >;
 
 export interface LinkStateMirror {
@@ -23,6 +30,7 @@ export function linkColumnsOf(state: MirroredLinkState) {
     extraDownloads: state.extraDownloads,
     expiresAtOverride: state.expiresAtOverride,
     revoked: state.revoked,
+    suspended: state.suspended,
     lastDownloadAt: state.lastCountedAt,
   };
 }

@@ -207,6 +207,8 @@ export const links = sqliteTable(
     blockedCountries: text("blocked_countries"),
     requireLogin: integer("require_login", { mode: "boolean" }).notNull().default(false),
     revoked: integer("revoked", { mode: "boolean" }).notNull().default(false),
+    /** Copy of its order's hold (orders.held_at), written with it, for listings. */
+    held: integer("held", { mode: "boolean" }).notNull().default(false),
     /** Mirrored: the link is blocked for suspected sharing (src/links/sharingWatch.ts). */
     suspended: integer("suspended", { mode: "boolean" }).notNull().default(false),
     /** Unix ms. */

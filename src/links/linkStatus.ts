@@ -3,7 +3,7 @@ import { CLOCK_SKEW_SECONDS } from "../policy/decideAccess.ts";
 
 type LinkRow = typeof links.$inferSelect;
 
-export type LinkStatus = "available" | "pending" | "expired" | "exhausted" | "revoked";
+export type LinkStatus = "available" | "pending" | "suspended" | "expired" | "exhausted" | "revoked";
 
 export interface LinkFigures {
   /** Limit in force (override or grant, plus extra downloads); null = unlimited. */
@@ -35,7 +35,10 @@ export function linkFigures(
       ? "revoked"
       : orderStatus === "pending"
         ? "pending"
-        : isExpired
+        : // Its order is held for review, or the link is blocked for suspected sharing.
+          row.held || row.suspended
+          ? "suspended"
+          : isExpired
           ? "expired"
           : isLimitReached
             ? "exhausted"

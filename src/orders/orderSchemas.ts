@@ -139,14 +139,20 @@ const linkFileSchema = z.object({
   remaining_downloads: z.number().int().nullable(),
   expires_at: z.iso.datetime().nullable(),
   is_expired: z.boolean(),
-  status: z.enum(["available", "pending", "expired", "exhausted", "revoked"]),
+  status: z
+    .enum(["available", "pending", "suspended", "expired", "exhausted", "revoked"])
+    .meta({ description: "`suspended`: its order is held for review, or the link is blocked for suspected sharing" }),
 });
 
 export const orderViewSchema = z
   .object({
     order_number: z.string(),
     customer_id: z.string(),
-    status: z.enum(["pending", "complete", "canceled"]),
+    status: z.enum(["pending", "complete", "canceled", "held"]),
+    hold: z
+      .object({ reason: z.string(), held_at: z.iso.datetime() })
+      .nullable()
+      .meta({ description: "set while the order is held for review (status `held`); null otherwise" }),
     purchased_at: z.iso.datetime(),
     access_key: z.string(),
     items: z.array(
@@ -179,7 +185,7 @@ export const downloadsListingSchema = z
         files: z.array(linkFileSchema.omit({ link_id: true })),
         order_number: z.string(),
         purchased_at: z.iso.datetime(),
-        status: z.enum(["pending", "complete", "canceled"]),
+        status: z.enum(["pending", "complete", "canceled", "held"]),
       }),
     ),
   })

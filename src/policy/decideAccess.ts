@@ -56,6 +56,8 @@ export type Refusal =
   | "limit_reached"
   | "device_limit_reached"
   | "country_not_allowed"
+  /** The order is held for review, or the link is blocked (sharing detection, or the store). */
+  | "suspended"
   /** Set by the link object, never by this function: it could not learn its order's status. */
   | "unavailable";
 

@@ -4,6 +4,8 @@ import { getLink } from "./admin/links/getLink.ts";
 import { linkEvents } from "./admin/links/linkEvents.ts";
 import { patchLink } from "./admin/links/patchLink.ts";
 import { resetLink } from "./admin/links/resetLink.ts";
+import { holdOrder } from "./admin/orders/holdOrder.ts";
+import { releaseOrder } from "./admin/orders/releaseOrder.ts";
 
 /**
  * Every endpoint of the gateway, in one list per group: src/router.ts mounts them and
@@ -11,4 +13,12 @@ import { resetLink } from "./admin/links/resetLink.ts";
  */
 
 /** The issuer API under `/admin/v1`, for a tenant's admin key (docs/CONTRACT.md §9). */
-export const adminEndpoints: readonly Endpoint[] = [getLink, patchLink, resetLink, freshLinkUrl, linkEvents];
+export const adminEndpoints: readonly Endpoint[] = [
+  getLink,
+  patchLink,
+  resetLink,
+  freshLinkUrl,
+  linkEvents,
+  holdOrder,
+  releaseOrder,
+];
