@@ -36,7 +36,6 @@ const NETWORKS_KEPT = 1000;
  */
 export class SharingWatch {
   private loaded = false;
-  private suspendedNow = false;
   private flagNow: LinkFlag | null = null;
 
   constructor(private readonly sql: SqlStorage) {}
@@ -47,18 +46,14 @@ export class SharingWatch {
       .exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sharing'")
       .toArray().length;
     if (exists) {
-      const row = this.sql
-        .exec<{ suspended: number; flag: string | null }>("SELECT suspended, flag FROM sharing WHERE id = 1")
-        .one();
-      this.suspendedNow = row.suspended === 1;
+      const row = this.sql.exec<{ flag: string | null }>("SELECT flag FROM sharing WHERE id = 1").one();
       this.flagNow = row.flag === null ? null : (JSON.parse(row.flag) as LinkFlag);
     }
     this.loaded = true;
   }
 
   private create(): void {
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS sharing (
-        id INTEGER PRIMARY KEY CHECK (id = 1), suspended INTEGER NOT NULL DEFAULT 0, flag TEXT);
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS sharing (id INTEGER PRIMARY KEY CHECK (id = 1), flag TEXT);
       INSERT OR IGNORE INTO sharing (id) VALUES (1);
       CREATE TABLE IF NOT EXISTS sharing_seen (
         kind TEXT NOT NULL, value TEXT NOT NULL, last_at INTEGER NOT NULL, PRIMARY KEY (kind, value)) WITHOUT ROWID;`);
@@ -67,16 +62,9 @@ export class SharingWatch {
   private save(): void {
     this.create();
     this.sql.exec(
-      "UPDATE sharing SET suspended = ?, flag = ? WHERE id = 1",
-      this.suspendedNow ? 1 : 0,
+      "UPDATE sharing SET flag = ? WHERE id = 1",
       this.flagNow === null ? null : JSON.stringify(this.flagNow),
     );
-  }
-
-  /** Blocked (for sharing, or by the store): every request is refused `suspended`. */
-  suspended(): boolean {
-    this.load();
-    return this.suspendedNow;
   }
 
   flag(): LinkFlag | null {
@@ -86,8 +74,8 @@ export class SharingWatch {
 
   /**
    * Records that the link's bytes go to `network` (its hash) in `country` now, unless this
-   * request takes the link past a bound and the action is `block`: then the link is blocked
-   * and the request refused, and nothing of it is recorded. An unknown network or country
+   * request takes the link past a bound and the action is `block`: then the request is to be
+   * refused and the link blocked (the caller's `suspended` flag), and nothing of it is recorded. An unknown network or country
    * (no address, `XX`) is not counted as one: it cannot be told apart from the others.
    */
   observe(now: number, settings: SharingSettings, network: string | null, country: string | null): SharingVerdict {
@@ -104,7 +92,6 @@ export class SharingWatch {
           : null;
     const crossing = reason === null ? null : { at: now, reason, ...figures, action: settings.action };
     if (crossing && settings.action === "block") {
-      this.suspendedNow = true;
       this.flagNow = crossing;
       this.save();
       return { refuse: true, flagged: crossing };
@@ -147,26 +134,15 @@ export class SharingWatch {
     }
   }
 
-  /** The store blocks the link by hand (`PATCH {"suspended": true}`); its flag, if any, stays. */
-  block(): void {
-    this.load();
-    this.suspendedNow = true;
-    this.save();
-  }
-
   /**
    * The store has looked and clears it (`PATCH {"suspended": false}`, or a reset): not
-   * blocked, not flagged, and the networks and countries seen so far forgotten, so the
-   * customer's next download does not cross the same bound again at once.
+   * flagged, and the networks and countries seen so far forgotten, so the customer's next
+   * download does not cross the same bound again at once.
    */
   clear(): void {
     this.load();
-    if (!this.suspendedNow && this.flagNow === null) {
-      const exists = this.sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'sharing_seen'").toArray().length;
-      if (exists) this.sql.exec("DELETE FROM sharing_seen");
-      return;
-    }
-    this.suspendedNow = false;
+    const exists = this.sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'sharing'").toArray().length;
+    if (!exists) return;
     this.flagNow = null;
     this.save();
     this.sql.exec("DELETE FROM sharing_seen");

@@ -1,9 +1,9 @@
 import type { Claims } from "../token/claims.ts";
 import { addressAllowed } from "./clientAddress.ts";
 import { countryAllowed } from "./countryAllowed.ts";
+import { CLOCK_SKEW_SECONDS, expiryInForce, isPastExpiry, limitInForce } from "./linkFigures.ts";
 
-/** docs/CONTRACT.md §3: clocks of origin and edge may disagree by this much. */
-export const CLOCK_SKEW_SECONDS = 30;
+export { CLOCK_SKEW_SECONDS };
 
 /**
  * What the link's Durable Object knows for one request: the count, the store's overrides,
@@ -20,6 +20,10 @@ export interface LinkState {
   revoked: boolean;
   /** The order is not paid yet. */
   pending: boolean;
+  /** The order is held for review (POST /admin/v1/orders/:n/hold). */
+  held: boolean;
+  /** The link is blocked: by sharing detection (links/sharingWatch.ts) or by the store. */
+  suspended: boolean;
   /** Replaces the `lim` claim when set. */
   limitOverride: number | null;
   /** Added to the limit ("give this customer 2 more downloads"). */
@@ -63,23 +67,21 @@ export type Refusal =
 
 export type AccessDecision = { ok: true; counted: boolean; resume: boolean } | { ok: false; reason: Refusal };
 
-/** The limit in force: the store's override (or the claim) plus any extra downloads; null = unlimited. */
+/** The limit in force for a token (linkFigures.ts); null = unlimited. */
 export function effectiveLimit(
   claims: Claims,
   state: Pick<LinkState, "limitOverride" | "extraDownloads">,
 ): number | null {
-  const base = state.limitOverride ?? claims.lim ?? null;
-  return base === null ? null : base + state.extraDownloads;
+  return limitInForce(claims.lim ?? null, state);
 }
 
-/** The expiry in force, Unix seconds, or null for none. The store's override wins. */
+/** The expiry in force for a token, Unix seconds, or null for none (linkFigures.ts). */
 export function effectiveExpiry(claims: Claims, state: Pick<LinkState, "expiresAtOverride">): number | null {
-  return state.expiresAtOverride ?? claims.exp ?? null;
+  return expiryInForce(claims.exp ?? null, state);
 }
 
 export function isExpired(claims: Claims, state: Pick<LinkState, "expiresAtOverride">, nowMs: number): boolean {
-  const exp = effectiveExpiry(claims, state);
-  return exp !== null && nowMs / 1000 >= exp + CLOCK_SKEW_SECONDS;
+  return isPastExpiry(effectiveExpiry(claims, state), nowMs);
 }
 
 /**
@@ -93,6 +95,7 @@ export function decideAccess(req: AccessRequest, state: LinkState): AccessDecisi
     return { ok: false, reason: "not_yet_valid" };
   if (state.revoked) return { ok: false, reason: "revoked" };
   if (state.pending) return { ok: false, reason: "pending" };
+  if (state.held || state.suspended) return { ok: false, reason: "suspended" };
   if (isExpired(claims, state, now)) return { ok: false, reason: "expired" };
   if (claims.ips !== undefined && !addressAllowed(req.clientIp, claims.ips))
     return { ok: false, reason: "ip_not_allowed" };

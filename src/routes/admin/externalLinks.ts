@@ -55,7 +55,6 @@ export async function externalLinkRow(env: Env, tenantId: string, linkId: string
       ...linkColumnsOf(state),
       canceledCount: 0,
       held: false,
-      suspended: false,
       ipRestriction: claims?.ips ? JSON.stringify(claims.ips) : null,
       deviceLimit: claims?.dev ?? null,
       allowedCountries: claims?.cca ? JSON.stringify(claims.cca) : null,
