@@ -1,5 +1,6 @@
 import { and, eq, ne } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { mirrorLinkState } from "../db/mirrorLinkState.ts";
 import { links, orders } from "../db/schema.ts";
 import type { Env } from "../env.ts";
 import { HttpError } from "../http/HttpError.ts";
@@ -52,6 +53,11 @@ export async function setOrderHold(
   ]);
   const ids = linkRows.map((row) => row.id);
   for (let i = 0; i < ids.length; i += TELL_AT_ONCE) {
-    await Promise.all(ids.slice(i, i + TELL_AT_ONCE).map((id) => linkStub(env, tenantId, id).setHeld(hold !== null)));
+    const chunk = ids.slice(i, i + TELL_AT_ONCE);
+    const states = await Promise.all(chunk.map((id) => linkStub(env, tenantId, id).setHeld(hold !== null)));
+    // The answer shows each link as its object now holds it (counts included), like a link PATCH.
+    const mirrors = states.map((state, j) => mirrorLinkState(db, { tenantId, linkId: chunk[j] as string, state }));
+    const [first, ...rest] = mirrors;
+    if (first) await db.batch([first, ...rest]);
   }
 }

@@ -330,6 +330,8 @@ export interface LinkRowD1 {
   device_limit: number | null;
   require_login: number;
   revoked: number;
+  held: number;
+  suspended: number;
   last_download_at: number | null;
   count_version: number;
 }

@@ -86,7 +86,24 @@ describe("holding an order", () => {
     expect((await stub.snapshot()).count).toBe(2);
   });
 
-  it("suspends a link never used before the hold (its first request reads the hold)", async () => {
+  it("suspends a link whose object was never told, from the hold in D1 (its first request reads it)", async () => {
+    const { tenant, order, url, stub } = await paidOrder();
+    // As if the call that tells the link objects had failed after D1 was written.
+    await env.DB.prepare(
+      "UPDATE orders SET held_at = unixepoch(), hold_reason = 'x' WHERE tenant_id = ? AND number = ?",
+    )
+      .bind(tenant.id, order.order_number)
+      .run();
+    const refused = await fetchFrom(url ?? "", {});
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ error: "suspended" });
+    expect((await stub.snapshot()).count).toBe(0);
+    // The store retries the release; the object that learned the hold from D1 is told.
+    await release(tenant, order.order_number);
+    expect((await fetchFrom(url ?? "", {})).status).toBe(200);
+  });
+
+  it("suspends a link never used before the hold", async () => {
     const { tenant, order, url, stub } = await paidOrder();
     expect((await hold(tenant, order.order_number)).status).toBe(200);
     const refused = await fetchFrom(url ?? "", {});
@@ -127,7 +144,10 @@ describe("holding an order", () => {
   });
 
   it("releases an unpaid order to unpaid: still pending until completed", async () => {
-    const { tenant, order, url } = await paidOrder({ status: "pending" });
+    const { tenant, order, entry } = await paidOrder({ status: "pending" });
+    // A pending order's view carries no URL; the link's own fresh URL is what a customer may hold.
+    const url = (await admin<{ download_url: string }>(tenant, "POST", `/links/${entry.link_id}/url`)).body
+      .download_url;
     expect((await hold(tenant, order.order_number)).body.status).toBe("held");
     expect(await (await fetchFrom(url ?? "", {})).json()).toMatchObject({ error: "pending" });
     expect((await release(tenant, order.order_number)).body.status).toBe("pending");

@@ -7,7 +7,7 @@
  */
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { drain, tenantFileLink, type LinkSetup } from "../../helpers/fixtures.ts";
+import { drain, eventRows, flushOutboxes, tenantFileLink, type LinkSetup } from "../../helpers/fixtures.ts";
 import { BROWSER, downloadFrom, fetchFrom, type Place } from "../../helpers/from.ts";
 import {
   admin,
@@ -16,6 +16,7 @@ import {
   customerToken,
   expectError,
   firstFile,
+  linkRow,
   operator,
   orderBody,
   placeOrder,
@@ -132,6 +133,12 @@ describe("sharing detection with action block", () => {
     const state = await s.link.stub.snapshot();
     expect(state).toMatchObject({ count: 5, suspended: true });
     expect(state.flagged).toMatchObject({ networks: 6, action: "block" });
+    // The log agrees: five counted downloads, 25 refusals as `suspended`, nothing else.
+    await flushOutboxes([s.link.stub]);
+    const rows = await eventRows(s.tenant, s.link.linkId);
+    expect(rows.filter((r) => r.counted === 1)).toHaveLength(5);
+    expect(rows.filter((r) => r.error === "suspended")).toHaveLength(25);
+    expect(rows).toHaveLength(30);
   });
 
   it("flags a burst once and keeps the download limit exact under it", async () => {
@@ -166,6 +173,8 @@ describe("sharing in the issuer API", () => {
       download_count: 1,
       flagged: { reason: "max_countries", countries: 2, action: "block" },
     });
+    // The block reaches D1's listing copy with the refused request's log write.
+    await expect.poll(async () => (await linkRow(tenant.id, entry.link_id))?.suspended, { timeout: 10_000 }).toBe(1);
     const listed = await customerGet(tenant, "/my/downloads", await customerToken(tenant, "cust-1"));
     const [item] = ((await listed.json()) as { data: ListingEntry[] }).data;
     expect(item?.files[0]).toMatchObject({ status: "suspended", download_url: null });
