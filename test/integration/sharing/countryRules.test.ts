@@ -70,6 +70,15 @@ describe("country rules on a signed link", () => {
     expect((await s.link.stub.snapshot()).count).toBe(1);
   });
 
+  it("applies the rules to /info too: the link's state is not shown outside them", async () => {
+    const s = await tenantFileLink(FILE, { countries: ["DE"] });
+    const url = `https://${s.tenant.host}/downloads/${s.link.token}/info`;
+    const outside = await fetchFrom(url, { country: "FR" });
+    expect(outside.status).toBe(403);
+    expect(await outside.json()).toMatchObject({ error: "country_not_allowed" });
+    expect((await fetchFrom(url, { country: "DE" })).status).toBe(200);
+  });
+
   it("logs the refusal with the country and the error, not counted", async () => {
     const s = await tenantFileLink(FILE, { blockedCountries: ["KP"] });
     expect((await get(s, "KP")).status).toBe(403);
