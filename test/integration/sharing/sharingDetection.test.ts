@@ -125,6 +125,20 @@ describe("sharing detection with action block", () => {
     expect(await page.text()).toContain("more networks or countries than the store allows");
   });
 
+  it("watches resumes too: a device that moves to another network and resumes is a new network", async () => {
+    const s = await setup({ max_networks: 1, action: "block" });
+    const first = await downloadFrom(s.tenant.host, s.link.token, { ip: net(1) });
+    expect(first.status).toBe(200);
+    await first.arrayBuffer();
+    const cookie = (first.headers.get("Set-Cookie") ?? "").split(";")[0] ?? "";
+    expect(cookie).toMatch(/^dlg_device=/);
+    // Same device, same network: a free resume.
+    expect(await from(s, { ip: net(1, 9) }, { headers: { Cookie: cookie, Range: "bytes=1000-" } })).toBe(206);
+    // Same device from a second network: its bytes would go there, so it is watched and blocked.
+    expect(await from(s, { ip: net(2) }, { headers: { Cookie: cookie, Range: "bytes=1500-" } })).toBe(403);
+    expect(await s.link.stub.snapshot()).toMatchObject({ count: 1, suspended: true });
+  });
+
   it("gives exactly max_networks downloads to a concurrent burst from many networks, and blocks the rest", async () => {
     const s = await setup({ max_networks: 5, action: "block" });
     const statuses = await Promise.all(Array.from({ length: 30 }, (_, n) => from(s, { ip: net(100 + n) })));
