@@ -2,8 +2,8 @@ import { z } from "zod";
 import { defineEndpoint } from "../../../http/endpoint.ts";
 import { singleLine } from "../../../http/textInput.ts";
 import { setOrderHold } from "../../../orders/orderHold.ts";
-import { orderNumberSchema, orderViewSchema } from "../../../orders/orderSchemas.ts";
-import { orderAnswer } from "../../../orders/orderAnswer.ts";
+import { orderViewSchema } from "../../../orders/orderSchemas.ts";
+import { orderParams, orderResponse } from "./orderRecord.ts";
 
 const holdOrderSchema = z
   .strictObject({
@@ -22,12 +22,12 @@ export const holdOrder = defineEndpoint({
   operationId: "holdOrder",
   tags: ["Issuer: orders"],
   summary: "Hold an order for review: its links answer 403 suspended until it is released",
-  params: z.strictObject({ number: orderNumberSchema.meta({ description: "Order number" }) }),
+  params: orderParams,
   body: holdOrderSchema,
   responses: { 200: { description: "The order, with status `held` and its hold", schema: orderViewSchema } },
   errors: ["not_found"],
   async handle({ request, env, tenant, params, body }) {
     await setOrderHold(env, tenant.id, params.number, { reason: body.reason });
-    return orderAnswer(env, tenant, request, params.number);
+    return orderResponse(env, tenant, request, params.number);
   },
 });
