@@ -143,6 +143,19 @@ describe("holding an order", () => {
     expect(after?.files[0]?.download_url).toMatch(/\/downloads\//);
   });
 
+  it("marks a held order's files as under review on the customer's order page, without a download button", async () => {
+    const { tenant, order } = await paidOrder();
+    await hold(tenant, order.order_number);
+    const page = await fetchFrom(`https://${tenant.host}/o/${order.access_key}`, {}, { headers: { Accept: BROWSER } });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain("Under review");
+    expect(html).not.toContain("/downloads/");
+    await release(tenant, order.order_number);
+    const after = await (await fetchFrom(`https://${tenant.host}/o/${order.access_key}`, {})).text();
+    expect(after).toContain("/downloads/");
+  });
+
   it("releases an unpaid order to unpaid: still pending until completed", async () => {
     const { tenant, order, entry } = await paidOrder({ status: "pending" });
     // A pending order's view carries no URL; the link's own fresh URL is what a customer may hold.
