@@ -18,6 +18,7 @@ const DEFAULT_URL = process.env.DLGATE_URL || `http://127.0.0.1:${process.env.PO
 const USAGE = `dlgate sign --tenant ID --kid KID --secret SECRET --link LINK_ID --file FILE_ID
             [--limit N] [--expires 7d|<unix seconds>] [--ips CIDR,…] [--devices N]
             [--sub CUSTOMER_ID] [--login] [--filename NAME] [--order NUMBER]
+            [--countries DE,AT,…] [--blocked-countries RU,T1,…]
             [--base-url URL] [--token-only]
     Prints a download URL signed with the tenant's HS256 key (token format: docs/TOKEN.md).
     --base-url defaults to $DLGATE_URL, else http://127.0.0.1:$PORT (PORT 8787).
@@ -61,6 +62,8 @@ async function sign(argv) {
       login: { type: "boolean" },
       filename: { type: "string" },
       order: { type: "string" },
+      countries: { type: "string" },
+      "blocked-countries": { type: "string" },
       "base-url": { type: "string", default: DEFAULT_URL },
       "token-only": { type: "boolean" },
     },
@@ -87,10 +90,20 @@ async function sign(argv) {
       requireLogin: values.login,
       filename: values.filename,
       order: values.order,
+      countries: list(values.countries),
+      blockedCountries: list(values["blocked-countries"]),
     },
     { kid: values.kid, secret: values.secret },
   );
   console.log(values["token-only"] ? token : downloadUrl(values["base-url"], token));
+}
+
+/** "DE, AT" → ["DE", "AT"]; undefined stays undefined. */
+function list(value) {
+  return value
+    ?.split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 async function customerToken(argv) {

@@ -167,6 +167,7 @@ export async function profileWorkerStep(env: BenchEnv, step: WorkerStep, n: numb
             lastCountedAt: event.at,
             version: i + 1,
             revoked: false,
+            suspended: false,
             limitOverride: null,
             extraDownloads: 0,
             expiresAtOverride: null,

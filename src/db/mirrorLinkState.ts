@@ -13,6 +13,7 @@ export function linkColumnsOf(state: MirroredLinkState) {
     extraDownloads: state.extraDownloads,
     expiresAtOverride: state.expiresAtOverride,
     revoked: state.revoked,
+    suspended: state.suspended,
     lastDownloadAt: state.lastCountedAt,
   };
 }

@@ -147,6 +147,10 @@ export const orders = sqliteTable(
     status: text("status", { enum: ["pending", "complete", "canceled"] }).notNull(),
     /** Unix seconds. */
     purchasedAt: integer("purchased_at").notNull(),
+    /** Set while the store holds the order for review (Unix seconds); its links answer `suspended`. */
+    heldAt: integer("held_at"),
+    /** The store's reason for the hold, shown to it in the order view (never to the customer). */
+    holdReason: text("hold_reason"),
     /** Unguessable key for "order by link" pages that have no login. */
     accessKey: text("access_key").notNull().unique(),
     createdAt: integer("created_at")
@@ -202,8 +206,15 @@ export const links = sqliteTable(
     /** JSON array of addresses/CIDRs, or null. */
     ipRestriction: text("ip_restriction"),
     deviceLimit: integer("device_limit"),
+    /** JSON arrays of ISO 3166-1 alpha-2 codes (the `cca` / `ccb` claims), or null. */
+    allowedCountries: text("allowed_countries"),
+    blockedCountries: text("blocked_countries"),
     requireLogin: integer("require_login", { mode: "boolean" }).notNull().default(false),
     revoked: integer("revoked", { mode: "boolean" }).notNull().default(false),
+    /** Copy of its order's hold (orders.held_at), written with it, for listings. */
+    held: integer("held", { mode: "boolean" }).notNull().default(false),
+    /** Mirrored: the link is blocked for suspected sharing (src/links/sharingWatch.ts). */
+    suspended: integer("suspended", { mode: "boolean" }).notNull().default(false),
     /** Unix ms. */
     lastDownloadAt: integer("last_download_at"),
     /** The Durable Object's state version last mirrored here; older writes are refused. */

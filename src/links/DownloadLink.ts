@@ -1,11 +1,16 @@
 import { DurableObject } from "cloudflare:workers";
 import { orderStatusOfLink } from "../db/orderStatusOfLink.ts";
+import { siteNetwork } from "../policy/clientAddress.ts";
 import type { Env } from "../env.ts";
 import type { Refusal } from "../policy/decideAccess.ts";
 import type { Claims } from "../token/claims.ts";
 import { admitNow, type AdmissionParts } from "./admission.ts";
+import { emitWebhookEvents } from "../webhooks/emitWebhookEvents.ts";
 import { LinkClaimsMemory } from "./LinkClaimsMemory.ts";
+import { linkFlaggedEvent } from "./linkFlaggedEvent.ts";
 import { LinkStorage } from "./linkStorage.ts";
+import { hashNetwork } from "./networkHash.ts";
+import { SharingWatch } from "./sharingWatch.ts";
 import type {
   AdmitRequest,
   AdmitResult,
@@ -36,6 +41,8 @@ export class DownloadLink extends DurableObject<Env> {
   private readonly parts: AdmissionParts;
   /** True once the link knows its order is not pending: from then on admit() asks D1 nothing. */
   private orderSettled = false;
+  /** Bumped by each hold or release call, so an order read from D1 before it cannot undo it. */
+  private holdCalls = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -50,7 +57,10 @@ export class DownloadLink extends DurableObject<Env> {
       store: this.store,
       claims: new LinkClaimsMemory(ctx.storage.sql),
       scannerPasses: this.scannerPasses,
+      sharing: new SharingWatch(ctx.storage.sql),
       record: (event) => this.log.record(event),
+      // After the response, never on its path: the queue send is the only await.
+      flagged: (link, flag) => ctx.waitUntil(emitWebhookEvents(env, link.tenantId, [linkFlaggedEvent(link, flag)])),
     };
   }
 
@@ -61,11 +71,22 @@ export class DownloadLink extends DurableObject<Env> {
    * creates it near them); otherwise no D1 read and no await before the decision.
    */
   admit(request: AdmitRequest): AdmitResult | Promise<AdmitResult> {
+    // Sharing detection keeps the client's network as a keyed hash (networkHash.ts); it is
+    // computed first, so the decision itself stays one synchronous step.
+    const network = request.sharing && request.sendsBody ? siteNetwork(request.clientIp) : null;
+    if (network !== null) {
+      const { tenantId, linkId } = request.link;
+      return hashNetwork(this.env.MASTER_KEY, tenantId, linkId, network).then((hash) => this.admitFrom(request, hash));
+    }
+    return this.admitFrom(request, null);
+  }
+
+  private admitFrom(request: AdmitRequest, networkHash: string | null): AdmitResult | Promise<AdmitResult> {
     if (this.orderSettled || !this.store.needsOrderStatus()) {
       this.orderSettled = true;
-      return this.decide(request);
+      return this.decide(request, undefined, networkHash);
     }
-    return this.learnOrderThenDecide(request);
+    return this.learnOrderThenDecide(request, networkHash);
   }
 
   /**
@@ -76,21 +97,23 @@ export class DownloadLink extends DurableObject<Env> {
    * decided on what the object holds: a D1 outage must not stop downloads
    * (docs/CONTRACT.md §6 rule 7), and links already in use never read D1 here.
    */
-  private async learnOrderThenDecide(request: AdmitRequest): Promise<AdmitResult> {
+  private async learnOrderThenDecide(request: AdmitRequest, networkHash: string | null): Promise<AdmitResult> {
+    const holdCalls = this.holdCalls;
     try {
-      const status = await orderStatusOfLink(this.env.DB, request.link.tenantId, request.link.linkId);
-      this.store.learnOrderStatus(status);
-      this.orderSettled = status !== "pending";
+      const order = await orderStatusOfLink(this.env.DB, request.link.tenantId, request.link.linkId);
+      // A hold or release that arrived during the read is newer than what the read saw.
+      this.store.learnOrderStatus(order?.status ?? null, holdCalls === this.holdCalls ? (order?.held ?? null) : null);
+      this.orderSettled = order?.status !== "pending";
     } catch (error) {
       console.warn(`link ${request.link.linkId}: could not read its order's status`, error);
-      if (request.link.orderNumber !== null) return this.decide(request, "unavailable");
+      if (request.link.orderNumber !== null) return this.decide(request, "unavailable", networkHash);
     }
-    return this.decide(request);
+    return this.decide(request, undefined, networkHash);
   }
 
   /** The decision in one synchronous step (admission.ts). */
-  protected decide(request: AdmitRequest, refuseWith?: Refusal): AdmitResult {
-    return admitNow(this.parts, request, refuseWith);
+  protected decide(request: AdmitRequest, refuseWith?: Refusal, networkHash: string | null = null): AdmitResult {
+    return admitNow(this.parts, request, refuseWith, networkHash);
   }
 
   /**
@@ -126,12 +149,26 @@ export class DownloadLink extends DurableObject<Env> {
 
   snapshot(): LinkSnapshot {
     const { devices: _none, deviceLastCountedAt: _device, ...rest } = this.store.state(null, false);
-    return { ...rest, deviceCount: this.store.deviceCount() };
+    return { ...rest, deviceCount: this.store.deviceCount(), flagged: this.parts.sharing.flag() };
   }
 
   // Store overrides (issuer API). They win over the token's claims from the next request on.
   setRevoked(revoked: boolean): LinkSnapshot {
     this.store.setRevoked(revoked);
+    return this.snapshot();
+  }
+
+  /** Its order is held for review or released (src/orders/orderHold.ts): obeyed from the next request. */
+  setHeld(held: boolean): LinkSnapshot {
+    this.holdCalls += 1;
+    this.store.setHeld(held);
+    return this.snapshot();
+  }
+
+  /** Blocks the link (`true`), or clears a block or sharing flag and what sharing detection saw (`false`). */
+  setSuspended(suspended: boolean): LinkSnapshot {
+    this.store.setSuspended(suspended);
+    if (!suspended) this.parts.sharing.clear();
     return this.snapshot();
   }
 
@@ -159,6 +196,9 @@ export class DownloadLink extends DurableObject<Env> {
   reset(): LinkSnapshot {
     this.store.reset();
     this.scannerPasses.reset();
+    // Starting over includes sharing detection: not blocked, not flagged, nothing seen.
+    this.store.setSuspended(false);
+    this.parts.sharing.clear();
     return this.snapshot();
   }
 

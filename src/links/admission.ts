@@ -4,37 +4,60 @@ import type { LinkClaimsMemory } from "./LinkClaimsMemory.ts";
 import type { LinkStorage } from "./linkStorage.ts";
 import type { AdmitRequest, AdmitResult, DownloadEvent, LinkStateMirror } from "./linkTypes.ts";
 import type { ScannerPasses } from "./scannerPasses.ts";
+import type { LinkFlag, SharingWatch } from "./sharingWatch.ts";
 
 /** The parts of the link's Durable Object that one admission reads and writes. */
 export interface AdmissionParts {
   store: LinkStorage;
   claims: LinkClaimsMemory;
   scannerPasses: ScannerPasses;
+  sharing: SharingWatch;
   /** Puts the request's event into the outbox (logConfirmation.ts). */
   record: (event: DownloadEvent) => void;
+  /** Tells the store that this request flagged (or blocked) the link: the webhook `link.flagged`, sent in the background. */
+  flagged: (link: AdmitRequest["link"], flag: LinkFlag) => void;
 }
 
 /**
  * The decision and, when it counts, the download taken — in one synchronous step, so
  * there is no await between reading the count and writing it. `refuseWith` refuses without
- * deciding (the link could not learn its order's status).
+ * deciding (the link could not learn its order's status). `networkHash` is the client's
+ * network as sharing detection keeps it (networkHash.ts), computed before this step.
  */
-export function admitNow(parts: AdmissionParts, request: AdmitRequest, refuseWith?: Refusal): AdmitResult {
+export function admitNow(
+  parts: AdmissionParts,
+  request: AdmitRequest,
+  refuseWith?: Refusal,
+  networkHash: string | null = null,
+): AdmitResult {
   const { store } = parts;
   const now = Date.now();
   store.rememberIdentity(request.link);
   parts.claims.remember(request.claims);
   const state = store.state(request.device, request.claims.dev !== undefined);
   const sendsBody = request.sendsBody && request.uncounted === undefined;
-  const decision = refuseWith
+  let decision = refuseWith
     ? { ok: false as const, reason: refuseWith }
-    : decideAccess({ ...request, sendsBody, now }, state);
+    : decideAccess({ ...request, country: request.log.country, sendsBody, now }, state);
   // Rule 4a: a scanner's download is served without counting while passes remain.
   const scannerPass =
     decision.ok &&
     decision.counted &&
     request.scannerPasses !== undefined &&
     parts.scannerPasses.take(request.scannerPasses);
+  // Sharing detection: bytes about to go to this network and country (a counted download
+  // or a resume; scanner passes aside). With action `block`, the request that crosses the
+  // bound is refused here, before anything is counted, and blocks the link.
+  const sharing =
+    decision.ok && sendsBody && !scannerPass && request.sharing !== undefined
+      ? parts.sharing.observe(now, request.sharing, networkHash, request.log.country)
+      : null;
+  // `sharing.flagged` is set on the one request that flagged the link: the webhook's moment.
+  if (sharing?.flagged) parts.flagged(request.link, sharing.flagged);
+  if (sharing?.refuse) {
+    store.setSuspended(true);
+    decision = { ok: false, reason: "suspended" };
+  }
   const grantId = decision.ok && decision.counted && !scannerPass ? store.count(now, request.device) : null;
   // Bytes go out on the strength of this device's counted download: from now on that
   // download is not refundable, whatever its own connection does (rule 4).
@@ -61,23 +84,35 @@ export function admitNow(parts: AdmissionParts, request: AdmitRequest, refuseWit
     error: decision.ok ? null : decision.reason,
   };
   parts.record(event);
-  if (!decision.ok) return { ok: false, reason: decision.reason, event, mirror: null };
+  if (!decision.ok) {
+    // The link just blocked itself: listings learn it with this request's log write.
+    const blocked = sharing?.refuse
+      ? mirrorOf(request, { ...state, suspended: true, version: state.version + 1 })
+      : null;
+    return { ok: false, reason: decision.reason, event, mirror: blocked };
+  }
   // The count just taken, as the state query would now read it (no second query).
-  const mirror: LinkStateMirror | null =
+  const mirror =
     grantId === null
       ? null
-      : {
-          tenantId: request.link.tenantId,
-          linkId: request.link.linkId,
-          state: {
-            count: state.count + 1,
-            lastCountedAt: now,
-            version: state.version + 1,
-            revoked: state.revoked,
-            limitOverride: state.limitOverride,
-            extraDownloads: state.extraDownloads,
-            expiresAtOverride: state.expiresAtOverride,
-          },
-        };
+      : mirrorOf(request, { ...state, count: state.count + 1, lastCountedAt: now, version: state.version + 1 });
   return { ok: true, counted: grantId !== null, resume: decision.resume, grantId, event, mirror };
+}
+
+/** The link's state as D1's listing copy takes it (db/mirrorLinkState.ts). */
+function mirrorOf(request: AdmitRequest, state: LinkStateMirror["state"]): LinkStateMirror {
+  return {
+    tenantId: request.link.tenantId,
+    linkId: request.link.linkId,
+    state: {
+      count: state.count,
+      lastCountedAt: state.lastCountedAt,
+      version: state.version,
+      revoked: state.revoked,
+      suspended: state.suspended,
+      limitOverride: state.limitOverride,
+      extraDownloads: state.extraDownloads,
+      expiresAtOverride: state.expiresAtOverride,
+    },
+  };
 }

@@ -16,6 +16,8 @@ interface LinkRow extends Record<string, SqlStorageValue> {
   count: number;
   revoked: number;
   pending: number;
+  held: number;
+  suspended: number;
   limit_override: number | null;
   extra_downloads: number;
   expires_at_override: number | null;
@@ -51,21 +53,24 @@ export class LinkStorage {
    * What D1 says of the link's order: `pending` refuses downloads until it says otherwise,
    * `complete` opens the link, `canceled` revokes it for good; null (a link D1 does not
    * know: signed outside the issuer API) leaves the flags as the store set them through
-   * the issuer API. Writes only when something changed.
+   * the issuer API. `held` is the order's hold, or null to leave the flag as the hold and
+   * release calls set it (the caller passes null when one of them came in while it read D1:
+   * the call is newer than the read). Writes only when something changed.
    */
-  learnOrderStatus(status: "pending" | "complete" | "canceled" | null): void {
+  learnOrderStatus(status: "pending" | "complete" | "canceled" | null, held: boolean | null = null): void {
     const pending = status === null ? null : status === "pending" ? 1 : 0;
     const revoked = status === "canceled" ? 1 : 0;
+    const hold = held === null ? null : held ? 1 : 0;
     this.sql.exec(
-      `UPDATE link SET order_checked = 1, pending = COALESCE(?, pending), revoked = MAX(revoked, ?),
-         version = version + (CASE WHEN pending IS NOT COALESCE(?, pending) OR revoked < ? THEN 1 ELSE 0 END)
-       WHERE id = 1 AND (order_checked = 0 OR pending IS NOT COALESCE(?, pending) OR revoked < ?)`,
+      `UPDATE link SET order_checked = 1, pending = COALESCE(?1, pending), revoked = MAX(revoked, ?2),
+         held = COALESCE(?3, held),
+         version = version + (CASE WHEN pending IS NOT COALESCE(?1, pending) OR revoked < ?2
+                                     OR held IS NOT COALESCE(?3, held) THEN 1 ELSE 0 END)
+       WHERE id = 1 AND (order_checked = 0 OR pending IS NOT COALESCE(?1, pending) OR revoked < ?2
+                         OR held IS NOT COALESCE(?3, held))`,
       pending,
       revoked,
-      pending,
-      revoked,
-      pending,
-      revoked,
+      hold,
     );
   }
 
@@ -125,6 +130,8 @@ export class LinkStorage {
       deviceLastCountedAt: device_last,
       revoked: row.revoked === 1,
       pending: row.pending === 1,
+      held: row.held === 1,
+      suspended: row.suspended === 1,
       limitOverride: row.limit_override,
       extraDownloads: row.extra_downloads,
       expiresAtOverride: row.expires_at_override,
@@ -189,6 +196,16 @@ export class LinkStorage {
       this.sql.exec("DELETE FROM devices WHERE device = ? AND downloads <= 0", grant.device);
     }
     return true;
+  }
+
+  /** Its order is held for review (or released): `suspended` from the next request on. */
+  setHeld(held: boolean): void {
+    this.sql.exec("UPDATE link SET held = ?, version = version + 1 WHERE id = 1", held ? 1 : 0);
+  }
+
+  /** Blocked (sharing detection, or the store) or cleared. */
+  setSuspended(suspended: boolean): void {
+    this.sql.exec("UPDATE link SET suspended = ?, version = version + 1 WHERE id = 1", suspended ? 1 : 0);
   }
 
   setRevoked(revoked: boolean): void {

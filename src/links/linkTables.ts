@@ -84,6 +84,10 @@ const ADDED_COLUMNS: readonly { table: string; column: string; definition: strin
   { table: "link", column: "order_checked", definition: "INTEGER NOT NULL DEFAULT 0" },
   // The last grant id given (see rebuildOldGrants).
   { table: "link", column: "grant_seq", definition: "INTEGER NOT NULL DEFAULT 0" },
+  // Its order is held for review (issue 12): told by the hold and release calls, read on first use.
+  { table: "link", column: "held", definition: "INTEGER NOT NULL DEFAULT 0" },
+  // Blocked, by sharing detection (sharingWatch.ts) or by the store: `suspended` until cleared.
+  { table: "link", column: "suspended", definition: "INTEGER NOT NULL DEFAULT 0" },
 ];
 
 /**

@@ -1,4 +1,6 @@
 import type { AccessRequest, LinkState, Refusal } from "../policy/decideAccess.ts";
+import type { SharingSettings } from "../tenants/tenantSettings.ts";
+import type { LinkFlag } from "./sharingWatch.ts";
 import type { DownloadEvent, DownloadOutcome, NotCountedReason } from "./DownloadEvent.ts";
 
 /**
@@ -24,12 +26,21 @@ export type LinkSnapshot = Omit<LinkState, "devices" | "deviceLastCountedAt"> & 
   lastCountedAt: number | null;
   deviceCount: number;
   version: number;
+  /** Set by sharing detection (sharingWatch.ts) until the store clears it. */
+  flagged: LinkFlag | null;
 };
 
 /** The part of a link's Durable Object state that D1 copies for listings. */
 export type MirroredLinkState = Pick<
   LinkSnapshot,
-  "count" | "limitOverride" | "extraDownloads" | "expiresAtOverride" | "revoked" | "lastCountedAt" | "version"
+  | "count"
+  | "limitOverride"
+  | "extraDownloads"
+  | "expiresAtOverride"
+  | "revoked"
+  | "suspended"
+  | "lastCountedAt"
+  | "version"
 >;
 
 /** A link's state on its way to its D1 row (db/mirrorLinkState.ts). */
@@ -57,6 +68,8 @@ export interface AdmitRequest extends Omit<AccessRequest, "now"> {
    * served uncounted while the link has used fewer than this many scanner passes.
    */
   scannerPasses?: number;
+  /** The tenant's sharing detection (tenant setting `sharing`); absent = off. */
+  sharing?: SharingSettings;
 }
 
 /** `event` is the request's entry in the download log; `mirror` the link's new state, when it changed. */
@@ -69,7 +82,8 @@ export type AdmitResult =
       event: DownloadEvent;
       mirror: LinkStateMirror | null;
     }
-  | { ok: false; reason: Refusal; event: DownloadEvent; mirror: null };
+  /** A refusal changes no state, except the one that blocks the link for sharing: its mirror. */
+  | { ok: false; reason: Refusal; event: DownloadEvent; mirror: LinkStateMirror | null };
 
 /** How a response body ended, as the Worker saw it (src/files/deliveryBody.ts). */
 export interface DeliveryReport {

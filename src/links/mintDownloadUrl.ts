@@ -15,6 +15,9 @@ export interface LinkGrantRow {
   ipRestriction: string | null;
   deviceLimit: number | null;
   requireLogin: boolean;
+  /** JSON arrays of country codes, or null. */
+  allowedCountries: string | null;
+  blockedCountries: string | null;
 }
 
 /**
@@ -49,6 +52,11 @@ export function assertCanSignForCustomers(tenant: Tenant): void {
   }
 }
 
+/** A JSON array column (as the links table keeps lists), or undefined when null. */
+export function jsonList(column: string | null): string[] | undefined {
+  return column === null ? undefined : (JSON.parse(column) as string[]);
+}
+
 /** Signs a fresh token for a stored link with the tenant's newest HS256 key. */
 export async function mintDownloadUrl(tenant: Tenant, baseUrl: string, link: LinkGrantRow): Promise<string> {
   assertCanSign(tenant);
@@ -66,6 +74,8 @@ export async function mintDownloadUrl(tenant: Tenant, baseUrl: string, link: Lin
       requireLogin: link.requireLogin,
       filename: link.fileName,
       order: link.orderNumber,
+      countries: jsonList(link.allowedCountries),
+      blockedCountries: jsonList(link.blockedCountries),
     },
     { kid: tenant.signingKey.kid, secret: tenant.signingKey.key },
   );

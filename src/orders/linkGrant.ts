@@ -18,5 +18,7 @@ export function linkGrantOf(row: OrderLinkRow): LinkGrantRow {
     ipRestriction: row.link.ipRestriction,
     deviceLimit: row.link.deviceLimit,
     requireLogin: row.link.requireLogin,
+    allowedCountries: row.link.allowedCountries,
+    blockedCountries: row.link.blockedCountries,
   };
 }

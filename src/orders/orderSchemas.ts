@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { singleLine } from "../http/textInput.ts";
 import { addressOrCidr, MAX_COUNT, MAX_NUMERIC_DATE } from "../token/claims.ts";
+import { countryList } from "../token/countryCodes.ts";
 
 export const fileIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, "letters, digits, '_' and '-', 1–128");
 
@@ -63,10 +64,20 @@ export const grantSchema = z
     ip_restriction: z.array(addressOrCidr).min(1).max(64).optional(),
     device_limit: z.number().int().min(1).max(1000).optional(),
     require_login: z.boolean().default(false),
+    allowed_countries: countryList.optional().meta({
+      description: "only from these countries (ISO 3166-1 alpha-2, upper case); an unknown country is refused",
+    }),
+    blocked_countries: countryList.optional().meta({
+      description: "never from these countries; an unknown country is let through",
+    }),
   })
   .refine((g) => !(g.expires_at && g.expires_in_days), {
     message: "give expires_at or expires_in_days, not both",
     path: ["expires_at"],
+  })
+  .refine((g) => !g.allowed_countries?.some((c) => g.blocked_countries?.includes(c)), {
+    message: "a country cannot be both allowed and blocked",
+    path: ["blocked_countries"],
   })
   .meta({ id: "Grant" });
 
@@ -128,14 +139,20 @@ const linkFileSchema = z.object({
   remaining_downloads: z.number().int().nullable(),
   expires_at: z.iso.datetime().nullable(),
   is_expired: z.boolean(),
-  status: z.enum(["available", "pending", "expired", "exhausted", "revoked"]),
+  status: z
+    .enum(["available", "pending", "suspended", "expired", "exhausted", "revoked"])
+    .meta({ description: "`suspended`: its order is held for review, or the link is blocked for suspected sharing" }),
 });
 
 export const orderViewSchema = z
   .object({
     order_number: z.string(),
     customer_id: z.string(),
-    status: z.enum(["pending", "complete", "canceled"]),
+    status: z.enum(["pending", "complete", "canceled", "held"]),
+    hold: z
+      .object({ reason: z.string(), held_at: z.iso.datetime() })
+      .nullable()
+      .meta({ description: "set while the order is held for review (status `held`); null otherwise" }),
     purchased_at: z.iso.datetime(),
     access_key: z.string(),
     items: z.array(
@@ -168,7 +185,7 @@ export const downloadsListingSchema = z
         files: z.array(linkFileSchema.omit({ link_id: true })),
         order_number: z.string(),
         purchased_at: z.iso.datetime(),
-        status: z.enum(["pending", "complete", "canceled"]),
+        status: z.enum(["pending", "complete", "canceled", "held"]),
       }),
     ),
   })

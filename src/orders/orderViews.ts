@@ -5,6 +5,7 @@ import { isoFromSeconds } from "../utils/time.ts";
 import type { DownloadsListing, OrderView } from "./orderSchemas.ts";
 import { mintLinkRowUrl } from "./mintLinkRowUrl.ts";
 import type { OrderLinkRow } from "./orderRows.ts";
+import { shownOrderStatus } from "./orderStatus.ts";
 
 /** One file entry, with a freshly signed URL when the link can be used right now. */
 async function fileEntry(tenant: Tenant, baseUrl: string, row: OrderLinkRow, now: number) {
@@ -51,7 +52,11 @@ export async function orderViews(tenant: Tenant, baseUrl: string, rows: OrderLin
   return (await group(tenant, baseUrl, rows)).map(({ row, items }) => ({
     order_number: row.order.number,
     customer_id: row.order.customerId,
-    status: row.order.status,
+    status: shownOrderStatus(row.order),
+    hold:
+      row.order.heldAt === null
+        ? null
+        : { reason: row.order.holdReason ?? "", held_at: isoFromSeconds(row.order.heldAt) as string },
     purchased_at: isoFromSeconds(row.order.purchasedAt) as string,
     access_key: row.order.accessKey,
     items: [...items.values()].map(({ row: r, files }) => ({
@@ -85,7 +90,9 @@ export async function downloadsListing(
   for (const { row, items } of await group(tenant, baseUrl, rows)) {
     for (const { row: r, files } of items.values()) {
       const shown = files
-        .filter((f) => includeExpired || f.status === "available" || f.status === "pending")
+        // Held or blocked files stay listed, without a URL, like pending ones: the purchase is
+        // not gone, only paused (docs/CONTRACT.md §8).
+        .filter((f) => includeExpired || ["available", "pending", "suspended"].includes(f.status))
         .map(({ link_id: _linkId, ...file }) => file);
       if (shown.length === 0) continue;
       data.push({
@@ -94,7 +101,7 @@ export async function downloadsListing(
         files: shown,
         order_number: row.order.number,
         purchased_at: isoFromSeconds(row.order.purchasedAt) as string,
-        status: row.order.status,
+        status: shownOrderStatus(row.order),
       });
     }
   }

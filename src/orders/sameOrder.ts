@@ -9,6 +9,8 @@ interface CanonicalLink {
   ip_restriction: string | null;
   device_limit: number | null;
   require_login: boolean;
+  allowed_countries: string | null;
+  blocked_countries: string | null;
 }
 
 interface CanonicalItem {
@@ -37,6 +39,11 @@ export function expiryOf(grant: CreateOrder["items"][number]["grant"], purchased
   return null;
 }
 
+/** A grant's list as the links table stores it: JSON, or null when not given. */
+export function listColumn(list: string[] | undefined): string | null {
+  return list ? JSON.stringify(list) : null;
+}
+
 /** The links of one item, file by file; a file id's position in the request does not matter. */
 function byFile(links: CanonicalLink[]): CanonicalLink[] {
   return links.sort((a, b) => (a.file_id < b.file_id ? -1 : a.file_id > b.file_id ? 1 : 0));
@@ -63,6 +70,8 @@ function fromRequest(body: CreateOrder, purchasedAt: number): CanonicalOrder {
           ip_restriction: item.grant.ip_restriction ? JSON.stringify(item.grant.ip_restriction) : null,
           device_limit: item.grant.device_limit ?? null,
           require_login: item.grant.require_login,
+          allowed_countries: listColumn(item.grant.allowed_countries),
+          blocked_countries: listColumn(item.grant.blocked_countries),
         })),
       ),
     })),
@@ -93,6 +102,8 @@ function fromRows(rows: OrderLinkRow[]): CanonicalOrder {
       ip_restriction: link.ipRestriction,
       device_limit: link.deviceLimit,
       require_login: link.requireLogin,
+      allowed_countries: link.allowedCountries,
+      blocked_countries: link.blockedCountries,
     });
     items.set(item.id, entry);
   }

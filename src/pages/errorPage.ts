@@ -66,8 +66,9 @@ export function errorPage(
 ): Response {
   const t = messages(options.lang);
   const { title, text } = t.errors[error.code];
-  const used = factsOf(error).used;
-  const body = html`<p>${used ? t.used(used.count, used.limit) : text}</p>
+  const { used, suspension } = factsOf(error);
+  const explanation = used ? t.used(used.count, used.limit) : suspension ? t.suspension[suspension] : text;
+  const body = html`<p>${explanation}</p>
     ${nextStep(NEXT_STEP[error.code], t, options.store)}`;
   return renderPage({
     lang: options.lang,

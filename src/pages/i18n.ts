@@ -1,4 +1,5 @@
 import type { ErrorCode } from "../http/HttpError.ts";
+import type { Suspension } from "./errorFacts.ts";
 import { de } from "./catalog/de.ts";
 import { en } from "./catalog/en.ts";
 import { es } from "./catalog/es.ts";
@@ -24,6 +25,8 @@ export interface Messages {
   /** Small print under an error, for support requests. */
   errorReference: (status: number, code: string) => string;
   errors: Record<ErrorCode, TitleText>;
+  /** Why a `suspended` link is paused, when the gateway knows (pages/errorFacts.ts). */
+  suspension: Record<Suspension, string>;
   /** "You have used 3 of 3 downloads." */
   used: (count: number, limit: number) => string;
   /** Next steps, chosen by the error's reason (pages/errorPage.ts). */
@@ -51,7 +54,7 @@ export interface Messages {
     unlimited: string;
     until: (date: string) => string;
     noExpiry: string;
-    status: { pending: string; expired: string; exhausted: string; revoked: string };
+    status: { suspended: string; pending: string; expired: string; exhausted: string; revoked: string };
   };
 }
 

@@ -59,6 +59,21 @@ export function addressPrefix(address: string | null): string {
   }
 }
 
+/**
+ * The /24 (IPv4) or /48 (IPv6) network of an address, the unit sharing detection counts:
+ * one site (a home, an office, a provider's customer), wider than a device's /64 so that
+ * IPv6 privacy addresses of one home never read as many places. Null when unknown.
+ */
+export function siteNetwork(address: string | null): string | null {
+  if (address === null) return null;
+  try {
+    const parsed = parse(address);
+    return networkOf(parsed, parsed.kind() === "ipv4" ? 24 : 48);
+  } catch {
+    return null;
+  }
+}
+
 function networkOf(address: ipaddr.IPv4 | ipaddr.IPv6, bits: number): string {
   const bytes = address.toByteArray();
   const keep = bits / 8;

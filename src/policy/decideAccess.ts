@@ -1,5 +1,6 @@
 import type { Claims } from "../token/claims.ts";
 import { addressAllowed } from "./clientAddress.ts";
+import { countryAllowed } from "./countryAllowed.ts";
 import { CLOCK_SKEW_SECONDS, expiryInForce, isPastExpiry, limitInForce } from "./linkFigures.ts";
 
 export { CLOCK_SKEW_SECONDS };
@@ -19,6 +20,10 @@ export interface LinkState {
   revoked: boolean;
   /** The order is not paid yet. */
   pending: boolean;
+  /** The order is held for review (POST /admin/v1/orders/:n/hold). */
+  held: boolean;
+  /** The link is blocked: by sharing detection (links/sharingWatch.ts) or by the store. */
+  suspended: boolean;
   /** Replaces the `lim` claim when set. */
   limitOverride: number | null;
   /** Added to the limit ("give this customer 2 more downloads"). */
@@ -32,6 +37,8 @@ export interface LinkState {
 export interface AccessRequest {
   claims: Claims;
   clientIp: string | null;
+  /** `request.cf.country`; absent or null when Cloudflare could not tell (countryAllowed.ts). */
+  country?: string | null;
   device: string;
   /** True when the answer would carry the file's bytes or promise them (GET/HEAD 200/206). */
   delivers: boolean;
@@ -52,6 +59,9 @@ export type Refusal =
   | "ip_not_allowed"
   | "limit_reached"
   | "device_limit_reached"
+  | "country_not_allowed"
+  /** The order is held for review, or the link is blocked (sharing detection, or the store). */
+  | "suspended"
   /** Set by the link object, never by this function: it could not learn its order's status. */
   | "unavailable";
 
@@ -85,9 +95,11 @@ export function decideAccess(req: AccessRequest, state: LinkState): AccessDecisi
     return { ok: false, reason: "not_yet_valid" };
   if (state.revoked) return { ok: false, reason: "revoked" };
   if (state.pending) return { ok: false, reason: "pending" };
+  if (state.held || state.suspended) return { ok: false, reason: "suspended" };
   if (isExpired(claims, state, now)) return { ok: false, reason: "expired" };
   if (claims.ips !== undefined && !addressAllowed(req.clientIp, claims.ips))
     return { ok: false, reason: "ip_not_allowed" };
+  if (!countryAllowed(req.country, claims)) return { ok: false, reason: "country_not_allowed" };
 
   // 304, 412 and 416 hand out no bytes: only the checks above apply to them.
   if (!req.delivers) return { ok: true, counted: false, resume: false };

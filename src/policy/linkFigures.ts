@@ -4,7 +4,7 @@ import type { Claims } from "../token/claims.ts";
 /** docs/CONTRACT.md §3: clocks of origin and edge may disagree by this much. */
 export const CLOCK_SKEW_SECONDS = 30;
 
-export type LinkStatus = "available" | "pending" | "expired" | "exhausted" | "revoked";
+export type LinkStatus = "available" | "pending" | "suspended" | "expired" | "exhausted" | "revoked";
 
 /** The store's overrides and the count, as the link's Durable Object (or its D1 mirror) holds them. */
 export interface LinkOverrides {
@@ -29,6 +29,8 @@ export interface FigureInputs extends LinkOverrides {
   revoked: boolean;
   /** The order is not paid yet. */
   pending: boolean;
+  /** Its order is held for review, or the link is blocked (sharing detection, or the store). */
+  suspended: boolean;
 }
 
 export interface LinkFigures {
@@ -63,7 +65,7 @@ export function isPastExpiry(expiresAt: number | null, nowMs: number): boolean {
 
 /**
  * The one formula for a link's figures. The status follows the order of the access
- * decision's checks (decideAccess: revoked, pending, expired, limit), so a listing or
+ * decision's checks (decideAccess: revoked, pending, suspended, expired, limit), so a listing or
  * `/info` says what a download would do.
  */
 export function figuresOf(input: FigureInputs, nowMs: number): LinkFigures {
@@ -75,11 +77,13 @@ export function figuresOf(input: FigureInputs, nowMs: number): LinkFigures {
     ? "revoked"
     : input.pending
       ? "pending"
-      : isExpired
-        ? "expired"
-        : isLimitReached
-          ? "exhausted"
-          : "available";
+      : input.suspended
+        ? "suspended"
+        : isExpired
+          ? "expired"
+          : isLimitReached
+            ? "exhausted"
+            : "available";
   return {
     limit,
     expiresAt,
@@ -106,6 +110,7 @@ export function linkFigures(
       count: row.downloadCount,
       revoked: row.revoked || orderStatus === "canceled",
       pending: orderStatus === "pending",
+      suspended: row.held || row.suspended,
     },
     nowMs,
   );
@@ -114,8 +119,16 @@ export function linkFigures(
 /** The figures of a link from a token's claims and its Durable Object's state. */
 export function claimFigures(
   claims: Pick<Claims, "lim" | "exp">,
-  state: LinkOverrides & { count: number; revoked: boolean; pending: boolean },
+  state: LinkOverrides & { count: number; revoked: boolean; pending: boolean; held: boolean; suspended: boolean },
   nowMs = Date.now(),
 ): LinkFigures {
-  return figuresOf({ ...state, grantedLimit: claims.lim ?? null, grantedExpiry: claims.exp ?? null }, nowMs);
+  return figuresOf(
+    {
+      ...state,
+      suspended: state.held || state.suspended,
+      grantedLimit: claims.lim ?? null,
+      grantedExpiry: claims.exp ?? null,
+    },
+    nowMs,
+  );
 }

@@ -10,6 +10,9 @@ const REFUSAL_MESSAGES: Record<Refusal, string> = {
   ip_not_allowed: "This download link cannot be used from your network.",
   limit_reached: "This file has been downloaded as many times as the purchase allows.",
   device_limit_reached: "This download link has been used on the maximum number of devices.",
+  suspended:
+    "This download is paused: its order is under review by the store, or the link was used from more networks or countries than the store allows. Contact the store's support.",
+  country_not_allowed: "This download link cannot be used from your country.",
   unavailable: "The store's order records cannot be checked right now. Please try again shortly.",
 };
 

@@ -56,6 +56,7 @@ export async function serveDownload(
     clientIp: ip,
     device: device.id,
     resumeWindowMs: tenant.settings.resume_window_seconds * 1000,
+    sharing: tenant.settings.sharing,
     log: {
       // docs/CONTRACT.md §10: only what the tenant's ip_storage keeps leaves the Worker.
       ip: storedAddress(ip, tenant.settings.ip_storage),

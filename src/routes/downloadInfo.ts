@@ -8,6 +8,7 @@ import { json } from "../http/json.ts";
 import { linkStub } from "../links/linkStub.ts";
 import { addressAllowed, clientAddress } from "../policy/clientAddress.ts";
 import { claimFigures } from "../policy/linkFigures.ts";
+import { countryAllowed } from "../policy/countryAllowed.ts";
 import { refusalError } from "../policy/refusalError.ts";
 import { resolveLink } from "./resolveLink.ts";
 import type { DownloadInfo } from "./schemas.ts";
@@ -27,6 +28,9 @@ export async function serveDownloadInfo(
   // The IP restriction says who may use the link at all, so it applies here too.
   if (claims.ips !== undefined && !addressAllowed(clientAddress(request.headers), claims.ips)) {
     throw refusalError("ip_not_allowed");
+  }
+  if (!countryAllowed(typeof request.cf?.country === "string" ? request.cf.country : null, claims)) {
+    throw refusalError("country_not_allowed");
   }
   const [file, state] = await Promise.all([
     fileMetadata(env.FILES, `${tenant.id}/${claims.fid}`).then(

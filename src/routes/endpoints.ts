@@ -35,6 +35,8 @@ import { listDeadLetters } from "./admin/webhooks/listDeadLetters.ts";
 import { replayDeadLetter } from "./admin/webhooks/replayDeadLetter.ts";
 import { rotateWebhookSecret } from "./admin/webhooks/rotateWebhookSecret.ts";
 import { testWebhook } from "./admin/webhooks/testWebhook.ts";
+import { holdOrder } from "./admin/orders/holdOrder.ts";
+import { releaseOrder } from "./admin/orders/releaseOrder.ts";
 
 /**
  * Every endpoint of the gateway, in one list per group: src/router.ts mounts them and
@@ -74,6 +76,8 @@ export const adminEndpoints: readonly Endpoint[] = [
   listDeadLetters,
   replayDeadLetter,
   testWebhook,
+  holdOrder,
+  releaseOrder,
 ];
 
 /** Tenant management under `/admin/v1/tenants`, for the deployment's OPERATOR_SECRET. */

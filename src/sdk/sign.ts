@@ -32,6 +32,10 @@ export interface LinkGrant {
   filename?: string;
   /** Order number (`ord`). */
   order?: string;
+  /** Countries the link may be used from (`cca`): ISO 3166-1 alpha-2 codes in upper case. */
+  countries?: string[];
+  /** Countries the link may not be used from (`ccb`). */
+  blockedCountries?: string[];
 }
 
 /** HS256: the secret as text (its UTF-8 bytes are the key), raw bytes, or an imported HMAC CryptoKey. */
@@ -67,6 +71,8 @@ export function grantClaims(grant: LinkGrant, now = Math.floor(Date.now() / 1000
   if (grant.requireLogin) claims.auth = true;
   if (grant.filename !== undefined) claims.fn = grant.filename;
   if (grant.order !== undefined) claims.ord = grant.order;
+  if (grant.countries !== undefined && grant.countries.length > 0) claims.cca = grant.countries;
+  if (grant.blockedCountries !== undefined && grant.blockedCountries.length > 0) claims.ccb = grant.blockedCountries;
   return claims;
 }
 

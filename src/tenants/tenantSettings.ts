@@ -55,6 +55,30 @@ export const exactOrigin = z
   }, "an exact origin: scheme://host[:port], no path and no trailing slash");
 
 /**
+ * Sharing detection (src/links/sharingWatch.ts): a link whose downloads come from more
+ * networks (/24, /48) or countries than this within the window is flagged (`flag`: marked
+ * and announced, still served) or blocked (`block`: `403 suspended` until the store clears it).
+ */
+export const sharingSettingsSchema = z
+  .strictObject({
+    max_networks: z.number().int().min(1).max(1000).optional(),
+    max_countries: z.number().int().min(1).max(250).optional(),
+    window_seconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(90 * 86400)
+      .default(7 * 86400),
+    action: z.enum(["flag", "block"]).default("flag"),
+  })
+  .refine((s) => s.max_networks !== undefined || s.max_countries !== undefined, {
+    message: "give max_networks, max_countries or both",
+    path: ["max_networks"],
+  });
+
+export type SharingSettings = z.infer<typeof sharingSettingsSchema>;
+
+/**
  * Per-tenant settings, stored as JSON in `tenants.settings`. Every field has a default.
  * Strict (unknown keys are errors) because the operator API validates its input with it;
  * reading stored settings goes through the tolerant `parseTenantSettings` below.
@@ -101,6 +125,8 @@ export const tenantSettingsSchema = z.strictObject({
   support_url: z.url({ protocol: /^(https?|mailto)$/ }).optional(),
   /** Where `auth_required` pages send the customer to sign in. */
   sign_in_url: z.url({ protocol: /^https?$/ }).optional(),
+  /** Sharing detection; absent = off. */
+  sharing: sharingSettingsSchema.optional(),
   // --- The download log: privacy and retention (docs/CONTRACT.md §10) ---
   /**
    * The client address as the download log keeps it: `full`, `truncated` (its /24 for IPv4,

@@ -1,5 +1,6 @@
 import ipaddr from "ipaddr.js";
 import { z } from "zod";
+import { countryList } from "./countryCodes.ts";
 
 /** A single address or CIDR block, IPv4 or IPv6, as `ipaddr.js` understands it. */
 export const addressOrCidr = z.string().refine((value) => {
@@ -44,6 +45,10 @@ export const claimsSchema = z.object({
   ord: z.string().min(1).max(128).optional(),
   /** docs/CONTRACT.md §6 rule 4a: a browser navigation gets a confirmation page; only its button counts. */
   cfm: z.boolean().optional(),
+  /** Countries the link may be used from (`request.cf.country`); an unknown country is refused. */
+  cca: countryList.optional(),
+  /** Countries the link may not be used from; an unknown country is let through. */
+  ccb: countryList.optional(),
 });
 
 export type Claims = z.infer<typeof claimsSchema>;

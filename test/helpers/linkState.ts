@@ -7,6 +7,8 @@ export function linkState(extra: Partial<LinkState> = {}): LinkState {
     deviceLastCountedAt: null,
     revoked: false,
     pending: false,
+    held: false,
+    suspended: false,
     limitOverride: null,
     extraDownloads: 0,
     expiresAtOverride: null,

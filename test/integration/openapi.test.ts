@@ -506,6 +506,11 @@ describe("real answers validate against the documented schemas", () => {
     await call("POST", `${A}/links/{id}/reset`, { id: linkId }, admin, 200);
     await call("POST", `${A}/links/{id}/url`, { id: linkId }, admin, 200);
     await call("GET", `${A}/links/{id}`, { id: "l_nope" }, admin, 404);
+    await call("POST", `${A}/orders/{number}/hold`, { number: order }, { ...admin, json: { reason: "review" } }, 200);
+    await call("GET", "/downloads/{token}", { token }, { host }, 403);
+    await call("POST", `${A}/orders/{number}/hold`, { number: order }, { ...admin, json: {} }, 400);
+    await call("POST", `${A}/orders/{number}/release`, { number: order }, admin, 200);
+    await call("POST", `${A}/orders/{number}/release`, { number: "nope" }, admin, 404);
     await call("POST", `${A}/orders/{number}/cancel`, { number: order }, admin, 200);
     await call("GET", "/downloads/{token}", { token }, { host }, 410);
   });

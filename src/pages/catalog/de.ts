@@ -73,6 +73,12 @@ export const de: Messages = {
     },
     unavailable: { title: "Vorübergehend nicht verfügbar", text: "Der Download-Dienst ist kurz nicht erreichbar." },
   },
+  suspension: {
+    order_held:
+      "Ihre Bestellung wird vom Shop geprüft. Bitte wenden Sie sich an den Support; der Download öffnet sich wieder, sobald die Prüfung abgeschlossen ist.",
+    sharing:
+      "Dieser Link wurde aus mehr Netzwerken oder Ländern genutzt, als der Shop erlaubt, und ist deshalb pausiert. Bitte wenden Sie sich an den Support des Shops.",
+  },
   used: (count, limit) => `Sie haben ${count} von ${limit} Downloads genutzt.`,
   next: {
     signIn: "Melden Sie sich mit dem Konto an, mit dem Sie gekauft haben, und öffnen Sie den Link dann erneut.",
@@ -100,6 +106,7 @@ export const de: Messages = {
     until: (date) => `Verfügbar bis ${date}`,
     noExpiry: "Kein Ablaufdatum",
     status: {
+      suspended: "Wird geprüft",
       pending: "Wartet auf Zahlung",
       expired: "Dieser Download ist abgelaufen",
       exhausted: "Alle Downloads genutzt",

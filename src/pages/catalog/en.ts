@@ -52,6 +52,12 @@ export const en: Messages = {
     origin_timeout: { title: "The store's server is not answering", text: "It took too long to respond." },
     unavailable: { title: "Temporarily unavailable", text: "The download service is briefly out of reach." },
   },
+  suspension: {
+    order_held:
+      "Your order is under review by the store. Please contact its support; the download opens again once the review is done.",
+    sharing:
+      "This link was used from more networks or countries than the store allows, so it has been paused. Please contact the store's support.",
+  },
   used: (count, limit) => `You have used ${count} of ${limit} downloads.`,
   next: {
     signIn: "Sign in with the account you bought it with, then open the link again.",
@@ -78,6 +84,7 @@ export const en: Messages = {
     until: (date) => `Available until ${date}`,
     noExpiry: "No expiry date",
     status: {
+      suspended: "Under review",
       pending: "Waiting for payment",
       expired: "This download has expired",
       exhausted: "All downloads used",

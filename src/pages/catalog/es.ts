@@ -64,6 +64,12 @@ export const es: Messages = {
       text: "El servicio de descargas no está accesible por un momento.",
     },
   },
+  suspension: {
+    order_held:
+      "La tienda está revisando su pedido. Póngase en contacto con su soporte; la descarga se abrirá de nuevo cuando termine la revisión.",
+    sharing:
+      "Este enlace se ha usado desde más redes o países de los que la tienda permite, por lo que se ha pausado. Póngase en contacto con el soporte de la tienda.",
+  },
   used: (count, limit) => `Ha usado ${count} de ${limit} descargas.`,
   next: {
     signIn: "Inicie sesión con la cuenta con la que compró y vuelva a abrir el enlace.",
@@ -90,6 +96,7 @@ export const es: Messages = {
     until: (date) => `Disponible hasta el ${date}`,
     noExpiry: "Sin fecha de caducidad",
     status: {
+      suspended: "En revisión",
       pending: "Pendiente de pago",
       expired: "Esta descarga ha caducado",
       exhausted: "Todas las descargas usadas",

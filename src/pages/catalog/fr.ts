@@ -73,6 +73,12 @@ export const fr: Messages = {
       text: "Le service de téléchargement est brièvement inaccessible.",
     },
   },
+  suspension: {
+    order_held:
+      "Votre commande est en cours de vérification par la boutique. Veuillez contacter son support ; le téléchargement rouvrira une fois la vérification terminée.",
+    sharing:
+      "Ce lien a été utilisé depuis plus de réseaux ou de pays que la boutique ne le permet ; il a donc été mis en pause. Veuillez contacter le support de la boutique.",
+  },
   used: (count, limit) => `Vous avez utilisé ${count} téléchargements sur ${limit}.`,
   next: {
     signIn: "Connectez-vous avec le compte utilisé pour l’achat, puis rouvrez le lien.",
@@ -100,6 +106,7 @@ export const fr: Messages = {
     until: (date) => `Disponible jusqu’au ${date}`,
     noExpiry: "Sans date d’expiration",
     status: {
+      suspended: "En cours de vérification",
       pending: "En attente de paiement",
       expired: "Ce téléchargement a expiré",
       exhausted: "Tous les téléchargements utilisés",

@@ -98,6 +98,7 @@ describe("POST /admin/v1/orders", () => {
       order_number: orderNumber,
       customer_id: "cust-42",
       status: "complete",
+      hold: null,
       purchased_at: "2030-01-02T03:04:05.000Z",
       access_key: expect.stringMatching(/^[A-Za-z0-9_-]{32}$/),
       items: [

@@ -97,6 +97,28 @@ describe("webhooks from downloads", () => {
     expect((await link.stub.snapshot()).count).toBe(0);
   });
 
+  it("the download that takes a link past its sharing bound sends link.flagged once", async () => {
+    const { tenant, secret, receiver } = await subscribedTenant({ sharing: { max_networks: 1, action: "flag" } });
+    const file = await putFile(tenant, { size: 400 });
+    const link = await signLink(tenant, file, { order: "ORD-9" });
+    const from = (ip: string) => gateway(tenant, `/downloads/${link.token}`, { headers: { "CF-Connecting-IP": ip } });
+    expect((await drain(await from("198.51.100.7"))).status).toBe(200);
+    expect((await drain(await from("203.0.113.9"))).status).toBe(200);
+    const [flagged] = await receiver.waitFor("link.flagged");
+    expect(await verifyStandardWebhook(secret, flagged!.headers, flagged!.body)).toBe(true);
+    expect(flagged!.payload.data).toMatchObject({
+      link_id: link.linkId,
+      order_number: "ORD-9",
+      reason: "too_many_networks",
+      networks: 2,
+      action: "flag",
+    });
+    // A third network finds the link already flagged: served, and no second webhook.
+    expect((await drain(await from("192.0.2.44"))).status).toBe(200);
+    await receiver.waitFor("download.completed", 3);
+    expect(receiver.received.filter((r) => r.payload.type === "link.flagged")).toHaveLength(1);
+  });
+
   it("completing an order sends order.completed with its links", async () => {
     const { tenant, secret, receiver } = await subscribedTenant();
     const book = await uploadFile(tenant, { name: "book.pdf", size: 300 });

@@ -6,6 +6,7 @@ import type { Env } from "../../../env.ts";
 import { json } from "../../../http/json.ts";
 import type { LinkSnapshot } from "../../../links/linkTypes.ts";
 import { linkFigures } from "../../../policy/linkFigures.ts";
+import { jsonList } from "../../../links/mintDownloadUrl.ts";
 import { suppressedRequests, type SuppressedRequests } from "../../../scanners/suppressedRequests.ts";
 import { isoFromMs, isoFromSeconds } from "../../../utils/time.ts";
 import { externalLinkRow } from "../externalLinks.ts";
@@ -42,8 +43,18 @@ export function linkView(row: LinkRecord, state: LinkSnapshot, suppressed: Suppr
     expires_at: isoFromSeconds(figures.expiresAt),
     is_expired: figures.isExpired,
     revoked: live.revoked,
+    suspended: state.suspended,
+    flagged: state.flagged && {
+      at: isoFromMs(state.flagged.at) as string,
+      reason: state.flagged.reason,
+      networks: state.flagged.networks,
+      countries: state.flagged.countries,
+      action: state.flagged.action,
+    },
     ip_restriction: live.ipRestriction ? (JSON.parse(live.ipRestriction) as string[]) : null,
     device_limit: live.deviceLimit,
+    allowed_countries: jsonList(live.allowedCountries) ?? null,
+    blocked_countries: jsonList(live.blockedCountries) ?? null,
     devices_used: state.deviceCount,
     require_login: live.requireLogin,
     last_download_at: isoFromMs(live.lastDownloadAt),

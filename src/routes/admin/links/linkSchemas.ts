@@ -10,7 +10,7 @@ export const linkSchema = z
     item_id: z.string(),
     file_id: z.string(),
     customer_id: z.string(),
-    status: z.enum(["available", "pending", "expired", "exhausted", "revoked"]),
+    status: z.enum(["available", "pending", "suspended", "expired", "exhausted", "revoked"]),
     download_count: z.number().int().nonnegative(),
     download_limit: z
       .number()
@@ -21,8 +21,26 @@ export const linkSchema = z
     expires_at: isoDate.nullable().meta({ description: "in force (override or grant); null = no expiry" }),
     is_expired: z.boolean(),
     revoked: z.boolean(),
+    suspended: z
+      .boolean()
+      .meta({ description: "blocked: by sharing detection (action block) or by the store; its order's hold aside" }),
+    flagged: z
+      .object({
+        at: isoDate,
+        reason: z.enum(["max_networks", "max_countries"]),
+        networks: z.number().int().nonnegative(),
+        countries: z.number().int().nonnegative(),
+        action: z.enum(["flag", "block"]),
+      })
+      .nullable()
+      .meta({
+        description:
+          "set by sharing detection (tenant setting `sharing`) on the request that crossed a bound, with the distinct networks and countries then; null = not flagged",
+      }),
     ip_restriction: z.array(z.string()).nullable(),
     device_limit: z.number().int().nullable(),
+    allowed_countries: z.array(z.string()).nullable().meta({ description: "only from these countries; null = any" }),
+    blocked_countries: z.array(z.string()).nullable().meta({ description: "never from these countries; null = none" }),
     devices_used: z.number().int().nonnegative(),
     require_login: z.boolean(),
     last_download_at: isoDate.nullable(),

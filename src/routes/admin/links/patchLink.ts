@@ -21,6 +21,10 @@ const patchLinkSchema = z
       .optional()
       .meta({ description: "replaces the grant's expiry; null = back to the grant" }),
     revoked: z.boolean().optional(),
+    suspended: z.boolean().optional().meta({
+      description:
+        "true blocks the link (403 suspended); false clears a block or a sharing flag and forgets the networks and countries seen",
+    }),
   })
   .refine((b) => Object.values(b).some((v) => v !== undefined), { message: "nothing to change" })
   .meta({ id: "PatchLink" });
@@ -32,7 +36,7 @@ export const patchLink = defineEndpoint({
   access: "admin",
   operationId: "patchLink",
   tags: ["Issuer: links"],
-  summary: "Change a link's limit, extra downloads, expiry or revocation; the next request obeys it",
+  summary: "Change a link's limit, extra downloads, expiry, revocation or suspension; the next request obeys it",
   params: linkParams,
   body: patchLinkSchema,
   responses: { 200: { description: "The link as it is now", schema: linkSchema } },
@@ -48,6 +52,7 @@ export const patchLink = defineEndpoint({
       state = await stub.setExpiry(body.expires_at === null ? null : secondsOf(body.expires_at));
     }
     if (body.revoked !== undefined) state = await stub.setRevoked(body.revoked);
+    if (body.suspended !== undefined) state = await stub.setSuspended(body.suspended);
     return respondWithState(env, tenant.id, row, state);
   },
 });

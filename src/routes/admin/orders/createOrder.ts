@@ -10,7 +10,7 @@ import { MAX_JSON_BYTES } from "../../../http/readJson.ts";
 import { assertCanSign } from "../../../links/mintDownloadUrl.ts";
 import { findOrder, loadOrderLinks } from "../../../orders/orderRows.ts";
 import { createOrderSchema, orderViewSchema, type CreateOrder } from "../../../orders/orderSchemas.ts";
-import { expiryOf, sameOrder } from "../../../orders/sameOrder.ts";
+import { expiryOf, sameOrder, listColumn } from "../../../orders/sameOrder.ts";
 import type { Tenant } from "../../../tenants/loadTenant.ts";
 import { randomToken } from "../../../utils/encoding.ts";
 import { nowSeconds } from "../../../utils/time.ts";
@@ -132,6 +132,8 @@ function orderStatements(db: DrizzleD1Database, tenantId: string, body: CreateOr
       ipRestriction: item.grant.ip_restriction ? JSON.stringify(item.grant.ip_restriction) : null,
       deviceLimit: item.grant.device_limit ?? null,
       requireLogin: item.grant.require_login,
+      allowedCountries: listColumn(item.grant.allowed_countries),
+      blockedCountries: listColumn(item.grant.blocked_countries),
     })),
   );
   return [

@@ -1,0 +1,63 @@
+import { and, eq, ne } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { mirrorLinkState } from "../db/mirrorLinkState.ts";
+import { links, orders } from "../db/schema.ts";
+import type { Env } from "../env.ts";
+import { HttpError } from "../http/HttpError.ts";
+import { linkStub } from "../links/linkStub.ts";
+import { nowSeconds } from "../utils/time.ts";
+import { findOrder } from "./orderRows.ts";
+
+/** Link objects told at once; an order may have thousands of links (100 items × 50 files). */
+const TELL_AT_ONCE = 50;
+
+/**
+ * Holds an order for review (`reason` for the store's own records) or, with `null`,
+ * releases it. D1 first (the order row, and the copy on its links that listings read), so a
+ * link object that reads its order on first use sees the hold; then every link object of
+ * the order is told, so a link already in use refuses (or serves again) from its very next
+ * request, like a cancel revokes. The hold sits beside the order's status, so a release
+ * restores exactly the order that was held: paid or still unpaid, with its counts untouched.
+ * Both directions are idempotent: a store that retries after a failed call (a link object
+ * that could not be reached) gets every link told again.
+ */
+export async function setOrderHold(
+  env: Env,
+  tenantId: string,
+  orderNumber: string,
+  hold: { reason: string } | null,
+): Promise<void> {
+  const db = drizzle(env.DB);
+  const order = await findOrder(db, tenantId, orderNumber);
+  if (!order) throw new HttpError("not_found", `There is no order ${JSON.stringify(orderNumber)}.`);
+  if (hold && order.status === "canceled") {
+    throw new HttpError("bad_request", "A canceled order cannot be held: its links are revoked already.", {}, [
+      { path: "status", message: "canceled" },
+    ]);
+  }
+  const thisOrder = and(eq(orders.tenantId, tenantId), eq(orders.number, orderNumber));
+  const itsLinks = and(eq(links.tenantId, tenantId), eq(links.orderNumber, orderNumber));
+  const [, linkRows] = await db.batch([
+    db
+      .update(orders)
+      // A repeated hold keeps when the review began and takes the newer reason.
+      .set(
+        hold ? { heldAt: order.heldAt ?? nowSeconds(), holdReason: hold.reason } : { heldAt: null, holdReason: null },
+      )
+      .where(hold ? and(thisOrder, ne(orders.status, "canceled")) : thisOrder),
+    db
+      .update(links)
+      .set({ held: hold !== null })
+      .where(itsLinks)
+      .returning({ id: links.id }),
+  ]);
+  const ids = linkRows.map((row) => row.id);
+  for (let i = 0; i < ids.length; i += TELL_AT_ONCE) {
+    const chunk = ids.slice(i, i + TELL_AT_ONCE);
+    const states = await Promise.all(chunk.map((id) => linkStub(env, tenantId, id).setHeld(hold !== null)));
+    // The answer shows each link as its object now holds it (counts included), like a link PATCH.
+    const mirrors = states.map((state, j) => mirrorLinkState(db, { tenantId, linkId: chunk[j] as string, state }));
+    const [first, ...rest] = mirrors;
+    if (first) await db.batch([first, ...rest]);
+  }
+}
