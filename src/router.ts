@@ -9,7 +9,7 @@ import { serveApiDocs } from "./routes/apiDocs.ts";
 import { serveBenchBaseline, serveBenchLinkFloor, serveBenchListingFloor } from "./routes/benchBaseline.ts";
 import { serveDownload } from "./routes/download.ts";
 import { serveDownloadInfo } from "./routes/downloadInfo.ts";
-import { myDownloads, orderDownloads } from "./routes/listings.ts";
+import { myDownloads, orderDownloads } from "./listings/customerListings.ts";
 import { openApiDocument } from "./routes/openapi.ts";
 import { serveOrderPage } from "./routes/orderPage.ts";
 import { profileRoutes } from "./profiles/index.ts";

@@ -8,11 +8,11 @@ import { json } from "../http/json.ts";
 import { enforceRateLimit } from "../http/rateLimit.ts";
 import { readQuery } from "../http/readJson.ts";
 import { renderError } from "../http/renderError.ts";
-import { findOrder, loadOrderLinks } from "../orders/orderRows.ts";
+import { findOrder, loadOrderLinks } from "../listings/orderRows.ts";
 import { orderNumberSchema } from "../orders/orderSchemas.ts";
 import { clientAddress } from "../policy/clientAddress.ts";
 import { serveDownload } from "../routes/download.ts";
-import { cacheBusterShape } from "../routes/listings.ts";
+import { cacheBusterShape } from "../listings/customerListings.ts";
 import { merchelloDownloads } from "./merchelloDownloadsListing.ts";
 import { tenantWithProfile, type ProfileRoute } from "./profileRoute.ts";
 

@@ -1,7 +1,7 @@
 import { linkFigures } from "../links/linkStatus.ts";
 import { mintDownloadUrl } from "../links/mintDownloadUrl.ts";
-import { linkGrantOf } from "../orders/linkGrant.ts";
-import type { OrderLinkRow } from "../orders/orderRows.ts";
+import { linkGrantOf } from "../listings/linkGrant.ts";
+import type { OrderLinkRow } from "../listings/orderRows.ts";
 import type { Tenant } from "../tenants/loadTenant.ts";
 
 /** One entry of the `merchello-downloads` listings (seed 004), field for field. */

@@ -4,7 +4,7 @@ import type { Env } from "../env.ts";
 import { HttpError } from "../http/HttpError.ts";
 import { json } from "../http/json.ts";
 import { linkStub } from "../links/linkStub.ts";
-import { loadOrderLinks } from "../orders/orderRows.ts";
+import { loadOrderLinks } from "../listings/orderRows.ts";
 import { tenantById } from "../tenants/resolveTenant.ts";
 
 /**

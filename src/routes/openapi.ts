@@ -36,7 +36,7 @@ import {
   registerFileSchema,
   uploadQuerySchema,
 } from "./admin/filesApi.ts";
-import { listingQuerySchema } from "./listings.ts";
+import { listingQuerySchema } from "../listings/customerListings.ts";
 import { downloadInfoSchema, healthSchema } from "./schemas.ts";
 import { adminEndpoints } from "./endpoints.ts";
 

@@ -2,7 +2,7 @@ import { presentedFileName } from "../files/fileHeaders.ts";
 import { linkFigures } from "../links/linkStatus.ts";
 import type { Tenant } from "../tenants/loadTenant.ts";
 import { isoFromSeconds } from "../utils/time.ts";
-import type { DownloadsListing, OrderView } from "./orderSchemas.ts";
+import type { DownloadsListing, OrderView } from "../orders/orderSchemas.ts";
 import { mintLinkRowUrl } from "./mintLinkRowUrl.ts";
 import type { OrderLinkRow } from "./orderRows.ts";
 

@@ -6,8 +6,8 @@ import { HttpError } from "../http/HttpError.ts";
 import { json } from "../http/json.ts";
 import { readQuery } from "../http/readJson.ts";
 import { assertCanSignForCustomers, linkBaseUrl } from "../links/mintDownloadUrl.ts";
-import { loadOrderLinks } from "../orders/orderRows.ts";
-import { downloadsListing } from "../orders/orderViews.ts";
+import { loadOrderLinks } from "./orderRows.ts";
+import { downloadsListing } from "./orderViews.ts";
 import type { Tenant } from "../tenants/loadTenant.ts";
 import { requestTenant } from "../tenants/resolveTenant.ts";
 
