@@ -1,10 +1,10 @@
 import type { IRequest } from "itty-router";
 import type { Env } from "../env.ts";
-import { customerAccountOrdersRoute } from "../profiles/customerAccountOrders.ts";
-import { customerDownloadableProductsRoute } from "../profiles/customerDownloadableProducts.ts";
-import { merchelloDownloadsRoutes } from "../profiles/merchelloDownloads.ts";
+import { customerAccountOrdersRoute } from "../profiles/customerAccountOrders/customerAccountOrders.ts";
+import { customerDownloadableProductsRoute } from "../profiles/customerDownloadableProducts/customerDownloadableProducts.ts";
+import { merchelloDownloadsRoutes } from "../profiles/merchelloDownloads/merchelloDownloads.ts";
 import type { ProfileRoute } from "../profiles/profileRoute.ts";
-import { storefrontDigitalsRoutes } from "../profiles/storefrontDigitals.ts";
+import { storefrontDigitalsRoutes } from "../profiles/storefrontDigitals/storefrontDigitals.ts";
 import { tenantByHost, tenantById } from "../tenants/resolveTenant.ts";
 import type { Tenant } from "../tenants/loadTenant.ts";
 import type { ProfileName } from "../tenants/tenantSettings.ts";

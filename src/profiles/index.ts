@@ -1,8 +1,8 @@
-import { customerAccountOrdersRoute } from "./customerAccountOrders.ts";
-import { customerDownloadableProductsRoute } from "./customerDownloadableProducts.ts";
-import { merchelloDownloadsRoutes } from "./merchelloDownloads.ts";
+import { customerAccountOrdersRoute } from "./customerAccountOrders/customerAccountOrders.ts";
+import { customerDownloadableProductsRoute } from "./customerDownloadableProducts/customerDownloadableProducts.ts";
+import { merchelloDownloadsRoutes } from "./merchelloDownloads/merchelloDownloads.ts";
 import type { ProfileRoute } from "./profileRoute.ts";
-import { storefrontDigitalsRoutes } from "./storefrontDigitals.ts";
+import { storefrontDigitalsRoutes } from "./storefrontDigitals/storefrontDigitals.ts";
 
 /** Every compatibility profile's routes (one module per system of docs/PROFILES.md). */
 export const profileRoutes: ProfileRoute[] = [

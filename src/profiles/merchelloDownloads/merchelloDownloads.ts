@@ -1,20 +1,20 @@
 import { drizzle } from "drizzle-orm/d1";
 import type { IRequest } from "itty-router";
 import { z } from "zod";
-import { customerId } from "../auth/customerIdentity.ts";
-import type { Env } from "../env.ts";
-import { HttpError, type ErrorCode } from "../http/HttpError.ts";
-import { json } from "../http/json.ts";
-import { enforceRateLimit } from "../http/rateLimit.ts";
-import { readQuery } from "../http/readJson.ts";
-import { renderError } from "../http/renderError.ts";
-import { findOrder, loadOrderLinks } from "../listings/orderRows.ts";
-import { orderNumberSchema } from "../orders/orderSchemas.ts";
-import { clientAddress } from "../policy/clientAddress.ts";
-import { serveDownload } from "../routes/download.ts";
-import { cacheBusterShape } from "../listings/customerListings.ts";
+import { customerId } from "../../auth/customerIdentity.ts";
+import type { Env } from "../../env.ts";
+import { HttpError, type ErrorCode } from "../../http/HttpError.ts";
+import { json } from "../../http/json.ts";
+import { enforceRateLimit } from "../../http/rateLimit.ts";
+import { readQuery } from "../../http/readJson.ts";
+import { renderError } from "../../http/renderError.ts";
+import { findOrder, loadOrderLinks } from "../../listings/orderRows.ts";
+import { orderNumberSchema } from "../../orders/orderSchemas.ts";
+import { clientAddress } from "../../policy/clientAddress.ts";
+import { serveDownload } from "../../routes/download.ts";
+import { cacheBusterShape } from "../../listings/customerListings.ts";
 import { merchelloDownloads } from "./merchelloDownloadsListing.ts";
-import { tenantWithProfile, type ProfileRoute } from "./profileRoute.ts";
+import { tenantWithProfile, type ProfileRoute } from "../profileRoute.ts";
 
 /**
  * Profile `merchello-downloads` (seed 004): a CMS plugin's downloads API under

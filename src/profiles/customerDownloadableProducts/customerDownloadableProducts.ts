@@ -1,15 +1,15 @@
 import { drizzle } from "drizzle-orm/d1";
 import type { IRequest } from "itty-router";
-import { customerId } from "../auth/customerIdentity.ts";
-import type { Env } from "../env.ts";
-import { HttpError } from "../http/HttpError.ts";
-import { json } from "../http/json.ts";
-import { linkBaseUrl } from "../links/mintDownloadUrl.ts";
-import { fileSources } from "../listings/fileSources.ts";
-import { loadOrderLinks } from "../listings/orderRows.ts";
+import { customerId } from "../../auth/customerIdentity.ts";
+import type { Env } from "../../env.ts";
+import { HttpError } from "../../http/HttpError.ts";
+import { json } from "../../http/json.ts";
+import { linkBaseUrl } from "../../links/mintDownloadUrl.ts";
+import { fileSources } from "../../listings/fileSources.ts";
+import { loadOrderLinks } from "../../listings/orderRows.ts";
 import { requireStorefrontKey } from "./customerDownloadableProductsKey.ts";
 import { downloadablePurchase } from "./customerDownloadableProductsView.ts";
-import { tenantWithProfile, type ProfileRoute } from "./profileRoute.ts";
+import { tenantWithProfile, type ProfileRoute } from "../profileRoute.ts";
 
 /**
  * Seed 001, `GET /api/shop/customer-downloadable-products`: the signed-in customer's

@@ -1,9 +1,9 @@
 import type { IRequest } from "itty-router";
-import type { Env } from "../env.ts";
-import { HttpError, type ErrorCode } from "../http/HttpError.ts";
-import { SECURITY_HEADERS } from "../http/renderError.ts";
-import { serveDownload } from "../routes/download.ts";
-import { tenantWithProfile, type ProfileRoute } from "./profileRoute.ts";
+import type { Env } from "../../env.ts";
+import { HttpError, type ErrorCode } from "../../http/HttpError.ts";
+import { SECURITY_HEADERS } from "../../http/renderError.ts";
+import { serveDownload } from "../../routes/download.ts";
+import { tenantWithProfile, type ProfileRoute } from "../profileRoute.ts";
 
 /**
  * Profile `storefront-digitals` (seed 003): `GET|HEAD /api/v2/storefront/digitals/:token`

@@ -1,15 +1,15 @@
 import { drizzle } from "drizzle-orm/d1";
 import type { IRequest } from "itty-router";
-import type { Env } from "../env.ts";
-import { HttpError } from "../http/HttpError.ts";
-import { json } from "../http/json.ts";
-import { enforceRateLimit } from "../http/rateLimit.ts";
-import { linkBaseUrl } from "../links/mintDownloadUrl.ts";
-import { fileSources } from "../listings/fileSources.ts";
-import { loadOrderLinks } from "../listings/orderRows.ts";
-import { clientAddress } from "../policy/clientAddress.ts";
+import type { Env } from "../../env.ts";
+import { HttpError } from "../../http/HttpError.ts";
+import { json } from "../../http/json.ts";
+import { enforceRateLimit } from "../../http/rateLimit.ts";
+import { linkBaseUrl } from "../../links/mintDownloadUrl.ts";
+import { fileSources } from "../../listings/fileSources.ts";
+import { loadOrderLinks } from "../../listings/orderRows.ts";
+import { clientAddress } from "../../policy/clientAddress.ts";
 import { accountOrder } from "./customerAccountOrdersView.ts";
-import { tenantWithProfile, type ProfileRoute } from "./profileRoute.ts";
+import { tenantWithProfile, type ProfileRoute } from "../profileRoute.ts";
 
 /** Access keys the issuer API makes are 32 base64url characters; accept any sane key shape. */
 const ACCESS_KEY = /^[A-Za-z0-9_-]{16,128}$/;
