@@ -52,14 +52,14 @@ for (const prefix of ["", "/api/:tenant"]) {
       serveDownloadInfo(request, env, param(request, "token"), tenantOf(request)),
     )
     .get(`${prefix}/downloads/:token`, (request, env, ctx) =>
-      serveDownload(request, env, ctx, param(request, "token"), tenantOf(request)),
+      serveDownload({ request, env, ctx, token: param(request, "token"), pathTenant: tenantOf(request) }),
     )
     .get(`${prefix}/my/downloads`, (request, env) => myDownloads(request, env, tenantOf(request)))
     .get(`${prefix}/orders/:orderNumber/downloads`, (request, env) =>
       orderDownloads(request, env, param(request, "orderNumber"), tenantOf(request)),
     )
     .head(`${prefix}/downloads/:token`, (request, env, ctx) =>
-      serveDownload(request, env, ctx, param(request, "token"), tenantOf(request)),
+      serveDownload({ request, env, ctx, token: param(request, "token"), pathTenant: tenantOf(request) }),
     )
     .get(`${prefix}/o/:accessKey`, (request, env) =>
       serveOrderPage(request, env, param(request, "accessKey"), tenantOf(request)),

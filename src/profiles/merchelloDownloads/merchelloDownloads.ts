@@ -67,7 +67,7 @@ async function downloadByToken(request: IRequest, env: Env, ctx: ExecutionContex
     // The seed checks sign-in first: 401 wins over a bad token. serveDownload then checks
     // that the token's `sub` is this same customer.
     await customerId(request, env, tenant);
-    return await serveDownload(request, env, ctx, request.params.token ?? "", undefined, { requireCustomer: true });
+    return await serveDownload({ request, env, ctx, token: request.params.token ?? "", requireCustomer: true });
   } catch (error) {
     if (error instanceof HttpError) return withSeedStatus(error, request);
     throw error;

@@ -45,7 +45,7 @@ const SEED_STATUS: Partial<Record<ErrorCode, 403 | 404>> = {
 async function digitalAsset(request: IRequest, env: Env, ctx: ExecutionContext): Promise<Response | undefined> {
   if (!(await tenantWithProfile(request, env, PROFILE))) return undefined;
   try {
-    return await serveDownload(request, env, ctx, request.params.token ?? "");
+    return await serveDownload({ request, env, ctx, token: request.params.token ?? "" });
   } catch (error) {
     const status = error instanceof HttpError ? SEED_STATUS[error.code] : undefined;
     if (status === undefined) throw error;
