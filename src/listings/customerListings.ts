@@ -1,12 +1,9 @@
-import { drizzle } from "drizzle-orm/d1";
 import { z } from "zod";
-import { customerId } from "../auth/customerIdentity.ts";
 import type { Env } from "../env.ts";
 import { HttpError } from "../http/HttpError.ts";
 import { json } from "../http/json.ts";
-import { readQuery } from "../http/readJson.ts";
 import { assertCanSignForCustomers, linkBaseUrl } from "../links/mintDownloadUrl.ts";
-import { loadOrderLinks } from "./orderRows.ts";
+import type { OrderLinkRow } from "./orderRows.ts";
 import { downloadsListing } from "./orderViews.ts";
 import type { Tenant } from "../tenants/loadTenant.ts";
 import { requestTenant } from "../tenants/resolveTenant.ts";
@@ -29,44 +26,24 @@ export const listingQuerySchema = z.strictObject({
   ...cacheBusterShape,
 });
 
-async function listingTenant(request: Request, env: Env, tenantParam: string | undefined): Promise<Tenant> {
-  // A prefix naming another tenant than the Host's is 404 (requestTenant, docs/CONTRACT.md §4).
-  const tenant = await requestTenant(env, request, tenantParam);
+/**
+ * The tenant of a customer listing (from `/api/:tenant/` or the Host), able to sign the
+ * URLs it lists. A prefix naming another tenant than the Host's is 404 (requestTenant,
+ * docs/CONTRACT.md §4).
+ */
+export async function listingTenant(request: Request, env: Env, pathTenant: string | undefined): Promise<Tenant> {
+  const tenant = await requestTenant(env, request, pathTenant);
   if (!tenant) throw new HttpError("not_found", "There is no store at this address.");
   assertCanSignForCustomers(tenant);
   return tenant;
 }
 
-/** `GET /my/downloads`: everything the signed-in customer bought, each file with a fresh URL. */
-export async function myDownloads(request: Request, env: Env, tenantParam?: string): Promise<Response> {
-  const tenant = await listingTenant(request, env, tenantParam);
-  const query = readQuery(request, listingQuerySchema);
-  const customer = await customerId(request, env, tenant);
-  const rows = await loadOrderLinks(drizzle(env.DB), tenant.id, { customerId: customer });
-  return json(await downloadsListing(tenant, linkBaseUrl(tenant, request), rows, query.include_expired));
-}
-
-/** `GET /orders/:orderNumber/downloads`: one order's downloads, for its own customer only. */
-export async function orderDownloads(
+/** The listing of `rows`, each usable file with a freshly signed URL. */
+export async function listingAnswer(
+  tenant: Tenant,
   request: Request,
-  env: Env,
-  orderNumber: string,
-  tenantParam?: string,
+  rows: OrderLinkRow[],
+  includeExpired: boolean,
 ): Promise<Response> {
-  const tenant = await listingTenant(request, env, tenantParam);
-  const query = readQuery(request, listingQuerySchema);
-  const customer = await customerId(request, env, tenant);
-  let number: string;
-  try {
-    number = decodeURIComponent(orderNumber);
-  } catch {
-    throw new HttpError("bad_request", "The order number is not valid percent-encoding.", {}, [
-      { path: "orderNumber", message: "bad encoding" },
-    ]);
-  }
-  const rows = await loadOrderLinks(drizzle(env.DB), tenant.id, { orderNumber: number });
-  if (rows.length === 0) throw new HttpError("not_found", `There is no order ${JSON.stringify(number)}.`);
-  if (rows[0]?.order.customerId !== customer)
-    throw new HttpError("forbidden", "This order belongs to another customer.");
-  return json(await downloadsListing(tenant, linkBaseUrl(tenant, request), rows, query.include_expired));
+  return json(await downloadsListing(tenant, linkBaseUrl(tenant, request), rows, includeExpired));
 }

@@ -1,9 +1,23 @@
 import type { Endpoint } from "../http/endpoint.ts";
+import { profileEndpoints } from "../profiles/index.ts";
 import { freshLinkUrl } from "./admin/links/freshLinkUrl.ts";
 import { getLink } from "./admin/links/getLink.ts";
 import { linkEvents } from "./admin/links/linkEvents.ts";
 import { patchLink } from "./admin/links/patchLink.ts";
 import { resetLink } from "./admin/links/resetLink.ts";
+import { download } from "./customer/download.ts";
+import { downloadHeaders } from "./customer/downloadHeaders.ts";
+import { downloadInfo } from "./customer/downloadInfo.ts";
+import { myDownloads } from "./customer/myDownloads.ts";
+import { orderDownloads } from "./customer/orderDownloads.ts";
+import { orderPage } from "./customer/orderPage.ts";
+import { orderPageHeaders } from "./customer/orderPageHeaders.ts";
+import { apiReference } from "./service/apiReference.ts";
+import { benchLinkFloor } from "./service/benchLinkFloor.ts";
+import { benchListingFloor } from "./service/benchListingFloor.ts";
+import { benchR2 } from "./service/benchR2.ts";
+import { health } from "./service/health.ts";
+import { openApi } from "./service/openApi.ts";
 
 /**
  * Every endpoint of the gateway, in one list per group: src/router.ts mounts them and
@@ -12,3 +26,33 @@ import { resetLink } from "./admin/links/resetLink.ts";
 
 /** The issuer API under `/admin/v1`, for a tenant's admin key (docs/CONTRACT.md §9). */
 export const adminEndpoints: readonly Endpoint[] = [getLink, patchLink, resetLink, freshLinkUrl, linkEvents];
+
+/**
+ * What a store's customers call (docs/CONTRACT.md §4–§8), each path bare (tenant from the
+ * Host) and under `/api/:tenant`; any other method on these paths is 405, never the origin's.
+ */
+export const customerEndpoints: readonly Endpoint[] = [
+  downloadInfo,
+  download,
+  myDownloads,
+  orderDownloads,
+  downloadHeaders,
+  orderPage,
+  orderPageHeaders,
+];
+
+/** Liveness, the API document and its page, and the bench's own routes (undocumented). */
+export const serviceEndpoints: readonly Endpoint[] = [
+  health,
+  openApi,
+  apiReference,
+  benchR2,
+  benchLinkFloor,
+  benchListingFloor,
+];
+
+/**
+ * The compatibility profiles' endpoints (src/profiles/, docs/PROFILES.md), each answering
+ * only where the Host's tenant enabled its profile; declared in each profile's folder.
+ */
+export { profileEndpoints };

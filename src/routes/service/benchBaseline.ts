@@ -1,11 +1,11 @@
 import { drizzle } from "drizzle-orm/d1";
-import { customerId } from "../auth/customerIdentity.ts";
-import type { Env } from "../env.ts";
-import { HttpError } from "../http/HttpError.ts";
-import { json } from "../http/json.ts";
-import { linkStub } from "../links/linkStub.ts";
-import { loadOrderLinks } from "../listings/orderRows.ts";
-import { tenantById } from "../tenants/resolveTenant.ts";
+import { customerId } from "../../auth/customerIdentity.ts";
+import type { Env } from "../../env.ts";
+import { HttpError } from "../../http/HttpError.ts";
+import { json } from "../../http/json.ts";
+import { linkStub } from "../../links/linkStub.ts";
+import { loadOrderLinks } from "../../listings/orderRows.ts";
+import { tenantById } from "../../tenants/resolveTenant.ts";
 
 /**
  * `GET /__bench/r2/:tenant/:file` streams an R2 object with no checks at all: the
