@@ -76,6 +76,8 @@ export interface Endpoint<
    * (401/404), never a 400, and an encoded form of a valid token is no second spelling of it.
    */
   rawParams?: true;
+  /** What `details` call a bad path parameter where the API's word differs from the path's (`fileId` → `file_id`). */
+  paramNames?: Record<string, string>;
   /** The query string; absent means none is accepted (a misspelt option is refused, never ignored). */
   query?: Q;
   /**
@@ -173,7 +175,7 @@ async function run(
   }
   const raw = endpoint.rawParams ? { ...request.params } : decodedParams(request);
   const { tenant: pathTenant, ...own } = raw;
-  const params = endpoint.params ? parseInput(endpoint.params, own) : {};
+  const params = endpoint.params ? parseParams(endpoint.params, own, endpoint.paramNames) : {};
   const query = endpoint.anyQuery ? {} : readQuery(request, endpoint.query ?? noQuerySchema);
   let body: unknown = undefined;
   if (endpoint.body === "none") await readJson(request, noBodySchema);
@@ -191,6 +193,15 @@ async function run(
   const response = await endpoint.handle(input as Parameters<Endpoint["handle"]>[0]);
   if (response === undefined && !endpoint.fallThrough) throw new Error(`${endpoint.operationId} answered nothing`);
   return response;
+}
+
+/** Validates path parameters, naming a bad one in `details` by its word in `names` where it has one. */
+function parseParams(schema: z.ZodObject, raw: Record<string, string>, names?: Record<string, string>) {
+  if (!names) return parseInput(schema, raw);
+  const renamed = <T>(record: Record<string, T>, to: Record<string, string>) =>
+    Object.fromEntries(Object.entries(record).map(([key, value]) => [to[key] ?? key, value]));
+  const back = Object.fromEntries(Object.entries(names).map(([path, word]) => [word, path]));
+  return renamed(parseInput(z.strictObject(renamed(schema.shape, names)), renamed(raw, names)), back);
 }
 
 export interface MountOptions {

@@ -1,6 +1,6 @@
 import type { Env } from "../env.ts";
 import { HttpError } from "../http/HttpError.ts";
-import type { AdmitResult } from "./DownloadLink.ts";
+import type { AdmitResult } from "./linkTypes.ts";
 import { logDownloadEvent } from "./downloadLogBatch.ts";
 import type { linkStub } from "./linkStub.ts";
 

@@ -1,5 +1,5 @@
 import { presentedFileName } from "../files/fileHeaders.ts";
-import { linkFigures } from "../links/linkStatus.ts";
+import { linkFigures } from "../policy/linkFigures.ts";
 import type { Tenant } from "../tenants/loadTenant.ts";
 import { isoFromSeconds } from "../utils/time.ts";
 import type { DownloadsListing, OrderView } from "../orders/orderSchemas.ts";

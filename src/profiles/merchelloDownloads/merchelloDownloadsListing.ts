@@ -1,4 +1,4 @@
-import { linkFigures } from "../../links/linkStatus.ts";
+import { linkFigures } from "../../policy/linkFigures.ts";
 import { mintDownloadUrl } from "../../links/mintDownloadUrl.ts";
 import { linkGrantOf } from "../../listings/linkGrant.ts";
 import type { OrderLinkRow } from "../../listings/orderRows.ts";
