@@ -1,5 +1,6 @@
 import type { ResponseConfig } from "@asteasolutions/zod-to-openapi";
 import { z } from "zod";
+import { downloadsListingSchema } from "../../orders/orderSchemas.ts";
 import { tenantIdSchema } from "../admin/adminSchemas.ts";
 
 /** `/api/{tenant}/…`: the customer routes exist bare (tenant from the Host) and under the tenant's id. */
@@ -77,3 +78,14 @@ export const downloadErrors = [
   "origin_timeout",
   "unavailable",
 ] as const;
+
+/** A customer listing's answer: the shape `/my/downloads` and `/orders/:n/downloads` share. */
+export const listingResponses = {
+  200: {
+    description: "Each file with a freshly signed download_url (null while pending or unusable)",
+    schema: downloadsListingSchema,
+  },
+};
+
+/** Beyond a bad query: no credential, another customer's order, no such store or order, a store that cannot sign. */
+export const listingErrors = ["auth_required", "forbidden", "not_found", "unavailable"] as const;

@@ -3,8 +3,7 @@ import { customerId } from "../../auth/customerIdentity.ts";
 import { defineEndpoint } from "../../http/endpoint.ts";
 import { listingAnswer, listingQuerySchema, listingTenant } from "../../listings/customerListings.ts";
 import { loadOrderLinks } from "../../listings/orderRows.ts";
-import { downloadsListingSchema } from "../../orders/orderSchemas.ts";
-import { customerSecurity } from "./customerSchemas.ts";
+import { customerSecurity, listingErrors, listingResponses } from "./customerSchemas.ts";
 
 /** `GET /my/downloads`: everything the signed-in customer bought, each file with a fresh URL. */
 export const myDownloads = defineEndpoint({
@@ -16,13 +15,8 @@ export const myDownloads = defineEndpoint({
   summary: "The signed-in customer's downloads",
   security: customerSecurity,
   query: listingQuerySchema,
-  responses: {
-    200: {
-      description: "Each file with a freshly signed download_url (null while pending or unusable)",
-      schema: downloadsListingSchema,
-    },
-  },
-  errors: ["auth_required", "forbidden", "not_found", "unavailable"],
+  responses: listingResponses,
+  errors: [...listingErrors],
   async handle({ request, env, query, pathTenant }) {
     const tenant = await listingTenant(request, env, pathTenant);
     const customer = await customerId(request, env, tenant);

@@ -5,8 +5,7 @@ import { defineEndpoint } from "../../http/endpoint.ts";
 import { HttpError } from "../../http/HttpError.ts";
 import { listingAnswer, listingQuerySchema, listingTenant } from "../../listings/customerListings.ts";
 import { loadOrderLinks } from "../../listings/orderRows.ts";
-import { downloadsListingSchema } from "../../orders/orderSchemas.ts";
-import { customerSecurity } from "./customerSchemas.ts";
+import { customerSecurity, listingErrors, listingResponses } from "./customerSchemas.ts";
 
 /**
  * Any decoded segment: orders stored before today's number rule can still be listed, and
@@ -27,13 +26,8 @@ export const orderDownloads = defineEndpoint({
   security: customerSecurity,
   params: orderParams,
   query: listingQuerySchema,
-  responses: {
-    200: {
-      description: "Each file with a freshly signed download_url (null while pending or unusable)",
-      schema: downloadsListingSchema,
-    },
-  },
-  errors: ["auth_required", "forbidden", "not_found", "unavailable"],
+  responses: listingResponses,
+  errors: [...listingErrors],
   async handle({ request, env, params, query, pathTenant }) {
     const tenant = await listingTenant(request, env, pathTenant);
     const customer = await customerId(request, env, tenant);

@@ -8,6 +8,20 @@ import { loadOrderLinks } from "../../listings/orderRows.ts";
 import { tenantById } from "../../tenants/resolveTenant.ts";
 
 /**
+ * What every bench route declares: public, but only routed when BENCH_BASELINE is "1";
+ * left out of `/openapi.json`, its path and query taken as sent, and other methods on it
+ * going on to the origin like any path that is not the gateway's.
+ */
+export const BENCH_ROUTE = {
+  access: "public" as const,
+  tags: ["Service"],
+  rawParams: true as const,
+  anyQuery: true as const,
+  undocumented: true as const,
+  refuseOtherMethods: false as const,
+};
+
+/**
  * `GET /__bench/r2/:tenant/:file` streams an R2 object with no checks at all: the
  * baseline `npm run bench` compares the gateway against. Only routed when the
  * BENCH_BASELINE var is "1" (the bench's own wrangler config); 404 everywhere else.
