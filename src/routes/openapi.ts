@@ -1,5 +1,5 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from "@asteasolutions/zod-to-openapi";
-import { documentEndpoints } from "../http/endpoint.ts";
+import { documentEndpoints } from "../http/documentEndpoints.ts";
 import { tenantPrefix } from "./customer/customerSchemas.ts";
 import {
   adminEndpoints,
