@@ -28,6 +28,10 @@ import { getTenant } from "./admin/tenants/getTenant.ts";
 import { issueTenantAdminKey } from "./admin/tenants/issueTenantAdminKey.ts";
 import { listTenants } from "./admin/tenants/listTenants.ts";
 import { updateTenant } from "./admin/tenants/updateTenant.ts";
+import { listEvents } from "./admin/events/listEvents.ts";
+import { orderEvidence } from "./admin/orders/orderEvidence.ts";
+import { customerData } from "./admin/customers/customerData.ts";
+import { erasePersonalData } from "./admin/customers/erasePersonalData.ts";
 import { download } from "./customer/download.ts";
 import { downloadHeaders } from "./customer/downloadHeaders.ts";
 import { downloadInfo } from "./customer/downloadInfo.ts";
@@ -61,11 +65,15 @@ export const adminEndpoints: readonly Endpoint[] = [
   getOrder,
   completeOrder,
   cancelOrder,
+  orderEvidence,
   getLink,
   patchLink,
   resetLink,
   freshLinkUrl,
   linkEvents,
+  listEvents,
+  customerData,
+  erasePersonalData,
   createSigningKey,
   listSigningKeys,
   retireSigningKey,
