@@ -1,27 +1,19 @@
 import { Router, type IRequest } from "itty-router";
 import type { Env } from "./env.ts";
 import { addCorsHeaders, answerPreflight } from "./http/cors.ts";
+import { mountEndpoints } from "./http/endpoint.ts";
 import { errorBoundary } from "./http/errorBoundary.ts";
-import { json } from "./http/json.ts";
-import { methodNotAllowed } from "./http/methodNotAllowed.ts";
 import { adminRouter } from "./routes/admin/adminRouter.ts";
-import { serveApiDocs } from "./routes/apiDocs.ts";
-import { serveBenchBaseline, serveBenchLinkFloor, serveBenchListingFloor } from "./routes/benchBaseline.ts";
-import { serveDownload } from "./routes/download.ts";
-import { serveDownloadInfo } from "./routes/downloadInfo.ts";
-import { myDownloads, orderDownloads } from "./routes/listings.ts";
-import { openApiDocument } from "./routes/openapi.ts";
-import { serveOrderPage } from "./routes/orderPage.ts";
-import { profileRoutes } from "./profiles/index.ts";
-import type { ProfileRoute } from "./profiles/profileRoute.ts";
+import { customerEndpoints, profileEndpoints, serviceEndpoints } from "./routes/endpoints.ts";
 import { proxyToOrigin, refuseNonCanonicalPath } from "./routes/proxy.ts";
 import { tenantById } from "./tenants/resolveTenant.ts";
 
 type Args = [Env, ExecutionContext];
 
-const param = (request: IRequest, name: string): string => request.params[name] ?? "";
-
-/** The route table (docs/CONTRACT.md §4). Each path exists bare and under `/api/:tenant`. */
+/**
+ * The frame of the route table (docs/CONTRACT.md §4): the endpoints themselves are listed
+ * in src/routes/endpoints.ts, each declared once in its own file.
+ */
 export const router = Router<IRequest, Args>({
   before: [refuseNonCanonicalPath, answerPreflight],
   catch: errorBoundary,
@@ -30,11 +22,9 @@ export const router = Router<IRequest, Args>({
 });
 
 // Compatibility profiles first: some of their paths have the shape of `/api/:tenant/…`
-// (`/api/merchello/downloads/:token`). A handler answers undefined when its tenant has not
-// enabled the profile, and the request goes on to the routes below and the origin.
-for (const route of profileRoutes) {
-  router[route.method.toLowerCase() as Lowercase<ProfileRoute["method"]>](route.path, route.handler);
-}
+// (`/api/merchello/downloads/:token`). Where the Host's tenant has not enabled the profile
+// the endpoint answers nothing, and the request goes on to the routes below and the origin.
+mountEndpoints(router, profileEndpoints);
 
 // `/api/<x>/…` where <x> is no tenant is not the gateway's: it goes to the origin (the
 // storefront's own API, or a profile path the tenant did not enable), else 404. When <x>
@@ -42,53 +32,13 @@ for (const route of profileRoutes) {
 // (requestTenant, docs/CONTRACT.md §4: one store's customers' cookies never reach another
 // store), and any other path under it is the Host's storefront's, proxied like any path.
 router.all("/api/:tenant/*", async (request, env) =>
-  (await tenantById(env, param(request, "tenant"))) ? undefined : proxyToOrigin(request, env),
+  (await tenantById(env, request.params.tenant ?? "")) ? undefined : proxyToOrigin(request, env),
 );
 
-for (const prefix of ["", "/api/:tenant"]) {
-  const tenantOf = (request: IRequest) => (prefix ? param(request, "tenant") : undefined);
-  router
-    .get(`${prefix}/downloads/:token/info`, (request, env) =>
-      serveDownloadInfo(request, env, param(request, "token"), tenantOf(request)),
-    )
-    .get(`${prefix}/downloads/:token`, (request, env, ctx) =>
-      serveDownload(request, env, ctx, param(request, "token"), tenantOf(request)),
-    )
-    .get(`${prefix}/my/downloads`, (request, env) => myDownloads(request, env, tenantOf(request)))
-    .get(`${prefix}/orders/:orderNumber/downloads`, (request, env) =>
-      orderDownloads(request, env, param(request, "orderNumber"), tenantOf(request)),
-    )
-    .head(`${prefix}/downloads/:token`, (request, env, ctx) =>
-      serveDownload(request, env, ctx, param(request, "token"), tenantOf(request)),
-    )
-    .get(`${prefix}/o/:accessKey`, (request, env) =>
-      serveOrderPage(request, env, param(request, "accessKey"), tenantOf(request)),
-    )
-    .head(`${prefix}/o/:accessKey`, (request, env) =>
-      serveOrderPage(request, env, param(request, "accessKey"), tenantOf(request)),
-    )
-    // Any other method on these paths is the gateway's to refuse, never the origin's.
-    .all(`${prefix}/downloads/:token/info`, methodNotAllowed(["GET"]))
-    .all(`${prefix}/downloads/:token`, methodNotAllowed(["GET", "HEAD"]))
-    .all(`${prefix}/my/downloads`, methodNotAllowed(["GET"]))
-    .all(`${prefix}/orders/:orderNumber/downloads`, methodNotAllowed(["GET"]))
-    .all(`${prefix}/o/:accessKey`, methodNotAllowed(["GET", "HEAD"]));
-}
-
-router
-  .get("/healthz", () => json({ ok: true, service: "dlgate" }))
-  .get("/openapi.json", () => json(openApiDocument()))
-  .all("/healthz", methodNotAllowed(["GET"]))
-  .all("/openapi.json", methodNotAllowed(["GET"]))
-  .get("/docs", (request, env) => serveApiDocs(request, env))
-  .all("/admin/v1/*", (request, env, ctx) => adminRouter.fetch(request, env, ctx))
-  .get("/__bench/r2/:tenant/:file", (request, env) =>
-    serveBenchBaseline(env, param(request, "tenant"), param(request, "file")),
-  )
-  .get("/__bench/r2-after-link/:tenant/:link/:file", (request, env) =>
-    serveBenchLinkFloor(env, param(request, "tenant"), param(request, "link"), param(request, "file")),
-  )
-  .get("/__bench/listing/:tenant", (request, env) => serveBenchListingFloor(request, env, param(request, "tenant")));
+// Each customer path bare and under `/api/:tenant`; any other method on them is the gateway's to refuse.
+mountEndpoints(router, customerEndpoints, { tenantPrefix: true, refuseOtherMethods: true });
+mountEndpoints(router, serviceEndpoints, { refuseOtherMethods: true });
+router.all("/admin/v1/*", (request, env, ctx) => adminRouter.fetch(request, env, ctx));
 
 // Everything else belongs to the storefront, when the tenant has one (else 404).
 router.all("*", (request, env) => proxyToOrigin(request, env));

@@ -2,6 +2,7 @@ import { readCookie } from "../http/readCookie.ts";
 import { createRemoteJWKSet, importJWK, jwtVerify, type JWTVerifyGetKey } from "jose";
 import type { Env } from "../env.ts";
 import { HttpError } from "../http/HttpError.ts";
+import { unavailable } from "../http/unavailable.ts";
 import type { Tenant } from "../tenants/loadTenant.ts";
 import { hostScope } from "../tenants/resolveTenant.ts";
 import { sha256Hex } from "../utils/encoding.ts";
@@ -145,9 +146,7 @@ async function askAuthUrl(
 
 function storeAuthDown(cause: unknown): HttpError {
   console.error("customer auth_url failed", cause);
-  return new HttpError("unavailable", "The store's sign-in service is not answering. Please try again shortly.", {
-    "Retry-After": "10",
-  });
+  return unavailable("The store's sign-in service is not answering. Please try again shortly.", 10);
 }
 
 /** Links with `auth: true` open only for their own customer (401 without a credential, 403 for another). */

@@ -1,10 +1,6 @@
 import type { IRequest } from "itty-router";
 import type { Env } from "../env.ts";
-import { customerAccountOrdersRoute } from "../profiles/customerAccountOrders.ts";
-import { customerDownloadableProductsRoute } from "../profiles/customerDownloadableProducts.ts";
-import { merchelloDownloadsRoutes } from "../profiles/merchelloDownloads.ts";
-import type { ProfileRoute } from "../profiles/profileRoute.ts";
-import { storefrontDigitalsRoutes } from "../profiles/storefrontDigitals.ts";
+import { profileEndpoints } from "../profiles/index.ts";
 import { tenantByHost, tenantById } from "../tenants/resolveTenant.ts";
 import type { Tenant } from "../tenants/loadTenant.ts";
 import type { ProfileName } from "../tenants/tenantSettings.ts";
@@ -33,19 +29,13 @@ const MAX_AGE_SECONDS = "600";
 
 const CORE_PATHS = ["/downloads/:token/info", "/my/downloads", "/orders/:orderNumber/downloads"];
 
-const PROFILE_PATHS: [ProfileRoute[], ProfileName][] = [
-  [[customerDownloadableProductsRoute], "customer-downloadable-products"],
-  [[customerAccountOrdersRoute], "customer-account-orders"],
-  [storefrontDigitalsRoutes, "storefront-digitals"],
-  [merchelloDownloadsRoutes, "merchello-downloads"],
-];
-
 /** An itty-router pattern (`/a/:b/c`) as an anchored RegExp; `:name` is one path segment. */
 const patternOf = (path: string) => new RegExp(`^${path.replace(/[.]/g, "\\.").replace(/:(\w+)/g, "(?<$1>[^/]+)")}$`);
 
-const profilePatterns = PROFILE_PATHS.flatMap(([routes, profile]) =>
-  [...new Set(routes.map((route) => route.path))].map((path) => ({ pattern: patternOf(path), profile })),
-);
+/** Each profile path once, with the profile that owns it. */
+const profilePatterns = [
+  ...new Map(profileEndpoints.map(({ path, profile }) => [path, profile as ProfileName])).entries(),
+].map(([path, profile]) => ({ pattern: patternOf(path), profile }));
 const corePatterns = CORE_PATHS.flatMap((path) => [patternOf(path), patternOf(`/api/:prefix${path}`)]);
 
 /**

@@ -1,10 +1,11 @@
-import type { OpenAPIRegistry, ResponseConfig, RouteConfig } from "@asteasolutions/zod-to-openapi";
+import type { ResponseConfig, RouteConfig } from "@asteasolutions/zod-to-openapi";
 import type { IRequest, RouterType } from "itty-router";
 import { z } from "zod";
 import type { Env } from "../env.ts";
 import type { Tenant } from "../tenants/loadTenant.ts";
-import { errorSchema } from "./errorSchema.ts";
-import { ERROR_STATUS, HttpError, type ErrorCode } from "./HttpError.ts";
+import { tenantByHost } from "../tenants/resolveTenant.ts";
+import type { ProfileName } from "../tenants/tenantSettings.ts";
+import { HttpError, type ErrorCode } from "./HttpError.ts";
 import { methodNotAllowed } from "./methodNotAllowed.ts";
 import { noBodySchema, noQuerySchema, parseInput, readJson, readQuery } from "./readJson.ts";
 
@@ -12,7 +13,8 @@ import { noBodySchema, noQuerySchema, parseInput, readJson, readQuery } from "./
  * One endpoint, declared once: method, path, the strict schemas of its input, its answers
  * and error codes, and its handler. The router (`mountEndpoints`) and `/openapi.json`
  * (`documentEndpoints`) are both built from the same declarations, so the two cannot
- * drift, and a handler receives its input already decoded and validated.
+ * drift, and a handler receives its input already decoded and validated. The OpenAPI side
+ * is http/documentEndpoints.ts.
  *
  * Shaped like `@hono/zod-openapi`'s `createRoute` + `app.openapi` and chanfana's
  * `OpenAPIRoute`, on the router the gateway already uses (itty-router), keeping the
@@ -24,9 +26,12 @@ export type Method = "get" | "head" | "post" | "put" | "patch" | "delete";
 /**
  * Who may call it. `admin`: a tenant's admin key (the handler gets its `tenant`);
  * `operator`: the deployment's OPERATOR_SECRET; `public`: anyone (customer routes decide
- * for themselves, per link or listing, docs/CONTRACT.md §8).
+ * for themselves, per link or listing, docs/CONTRACT.md §8); `profile`: anyone, on a Host
+ * whose tenant enabled the endpoint's compatibility `profile` (the handler gets that
+ * `tenant`). Elsewhere a profile endpoint does not exist: its path is the store's own, so
+ * the request goes on to the next route, in the end the origin (docs/PROFILES.md).
  */
-export type Access = "admin" | "operator" | "public";
+export type Access = "admin" | "operator" | "public" | "profile";
 
 /** What the body is: a strict JSON schema, none at all (`{}` or empty), or a stream the handler reads (uploads). */
 export type BodySpec = z.ZodType | "none" | { stream: NonNullable<ResponseConfig["content"]>; description: string };
@@ -42,8 +47,8 @@ export interface EndpointInput<P, Q, B, A extends Access> {
   params: ParamsOf<P>;
   query: QueryOf<Q>;
   body: BodyOf<B>;
-  /** The admin key's tenant (admin endpoints only). */
-  tenant: A extends "admin" ? Tenant : undefined;
+  /** The admin key's tenant (admin endpoints), or the Host's tenant that enabled the profile (profile endpoints). */
+  tenant: A extends "admin" | "profile" ? Tenant : undefined;
   /** For public endpoints mounted under `/api/:tenant` too: the tenant named in the path, else undefined. */
   pathTenant: string | undefined;
 }
@@ -54,7 +59,8 @@ export interface Endpoint<
   B extends BodySpec = BodySpec,
   A extends Access = Access,
 > {
-  method: Method;
+  /** `all`: every method the endpoints declared before it on the same path do not take (a profile's 405). */
+  method: Method | "all";
   /** itty-router pattern relative to the group's base, e.g. `/links/:id`. */
   path: string;
   access: A;
@@ -64,10 +70,22 @@ export interface Endpoint<
   description?: string;
   /** Path parameters, percent-decoded, then validated (a bad one is 400 `bad_request` naming it). */
   params?: P;
+  /**
+   * Hand the path parameters over as matched, not decoded: a download token or an access key
+   * is a credential compared as sent, so a stray `%` in one is that credential's failure
+   * (401/404), never a 400, and an encoded form of a valid token is no second spelling of it.
+   */
+  rawParams?: true;
   /** What `details` call a bad path parameter where the API's word differs from the path's (`fileId` → `file_id`). */
   paramNames?: Record<string, string>;
   /** The query string; absent means none is accepted (a misspelt option is refused, never ignored). */
   query?: Q;
+  /**
+   * The query string is not the endpoint's: neither read nor validated. For URLs that leave
+   * the gateway (download links in e-mails, order pages), which mail clients, trackers and
+   * storefront scripts append to (`utm_*`, `_=`); their answer never depends on it.
+   */
+  anyQuery?: true;
   /** The body; absent means the endpoint reads none (GET, DELETE, uploads declare `stream`). */
   body?: B;
   /** Documents request headers that change the answer (Range, conditionals, Sec-Purpose). */
@@ -78,7 +96,18 @@ export interface Endpoint<
   errors: ErrorCode[];
   /** Overrides the security the access level implies (e.g. a customer token that is optional). */
   security?: RouteConfig["security"];
-  handle(input: EndpointInput<P, Q, B, A>): Promise<Response> | Response;
+  /** For `access: "profile"`: the compatibility profile a tenant enables to get this endpoint. */
+  profile?: ProfileName;
+  /**
+   * `handle` may answer undefined: the path is shared with the store's origin (`/docs` on a
+   * store's host), so the request goes on to the next route, in the end the origin proxy.
+   */
+  fallThrough?: true;
+  /** `false`: other methods on this path go on to the next route even where the mount refuses them with 405. */
+  refuseOtherMethods?: false;
+  /** Left out of `/openapi.json` (routes that exist only in the bench's own deployment). */
+  undocumented?: true;
+  handle(input: EndpointInput<P, Q, B, A>): Promise<Response | undefined> | Response | undefined;
 }
 
 /** Declares an endpoint, inferring the handler's input types from its schemas. */
@@ -94,19 +123,34 @@ export function defineEndpoint<
 /** A request an admin group's gate let through carries its tenant (src/routes/admin/adminRouter.ts). */
 export type AdminRequest = IRequest & { tenant: Tenant };
 
+/** One path segment percent-decoded, or null when its encoding is malformed. */
+export function decodeParam(raw: string): string | null {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return null;
+  }
+}
+
 /** Path parameters, percent-decoded; malformed encoding is the caller's mistake (400), not an outage. */
 export function decodedParams(request: IRequest): Record<string, string> {
   const decoded: Record<string, string> = {};
   for (const [name, raw] of Object.entries(request.params ?? {})) {
-    try {
-      decoded[name] = decodeURIComponent(raw);
-    } catch {
+    const value = decodeParam(raw);
+    if (value === null) {
       throw new HttpError("bad_request", `The ${name} in the path is not valid percent-encoding.`, {}, [
         { path: name, message: "bad percent-encoding" },
       ]);
     }
+    decoded[name] = value;
   }
   return decoded;
+}
+
+/** The Host's tenant when it enabled `profile`, else undefined (profiles never take the tenant from the path). */
+export async function tenantWithProfile(request: Request, env: Env, profile: ProfileName): Promise<Tenant | undefined> {
+  const tenant = await tenantByHost(env, new URL(request.url).host);
+  return tenant?.settings.profiles.includes(profile) ? tenant : undefined;
 }
 
 type Args = [Env, ExecutionContext];
@@ -115,11 +159,24 @@ type Args = [Env, ExecutionContext];
  * Validates a request against its endpoint's declaration, in the order a client fixes its
  * mistakes: path, then query, then body; then runs the handler with typed input.
  */
-async function run(endpoint: Endpoint, request: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
-  const raw = decodedParams(request);
+async function run(
+  endpoint: Endpoint,
+  request: IRequest,
+  env: Env,
+  ctx: ExecutionContext,
+): Promise<Response | undefined> {
+  let tenant: Tenant | undefined;
+  if (endpoint.access === "admin") tenant = (request as AdminRequest).tenant;
+  if (endpoint.access === "profile") {
+    if (!endpoint.profile) throw new Error(`${endpoint.operationId}: a profile endpoint names its profile`);
+    // Before anything is validated: where the profile is off, the request is the origin's, untouched.
+    tenant = await tenantWithProfile(request, env, endpoint.profile);
+    if (!tenant) return undefined;
+  }
+  const raw = endpoint.rawParams ? { ...request.params } : decodedParams(request);
   const { tenant: pathTenant, ...own } = raw;
   const params = endpoint.params ? parseParams(endpoint.params, own, endpoint.paramNames) : {};
-  const query = readQuery(request, endpoint.query ?? noQuerySchema);
+  const query = endpoint.anyQuery ? {} : readQuery(request, endpoint.query ?? noQuerySchema);
   let body: unknown = undefined;
   if (endpoint.body === "none") await readJson(request, noBodySchema);
   else if (endpoint.body instanceof z.ZodType) body = await readJson(request, endpoint.body);
@@ -130,10 +187,12 @@ async function run(endpoint: Endpoint, request: IRequest, env: Env, ctx: Executi
     params,
     query,
     body,
-    tenant: endpoint.access === "admin" ? (request as AdminRequest).tenant : undefined,
+    tenant,
     pathTenant,
   };
-  return endpoint.handle(input as Parameters<Endpoint["handle"]>[0]);
+  const response = await endpoint.handle(input as Parameters<Endpoint["handle"]>[0]);
+  if (response === undefined && !endpoint.fallThrough) throw new Error(`${endpoint.operationId} answered nothing`);
+  return response;
 }
 
 /** Validates path parameters, naming a bad one in `details` by its word in `names` where it has one. */
@@ -166,7 +225,7 @@ export function mountEndpoints(
       );
     }
     if (!options.refuseOtherMethods) continue;
-    for (const [path, methods] of methodsByPath(endpoints)) {
+    for (const [path, methods] of methodsByPath(endpoints.filter((e) => e.refuseOtherMethods !== false))) {
       router.all(`${prefix}${path}`, methodNotAllowed(methods.map((m) => m.toUpperCase())));
     }
   }
@@ -174,114 +233,8 @@ export function mountEndpoints(
 
 function methodsByPath(endpoints: readonly Endpoint[]): Map<string, Method[]> {
   const byPath = new Map<string, Method[]>();
-  for (const { path, method } of endpoints) byPath.set(path, [...(byPath.get(path) ?? []), method]);
+  for (const { path, method } of endpoints) {
+    if (method !== "all") byPath.set(path, [...(byPath.get(path) ?? []), method]);
+  }
   return byPath;
-}
-
-// --- The OpenAPI side -------------------------------------------------------------------
-
-/** Error answers (docs/CONTRACT.md §7) grouped by status; each status lists its codes. */
-export function errorResponses(codes: readonly ErrorCode[]): Record<string, ResponseConfig> {
-  const content = {
-    "application/json": { schema: errorSchema },
-    "text/html": { schema: z.string().meta({ description: "A small HTML page, when `Accept` prefers text/html" }) },
-  };
-  const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of new Set(codes)) {
-    byStatus.set(ERROR_STATUS[code], [...(byStatus.get(ERROR_STATUS[code]) ?? []), code]);
-  }
-  return Object.fromEntries(
-    [...byStatus]
-      .sort(([a], [b]) => a - b)
-      .map(([status, list]) => [String(status), { description: list.join(", "), content }]),
-  );
-}
-
-const SECURITY: Record<Access, RouteConfig["security"]> = {
-  admin: [{ adminKey: [] }],
-  operator: [{ operatorSecret: [] }],
-  public: undefined,
-};
-
-const ACCESS_ERRORS: Record<Access, ErrorCode[]> = {
-  admin: ["auth_required"],
-  operator: ["auth_required", "forbidden"],
-  public: [],
-};
-
-/** The error codes an endpoint can answer with: its own plus those its declaration implies. */
-export function endpointErrors(endpoint: Endpoint): ErrorCode[] {
-  const implied: ErrorCode[] = [...ACCESS_ERRORS[endpoint.access]];
-  if (endpoint.params || endpoint.query || endpoint.body === "none") implied.push("bad_request");
-  if (endpoint.body instanceof z.ZodType) implied.push("bad_request", "payload_too_large");
-  return [...implied, ...endpoint.errors];
-}
-
-/** An OpenAPI path (`/links/{id}`) from an itty pattern (`/links/:id`). */
-export const openApiPath = (path: string): string => path.replace(/:([A-Za-z0-9_]+)[?+]?/g, "{$1}");
-
-export interface DocumentOptions {
-  /** The group's base path (`/admin/v1`), prefixed to each path. */
-  base?: string;
-  /** Document the `/api/{tenant}` form too, with its own operation id and tag. */
-  tenantPrefix?: { tenantParam: z.ZodType };
-}
-
-/** Registers each endpoint (and, with `tenantPrefix`, its `/api/{tenant}` twin) in an OpenAPI registry. */
-export function documentEndpoints(
-  registry: OpenAPIRegistry,
-  endpoints: readonly Endpoint[],
-  options: DocumentOptions = {},
-): void {
-  const forms = options.tenantPrefix
-    ? [
-        { prefix: "", suffix: "", tag: "Tenant from the Host", tenant: undefined },
-        { prefix: "/api/{tenant}", suffix: "ForTenant", tag: "Tenant in the path", tenant: options.tenantPrefix },
-      ]
-    : [{ prefix: "", suffix: "", tag: undefined, tenant: undefined }];
-  for (const endpoint of endpoints) {
-    for (const form of forms) {
-      const params = form.tenant
-        ? z.object({ tenant: form.tenant.tenantParam, ...(endpoint.params?.shape ?? {}) })
-        : endpoint.params;
-      const body = documentedBody(endpoint.body);
-      const security = endpoint.security ?? SECURITY[endpoint.access];
-      registry.registerPath({
-        method: endpoint.method,
-        path: `${options.base ?? ""}${form.prefix}${openApiPath(endpoint.path)}`,
-        operationId: `${endpoint.operationId}${form.suffix}`,
-        tags: form.tag ? [...endpoint.tags, form.tag] : endpoint.tags,
-        summary: endpoint.summary,
-        ...(endpoint.description ? { description: endpoint.description } : {}),
-        ...(security ? { security } : {}),
-        request: {
-          ...(params ? { params } : {}),
-          ...(endpoint.query ? { query: endpoint.query } : {}),
-          ...(endpoint.headers ? { headers: endpoint.headers } : {}),
-          ...(body ? { body } : {}),
-        },
-        responses: responsesOf(endpoint),
-      });
-    }
-  }
-}
-
-function responsesOf(endpoint: Endpoint): Record<string, ResponseConfig> {
-  const success = Object.entries(endpoint.responses).map(([status, response]): [string, ResponseConfig] => [
-    status,
-    "schema" in response
-      ? { description: response.description, content: { "application/json": { schema: response.schema } } }
-      : response,
-  ]);
-  const all = [...success, ...Object.entries(errorResponses(endpointErrors(endpoint)))];
-  // HEAD answers carry the GET's status and headers without its body.
-  return Object.fromEntries(
-    endpoint.method === "head" ? all.map(([status, { content: _content, ...rest }]) => [status, rest]) : all,
-  );
-}
-
-function documentedBody(body: BodySpec | undefined): NonNullable<RouteConfig["request"]>["body"] | undefined {
-  if (body === undefined || body === "none") return undefined;
-  if (body instanceof z.ZodType) return { required: true, content: { "application/json": { schema: body } } };
-  return { required: true, description: body.description, content: body.stream };
 }

@@ -1,4 +1,5 @@
 import { HttpError } from "../http/HttpError.ts";
+import { unavailable } from "../http/unavailable.ts";
 import { signDownloadToken } from "../sdk/sign.ts";
 import type { Tenant } from "../tenants/loadTenant.ts";
 import type { VerificationKey } from "../token/keyring.ts";
@@ -46,9 +47,7 @@ export function assertCanSign(tenant: Tenant): asserts tenant is Tenant & { sign
  */
 export function assertCanSignForCustomers(tenant: Tenant): void {
   if (!tenant.signingKey) {
-    throw new HttpError("unavailable", "The store cannot issue download links right now. Please try again later.", {
-      "Retry-After": "300",
-    });
+    throw unavailable("The store cannot issue download links right now. Please try again later.", 300);
   }
 }
 

@@ -6,7 +6,7 @@ import type { Env } from "../env.ts";
 import { HttpError } from "../http/HttpError.ts";
 import { linkStub } from "../links/linkStub.ts";
 import { nowSeconds } from "../utils/time.ts";
-import { findOrder } from "./orderRows.ts";
+import { findOrder } from "../listings/orderRows.ts";
 
 /** Link objects told at once; an order may have thousands of links (100 items × 50 files). */
 const TELL_AT_ONCE = 50;

@@ -1,4 +1,4 @@
-import type { OrderRow } from "./orderRows.ts";
+import type { OrderRow } from "../listings/orderRows.ts";
 
 /** An order's status as the issuer API and listings show it (docs/CONTRACT.md §8, §9). */
 export type ShownOrderStatus = "pending" | "complete" | "canceled" | "held";

@@ -1,5 +1,5 @@
 import type { CreateOrder } from "./orderSchemas.ts";
-import type { OrderLinkRow } from "./orderRows.ts";
+import type { OrderLinkRow } from "../listings/orderRows.ts";
 
 /** What a purchase grants one file, in the units the links table stores. */
 interface CanonicalLink {

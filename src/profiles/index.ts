@@ -1,13 +1,13 @@
-import { customerAccountOrdersRoute } from "./customerAccountOrders.ts";
-import { customerDownloadableProductsRoute } from "./customerDownloadableProducts.ts";
-import { merchelloDownloadsRoutes } from "./merchelloDownloads.ts";
-import type { ProfileRoute } from "./profileRoute.ts";
-import { storefrontDigitalsRoutes } from "./storefrontDigitals.ts";
+import type { Endpoint } from "../http/endpoint.ts";
+import { customerAccountOrdersEndpoints } from "./customerAccountOrders/customerAccountOrders.ts";
+import { customerDownloadableProductsEndpoints } from "./customerDownloadableProducts/customerDownloadableProducts.ts";
+import { merchelloDownloadsEndpoints } from "./merchelloDownloads/merchelloDownloads.ts";
+import { storefrontDigitalsEndpoints } from "./storefrontDigitals/storefrontDigitals.ts";
 
-/** Every compatibility profile's routes (one module per system of docs/PROFILES.md). */
-export const profileRoutes: ProfileRoute[] = [
-  customerDownloadableProductsRoute, // seed 001
-  customerAccountOrdersRoute, // seed 002
-  ...storefrontDigitalsRoutes, // seed 003
-  ...merchelloDownloadsRoutes, // seed 004
+/** Every compatibility profile's endpoints (one folder per system of docs/PROFILES.md). */
+export const profileEndpoints: readonly Endpoint[] = [
+  ...customerDownloadableProductsEndpoints, // seed 001
+  ...customerAccountOrdersEndpoints, // seed 002
+  ...storefrontDigitalsEndpoints, // seed 003
+  ...merchelloDownloadsEndpoints, // seed 004
 ];

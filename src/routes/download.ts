@@ -11,6 +11,7 @@ import { isSpeculative } from "../http/purpose.ts";
 import type { AdmitRequest, AdmitResult } from "../links/linkTypes.ts";
 import { logDownloadEvent } from "../links/downloadLogBatch.ts";
 import { linkStub } from "../links/linkStub.ts";
+import { cancelBody, giveBack, giveBackAfterFailure } from "../links/giveBack.ts";
 import { reportDelivery } from "../links/reportDelivery.ts";
 import { clientAddress } from "../policy/clientAddress.ts";
 import { deviceCookie, deviceId } from "../policy/deviceId.ts";
@@ -22,7 +23,14 @@ import { refusePrefetch } from "./prefetch.ts";
 import { explainRefusal } from "./refusalFacts.ts";
 import { resolveLink } from "./resolveLink.ts";
 
-export interface DownloadOptions {
+export interface DownloadRequest {
+  request: Request;
+  env: Env;
+  ctx: ExecutionContext;
+  /** The token as the path carries it. */
+  token: string;
+  /** The tenant `/api/:tenant/…` names, if the path has that form. */
+  pathTenant?: string;
   /** Compatibility profiles whose system binds every link to a signed-in customer. */
   requireCustomer?: boolean;
 }
@@ -32,17 +40,17 @@ export interface DownloadOptions {
  * The R2 read starts alongside the count so the first byte is not delayed by it; if the
  * link refuses, the body is cancelled unread.
  */
-export async function serveDownload(
-  request: Request,
-  env: Env,
-  ctx: ExecutionContext,
-  token: string,
-  tenantParam?: string,
-  options: DownloadOptions = {},
-): Promise<Response> {
-  const { tenant, claims } = await resolveLink(request, env, token, tenantParam);
+export async function serveDownload({
+  request,
+  env,
+  ctx,
+  token,
+  pathTenant,
+  requireCustomer,
+}: DownloadRequest): Promise<Response> {
+  const { tenant, claims } = await resolveLink(request, env, token, pathTenant);
   // `auth: true` (docs/CONTRACT.md §3): only the link's own customer, proven by the store's credential.
-  if (claims.auth || options.requireCustomer) await requireLinkCustomer(request, env, tenant, claims.sub);
+  if (claims.auth || requireCustomer) await requireLinkCustomer(request, env, tenant, claims.sub);
   const key = `${tenant.id}/${claims.fid}`;
   const link = linkStub(env, tenant.id, claims.lid);
   const ip = clientAddress(request.headers);
@@ -162,48 +170,6 @@ function readFilePart(bucket: R2Bucket, key: string, file: FileMetadata, part: P
 
 function fileNotFound(): HttpError {
   return new HttpError("not_found", "The file for this download link does not exist.");
-}
-
-function cancelBody(object: R2ObjectBody | R2Object | null): void {
-  if (object && "body" in object) void object.body.cancel();
-}
-
-/** Gives the count back and logs the request as the error it turned into (same event id). */
-async function giveBack(
-  env: Env,
-  ctx: ExecutionContext,
-  link: ReturnType<typeof linkStub>,
-  decision: AdmitResult & { ok: true },
-  status: number,
-  error: string,
-): Promise<void> {
-  if (decision.grantId === null) return;
-  const event = { ...decision.event, status, bytes: 0, bytesSent: 0, counted: false, reason: null, error };
-  const state = await link.refund(decision.grantId, event);
-  const mirror = decision.mirror && { ...decision.mirror, state };
-  logDownloadEvent(ctx, env, { event, mirror });
-}
-
-/**
- * A counted download failed before its Response existed: the body read is cancelled and
- * the count given back, logged as the error the client gets. A failing refund (the link's
- * Durable Object down too) is logged; the original error is what the client sees.
- */
-async function giveBackAfterFailure(
-  env: Env,
-  ctx: ExecutionContext,
-  link: ReturnType<typeof linkStub>,
-  decision: AdmitResult & { ok: true },
-  bodyRead: Promise<R2ObjectBody | R2Object | null>,
-  error: unknown,
-): Promise<void> {
-  void bodyRead.then((o) => cancelBody(o)).catch(() => {});
-  const [status, code] = error instanceof HttpError ? [error.status, error.code] : [503, "unavailable"];
-  try {
-    await giveBack(env, ctx, link, decision, status, code);
-  } catch (refundError) {
-    console.error("could not give a failed download back", refundError);
-  }
 }
 
 type Device = { id: string; fromCookie: boolean };

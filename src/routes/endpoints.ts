@@ -1,4 +1,5 @@
 import type { Endpoint } from "../http/endpoint.ts";
+import { profileEndpoints } from "../profiles/index.ts";
 import { createAdminKey } from "./admin/adminKeys/createAdminKey.ts";
 import { listAdminKeys } from "./admin/adminKeys/listAdminKeys.ts";
 import { revokeAdminKey } from "./admin/adminKeys/revokeAdminKey.ts";
@@ -37,6 +38,19 @@ import { rotateWebhookSecret } from "./admin/webhooks/rotateWebhookSecret.ts";
 import { testWebhook } from "./admin/webhooks/testWebhook.ts";
 import { holdOrder } from "./admin/orders/holdOrder.ts";
 import { releaseOrder } from "./admin/orders/releaseOrder.ts";
+import { download } from "./customer/download.ts";
+import { downloadHeaders } from "./customer/downloadHeaders.ts";
+import { downloadInfo } from "./customer/downloadInfo.ts";
+import { myDownloads } from "./customer/myDownloads.ts";
+import { orderDownloads } from "./customer/orderDownloads.ts";
+import { orderPage } from "./customer/orderPage.ts";
+import { orderPageHeaders } from "./customer/orderPageHeaders.ts";
+import { apiReference } from "./service/apiReference.ts";
+import { benchLinkFloor } from "./service/benchLinkFloor.ts";
+import { benchListingFloor } from "./service/benchListingFloor.ts";
+import { benchR2 } from "./service/benchR2.ts";
+import { health } from "./service/health.ts";
+import { openApi } from "./service/openApi.ts";
 
 /**
  * Every endpoint of the gateway, in one list per group: src/router.ts mounts them and
@@ -88,3 +102,33 @@ export const operatorEndpoints: readonly Endpoint[] = [
   updateTenant,
   issueTenantAdminKey,
 ];
+
+/**
+ * What a store's customers call (docs/CONTRACT.md §4–§8), each path bare (tenant from the
+ * Host) and under `/api/:tenant`; any other method on these paths is 405, never the origin's.
+ */
+export const customerEndpoints: readonly Endpoint[] = [
+  downloadInfo,
+  download,
+  myDownloads,
+  orderDownloads,
+  downloadHeaders,
+  orderPage,
+  orderPageHeaders,
+];
+
+/** Liveness, the API document and its page, and the bench's own routes (undocumented). */
+export const serviceEndpoints: readonly Endpoint[] = [
+  health,
+  openApi,
+  apiReference,
+  benchR2,
+  benchLinkFloor,
+  benchListingFloor,
+];
+
+/**
+ * The compatibility profiles' endpoints (src/profiles/, docs/PROFILES.md), each answering
+ * only where the Host's tenant enabled its profile; declared in each profile's folder.
+ */
+export { profileEndpoints };

@@ -1,5 +1,6 @@
 import type { Env } from "../env.ts";
 import { HttpError } from "../http/HttpError.ts";
+import { unavailable } from "../http/unavailable.ts";
 import { StaleWhileErrorCache } from "../utils/StaleWhileErrorCache.ts";
 import { loadTenant, loadTenantIdForHost, type Tenant } from "./loadTenant.ts";
 
@@ -13,11 +14,9 @@ const tenantIdsByHost = new StaleWhileErrorCache<string | null>(TENANT_TTL_MS);
 
 const TENANT_ID = /^[a-z0-9-]{1,40}$/;
 
-function unavailable(error: unknown): HttpError {
+function lookupFailed(error: unknown): HttpError {
   console.error("tenant lookup failed", error);
-  return new HttpError("unavailable", "The download service is briefly unavailable. Please try again shortly.", {
-    "Retry-After": "5",
-  });
+  return unavailable("The download service is briefly unavailable. Please try again shortly.", 5);
 }
 
 /** The tenant named by id (from `/api/:tenant/…`), or null if there is none. */
@@ -26,7 +25,7 @@ export async function tenantById(env: Env, tenantId: string): Promise<Tenant | n
   try {
     return await tenantsById.get(tenantId, () => loadTenant(env, tenantId));
   } catch (error) {
-    throw unavailable(error);
+    throw lookupFailed(error);
   }
 }
 
@@ -38,7 +37,7 @@ export async function tenantByHost(env: Env, hostHeader: string | null): Promise
   try {
     tenantId = await tenantIdsByHost.get(host, () => loadTenantIdForHost(env, host));
   } catch (error) {
-    throw unavailable(error);
+    throw lookupFailed(error);
   }
   return tenantId ? tenantById(env, tenantId) : null;
 }

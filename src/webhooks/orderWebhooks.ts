@@ -1,6 +1,6 @@
 import { drizzle } from "drizzle-orm/d1";
 import type { Env } from "../env.ts";
-import { loadOrderLinks } from "../orders/orderRows.ts";
+import { loadOrderLinks } from "../listings/orderRows.ts";
 import { isoFromSeconds } from "../utils/time.ts";
 import { emitWebhookEvents } from "./emitWebhookEvents.ts";
 

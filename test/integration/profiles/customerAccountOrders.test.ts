@@ -5,7 +5,10 @@
  */
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { AccountAsset as Asset, AccountOrder } from "../../../src/profiles/customerAccountOrdersView.ts";
+import type {
+  AccountAsset as Asset,
+  AccountOrder,
+} from "../../../src/profiles/customerAccountOrders/customerAccountOrdersView.ts";
 import { fileBytes, uid } from "../../helpers/fixtures.ts";
 import {
   admin,

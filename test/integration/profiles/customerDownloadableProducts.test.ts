@@ -25,7 +25,7 @@ import {
   profileTenant,
   setLinkFigures,
 } from "../../helpers/profiles.ts";
-import type { DownloadablePurchase as Purchase } from "../../../src/profiles/customerDownloadableProductsView.ts";
+import type { DownloadablePurchase as Purchase } from "../../../src/profiles/customerDownloadableProducts/customerDownloadableProductsView.ts";
 
 const PATH = "/api/shop/customer-downloadable-products";
 const PROFILE = "customer-downloadable-products" as const;

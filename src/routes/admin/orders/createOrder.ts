@@ -8,7 +8,7 @@ import { HttpError } from "../../../http/HttpError.ts";
 import { json } from "../../../http/json.ts";
 import { MAX_JSON_BYTES } from "../../../http/readJson.ts";
 import { assertCanSign } from "../../../links/mintDownloadUrl.ts";
-import { findOrder, loadOrderLinks } from "../../../orders/orderRows.ts";
+import { findOrder, loadOrderLinks } from "../../../listings/orderRows.ts";
 import { createOrderSchema, orderViewSchema, type CreateOrder } from "../../../orders/orderSchemas.ts";
 import { expiryOf, sameOrder, listColumn } from "../../../orders/sameOrder.ts";
 import type { Tenant } from "../../../tenants/loadTenant.ts";

@@ -6,8 +6,8 @@ import { HttpError } from "../../../http/HttpError.ts";
 import { json } from "../../../http/json.ts";
 import { linkBaseUrl } from "../../../links/mintDownloadUrl.ts";
 import { orderNumberSchema, orderViewSchema } from "../../../orders/orderSchemas.ts";
-import { findOrder, loadOrderLinks, type OrderLinkRow, type OrderRow } from "../../../orders/orderRows.ts";
-import { orderViews } from "../../../orders/orderViews.ts";
+import { findOrder, loadOrderLinks, type OrderLinkRow, type OrderRow } from "../../../listings/orderRows.ts";
+import { orderViews } from "../../../listings/orderViews.ts";
 import type { Tenant } from "../../../tenants/loadTenant.ts";
 
 /**

@@ -2,10 +2,10 @@ import { presentedFileName } from "../files/fileHeaders.ts";
 import { linkFigures } from "../policy/linkFigures.ts";
 import type { Tenant } from "../tenants/loadTenant.ts";
 import { isoFromSeconds } from "../utils/time.ts";
-import type { DownloadsListing, OrderView } from "./orderSchemas.ts";
+import type { DownloadsListing, OrderView } from "../orders/orderSchemas.ts";
 import { mintLinkRowUrl } from "./mintLinkRowUrl.ts";
 import type { OrderLinkRow } from "./orderRows.ts";
-import { shownOrderStatus } from "./orderStatus.ts";
+import { shownOrderStatus } from "../orders/orderStatus.ts";
 
 /** One file entry, with a freshly signed URL when the link can be used right now. */
 async function fileEntry(tenant: Tenant, baseUrl: string, row: OrderLinkRow, now: number) {

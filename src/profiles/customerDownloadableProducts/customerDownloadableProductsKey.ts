@@ -1,6 +1,6 @@
-import { HttpError } from "../http/HttpError.ts";
-import type { Tenant } from "../tenants/loadTenant.ts";
-import { secretsEqual } from "../utils/secretsEqual.ts";
+import { HttpError } from "../../http/HttpError.ts";
+import type { Tenant } from "../../tenants/loadTenant.ts";
+import { secretsEqual } from "../../utils/secretsEqual.ts";
 
 const HEADER = "X-STOREFRONT-KEY";
 

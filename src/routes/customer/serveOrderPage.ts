@@ -1,35 +1,21 @@
 import { drizzle } from "drizzle-orm/d1";
-import type { Env } from "../env.ts";
-import { HttpError } from "../http/HttpError.ts";
-import { enforceRateLimit } from "../http/rateLimit.ts";
-import { renderError } from "../http/renderError.ts";
-import { linkFigures } from "../policy/linkFigures.ts";
-import { assertCanSignForCustomers, linkBaseUrl } from "../links/mintDownloadUrl.ts";
-import { mintLinkRowUrl } from "../orders/mintLinkRowUrl.ts";
-import { loadOrderLinks } from "../orders/orderRows.ts";
-import { pickLanguage } from "../pages/i18n.ts";
-import { orderPage, type OrderPageFile } from "../pages/orderPage.ts";
-import { storeOf, type PageStore } from "../pages/store.ts";
-import { clientAddress } from "../policy/clientAddress.ts";
-import type { Tenant } from "../tenants/loadTenant.ts";
-import { tenantByHost, tenantById } from "../tenants/resolveTenant.ts";
-
-/** Access keys the issuer API makes are 32 base64url characters; accept any sane key shape. */
-const ACCESS_KEY = /^[A-Za-z0-9_-]{16,128}$/;
+import type { Env } from "../../env.ts";
+import { HttpError } from "../../http/HttpError.ts";
+import { enforceRateLimit } from "../../http/rateLimit.ts";
+import { renderError } from "../../http/renderError.ts";
+import { linkFigures } from "../../policy/linkFigures.ts";
+import { assertCanSignForCustomers, linkBaseUrl } from "../../links/mintDownloadUrl.ts";
+import { isAccessKey } from "../../listings/accessKey.ts";
+import { mintLinkRowUrl } from "../../listings/mintLinkRowUrl.ts";
+import { loadOrderLinks } from "../../listings/orderRows.ts";
+import { pickLanguage } from "../../pages/i18n.ts";
+import { orderPage, type OrderPageFile } from "../../pages/orderPage.ts";
+import { storeOf, type PageStore } from "../../pages/store.ts";
+import { clientAddress } from "../../policy/clientAddress.ts";
+import { requestTenant } from "../../tenants/resolveTenant.ts";
 
 function notFound(): HttpError {
   return new HttpError("not_found", "There is no order at this address.");
-}
-
-/**
- * The tenant of `/o/…` (Host) or `/api/<tenant>/o/…`. A prefix naming another tenant than
- * the Host's is refused: one store's domain never shows another store's page.
- */
-async function orderTenant(request: Request, env: Env, tenantParam: string | undefined): Promise<Tenant | null> {
-  const byHost = await tenantByHost(env, new URL(request.url).host);
-  if (tenantParam === undefined) return byHost;
-  if (byHost && byHost.id !== tenantParam) return null;
-  return byHost ?? (await tenantById(env, tenantParam));
 }
 
 /**
@@ -44,17 +30,18 @@ export async function serveOrderPage(
   request: Request,
   env: Env,
   accessKey: string,
-  tenantParam?: string,
+  pathTenant: string | undefined,
 ): Promise<Response> {
   const headOnly = request.method === "HEAD";
   const lang = pickLanguage(request.headers.get("Accept-Language"));
   let store: PageStore | null = null;
   try {
-    const tenant = await orderTenant(request, env, tenantParam);
+    // A prefix naming another tenant than the Host's is 404 too: one store's domain never shows another's page.
+    const tenant = await requestTenant(env, request, pathTenant);
     if (!tenant) throw notFound();
     store = storeOf(tenant);
     await enforceRateLimit(env.LOOKUP_RATE_LIMIT, `order-page:${clientAddress(request.headers) ?? "unknown"}`);
-    if (!ACCESS_KEY.test(accessKey)) throw notFound();
+    if (!isAccessKey(accessKey)) throw notFound();
 
     const rows = await loadOrderLinks(drizzle(env.DB), tenant.id, { accessKey });
     const order = rows[0]?.order;

@@ -1,11 +1,11 @@
-import { presentedFileName } from "../files/fileHeaders.ts";
-import { linkFigures } from "../policy/linkFigures.ts";
-import type { FileSource } from "../orders/fileSources.ts";
-import { integerOrString } from "../orders/integerOrString.ts";
-import { mintLinkRowUrl } from "../orders/mintLinkRowUrl.ts";
-import type { OrderLinkRow } from "../orders/orderRows.ts";
-import type { Tenant } from "../tenants/loadTenant.ts";
-import { isoFromMs, isoFromSeconds } from "../utils/time.ts";
+import { presentedFileName } from "../../files/fileHeaders.ts";
+import { linkFigures } from "../../policy/linkFigures.ts";
+import type { FileSource } from "../../listings/fileSources.ts";
+import { integerOrString } from "../../orders/integerOrString.ts";
+import { mintLinkRowUrl } from "../../listings/mintLinkRowUrl.ts";
+import type { OrderLinkRow } from "../../listings/orderRows.ts";
+import type { Tenant } from "../../tenants/loadTenant.ts";
+import { isoFromMs, isoFromSeconds } from "../../utils/time.ts";
 
 /** One entry of seed 001's answer: a downloadable link purchase, camelCase. */
 export interface DownloadablePurchase {

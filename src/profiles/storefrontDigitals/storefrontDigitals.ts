@@ -1,9 +1,9 @@
-import type { IRequest } from "itty-router";
-import type { Env } from "../env.ts";
-import { HttpError, type ErrorCode } from "../http/HttpError.ts";
-import { SECURITY_HEADERS } from "../http/renderError.ts";
-import { serveDownload } from "../routes/download.ts";
-import { tenantWithProfile, type ProfileRoute } from "./profileRoute.ts";
+import { z } from "zod";
+import { defineEndpoint, type EndpointInput } from "../../http/endpoint.ts";
+import { HttpError, type ErrorCode } from "../../http/HttpError.ts";
+import { SECURITY_HEADERS } from "../../http/renderError.ts";
+import { serveDownload } from "../../routes/download.ts";
+import { PROFILE_DOC } from "../profileEndpoint.ts";
 
 /**
  * Profile `storefront-digitals` (seed 003): `GET|HEAD /api/v2/storefront/digitals/:token`
@@ -42,10 +42,10 @@ const SEED_STATUS: Partial<Record<ErrorCode, 403 | 404>> = {
   invalid_token: 404,
 };
 
-async function digitalAsset(request: IRequest, env: Env, ctx: ExecutionContext): Promise<Response | undefined> {
-  if (!(await tenantWithProfile(request, env, PROFILE))) return undefined;
+/** The core download, its refusals answered in the system's own words. */
+async function digitalAsset({ request, env, ctx, params }: DigitalAssetInput): Promise<Response> {
   try {
-    return await serveDownload(request, env, ctx, request.params.token ?? "");
+    return await serveDownload({ request, env, ctx, token: params.token });
   } catch (error) {
     const status = error instanceof HttpError ? SEED_STATUS[error.code] : undefined;
     if (status === undefined) throw error;
@@ -57,7 +57,28 @@ async function digitalAsset(request: IRequest, env: Env, ctx: ExecutionContext):
   }
 }
 
-export const storefrontDigitalsRoutes: ProfileRoute[] = [
-  { method: "GET", path: PATH, handler: digitalAsset },
-  { method: "HEAD", path: PATH, handler: digitalAsset },
+/** The token as sent (`rawParams`): a credential, compared as the store issued it. */
+const tokenParams = z.object({ token: z.string() });
+type DigitalAssetInput = EndpointInput<typeof tokenParams, undefined, "none", "profile">;
+
+/** GET streams the asset, HEAD gives its headers; both through the core download path. */
+const digitalAssetEndpoint = (method: "get" | "head", operationId: string, summary: string) =>
+  defineEndpoint({
+    method,
+    path: PATH,
+    access: "profile",
+    profile: PROFILE,
+    operationId,
+    ...PROFILE_DOC,
+    summary,
+    params: tokenParams,
+    rawParams: true,
+    anyQuery: true,
+    errors: ["not_found"],
+    handle: digitalAsset,
+  });
+
+export const storefrontDigitalsEndpoints = [
+  digitalAssetEndpoint("get", "storefrontDigitalAsset", "Seed 003: download a digital asset"),
+  digitalAssetEndpoint("head", "storefrontDigitalAssetHeaders", "Seed 003: a digital asset's headers"),
 ];

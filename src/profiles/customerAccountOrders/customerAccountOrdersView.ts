@@ -1,11 +1,11 @@
-import { presentedFileName } from "../files/fileHeaders.ts";
-import { linkFigures } from "../policy/linkFigures.ts";
-import type { FileSource } from "../orders/fileSources.ts";
-import { humanFileSize } from "../orders/humanFileSize.ts";
-import { integerOrString } from "../orders/integerOrString.ts";
-import { mintLinkRowUrl } from "../orders/mintLinkRowUrl.ts";
-import type { OrderLinkRow } from "../orders/orderRows.ts";
-import type { Tenant } from "../tenants/loadTenant.ts";
+import { presentedFileName } from "../../files/fileHeaders.ts";
+import { linkFigures } from "../../policy/linkFigures.ts";
+import type { FileSource } from "../../listings/fileSources.ts";
+import { humanFileSize } from "../../orders/humanFileSize.ts";
+import { integerOrString } from "../../orders/integerOrString.ts";
+import { mintLinkRowUrl } from "../../listings/mintLinkRowUrl.ts";
+import type { OrderLinkRow } from "../../listings/orderRows.ts";
+import type { Tenant } from "../../tenants/loadTenant.ts";
 
 export interface AccountAsset {
   limits: { downloaded: number; limit: number | null };

@@ -1,8 +1,8 @@
-import { linkFigures } from "../policy/linkFigures.ts";
-import { mintDownloadUrl } from "../links/mintDownloadUrl.ts";
-import { linkGrantOf } from "../orders/linkGrant.ts";
-import type { OrderLinkRow } from "../orders/orderRows.ts";
-import type { Tenant } from "../tenants/loadTenant.ts";
+import { linkFigures } from "../../policy/linkFigures.ts";
+import { mintDownloadUrl } from "../../links/mintDownloadUrl.ts";
+import { linkGrantOf } from "../../listings/linkGrant.ts";
+import type { OrderLinkRow } from "../../listings/orderRows.ts";
+import type { Tenant } from "../../tenants/loadTenant.ts";
 
 /** One entry of the `merchello-downloads` listings (seed 004), field for field. */
 export interface MerchelloDownload {

@@ -1,0 +1,40 @@
+import { drizzle } from "drizzle-orm/d1";
+import { z } from "zod";
+import { customerId } from "../../auth/customerIdentity.ts";
+import { defineEndpoint } from "../../http/endpoint.ts";
+import { json } from "../../http/json.ts";
+import { cacheBusterShape } from "../../listings/customerListings.ts";
+import { loadOrderLinks } from "../../listings/orderRows.ts";
+import { PROFILE_DOC } from "../profileEndpoint.ts";
+import { merchelloDownloads } from "./merchelloDownloadsListing.ts";
+import { BASE, PROFILE } from "./merchelloProfile.ts";
+
+/** Strict like dlgate's own listings: an unknown parameter is 400 naming it; `_` (a cache-buster) is allowed. */
+const customerQuerySchema = z.strictObject({
+  includeExpired: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(["", "true", "false"]))
+    .optional(),
+  ...cacheBusterShape,
+});
+
+/** `GET /customer?includeExpired=`: the signed-in customer's links, newest orders first. */
+export const customerDownloads = defineEndpoint({
+  method: "get",
+  path: `${BASE}/customer`,
+  access: "profile",
+  profile: PROFILE,
+  operationId: "merchelloCustomerDownloads",
+  ...PROFILE_DOC,
+  summary: "Seed 004: the signed-in customer's download links",
+  query: customerQuerySchema,
+  errors: ["not_found"],
+  async handle({ request, env, query, tenant }) {
+    const customer = await customerId(request, env, tenant);
+    const rows = await loadOrderLinks(drizzle(env.DB), tenant.id, { customerId: customer });
+    // A customer the store knows but who bought nothing gets [] (there is no customer table to 404 from).
+    return json(await merchelloDownloads(tenant, rows, query.includeExpired === "true"));
+  },
+});

@@ -1,0 +1,72 @@
+import { z } from "zod";
+import { customerId } from "../../auth/customerIdentity.ts";
+import { defineEndpoint } from "../../http/endpoint.ts";
+import { HttpError, type ErrorCode } from "../../http/HttpError.ts";
+import { enforceRateLimit } from "../../http/rateLimit.ts";
+import { renderError } from "../../http/renderError.ts";
+import { clientAddress } from "../../policy/clientAddress.ts";
+import { serveDownload } from "../../routes/download.ts";
+import { PROFILE_DOC } from "../profileEndpoint.ts";
+import { BASE, PROFILE } from "./merchelloProfile.ts";
+
+/**
+ * The seed's statuses for `GET /{token}`: 401 not signed in, 403 download limit reached,
+ * 404 invalid/expired token or missing file, 400 any other validation failure. A link of
+ * another customer fails the system's token validation (ownership is part of it), so it
+ * is a 404 too, which also keeps its existence private. The device limit is a download
+ * limit for the front end ("Download limit reached"). Codes not listed (416, 412, 429,
+ * 502, 503) keep their HTTP meaning.
+ */
+const SEED_STATUS: Partial<Record<ErrorCode, number>> = {
+  auth_required: 401,
+  limit_reached: 403,
+  device_limit_reached: 403,
+  invalid_token: 404,
+  expired: 404,
+  revoked: 404,
+  forbidden: 404,
+  not_found: 404,
+  not_yet_valid: 400,
+  pending: 400,
+  ip_not_allowed: 400,
+  bad_request: 400,
+};
+
+/** Our `{error, message}` body (or HTML page) with the seed's status instead of ours. */
+function withSeedStatus(error: HttpError, request: Request): Response {
+  const rendered = renderError(error, request, request.method === "HEAD");
+  const status = SEED_STATUS[error.code] ?? error.status;
+  return new Response(rendered.body, { status, headers: rendered.headers });
+}
+
+/** `GET /{token}`: rate limit per client address, sign-in, then the core download bound to that customer. */
+export const downloadByToken = defineEndpoint({
+  method: "get",
+  path: `${BASE}/:token`,
+  access: "profile",
+  profile: PROFILE,
+  operationId: "merchelloDownload",
+  ...PROFILE_DOC,
+  summary: "Seed 004: download by token, for the signed-in customer it was issued to",
+  // The token as sent: a credential, compared as the store issued it.
+  params: z.object({ token: z.string() }),
+  rawParams: true,
+  anyQuery: true,
+  errors: ["not_found"],
+  async handle({ request, env, ctx, params, tenant }) {
+    try {
+      // Before anything else, like the system's rate-limiting middleware; per store and address.
+      await enforceRateLimit(
+        env.DOWNLOAD_RATE_LIMIT,
+        `${PROFILE}:${tenant.id}:${clientAddress(request.headers) ?? "unknown"}`,
+      );
+      // The seed checks sign-in first: 401 wins over a bad token. serveDownload then checks
+      // that the token's `sub` is this same customer.
+      await customerId(request, env, tenant);
+      return await serveDownload({ request, env, ctx, token: params.token, requireCustomer: true });
+    } catch (error) {
+      if (error instanceof HttpError) return withSeedStatus(error, request);
+      throw error;
+    }
+  },
+});

@@ -1,0 +1,41 @@
+import { defineEndpoint, type Endpoint } from "../http/endpoint.ts";
+import { HttpError } from "../http/HttpError.ts";
+import type { ProfileName } from "../tenants/tenantSettings.ts";
+
+/**
+ * What every profile endpoint says in `/openapi.json`: its answers are in the shape of the
+ * system it imitates (docs/PROFILES.md), not dlgate's own, and where the Host's tenant has
+ * not enabled it the path is the store's own.
+ */
+export const PROFILE_DOC = {
+  tags: ["Compatibility profiles"],
+  description:
+    "Answers in the shape of the storefront system it imitates, for tenants that enabled the profile " +
+    "(settings.profiles); for other tenants the request goes on to the tenant's origin, else 404.",
+  responses: { 200: { description: "The profile's answer" } },
+};
+
+/**
+ * A read-only API of a profile (seeds 001 and 002): every method other than the GET
+ * declared before it on `path` is 405 with `Allow: GET`, where the profile is enabled.
+ */
+export function readOnly(profile: ProfileName, path: string, operationId: string): Endpoint {
+  return defineEndpoint({
+    method: "all",
+    path,
+    access: "profile",
+    profile,
+    operationId,
+    tags: PROFILE_DOC.tags,
+    summary: "Any other method: this API is read-only",
+    description: PROFILE_DOC.description,
+    anyQuery: true,
+    responses: {
+      200: { description: "Never the profile's: the origin's answer, where the tenant has not enabled it" },
+    },
+    errors: ["method_not_allowed", "not_found"],
+    handle() {
+      throw new HttpError("method_not_allowed", "This API is read-only: only GET is allowed.", { Allow: "GET" });
+    },
+  });
+}
