@@ -37,6 +37,10 @@ const STEPS = {
   "r2-get-onlyif": ["R2 get with onlyIf etag, 1 KiB body read", 100],
   headers: ["response headers + Response", 500],
   "log-batch": ["batched D1 log, per event (batches of 50)", 200],
+  "listing-signed": ["listing of 1,000 links, every token signed", 2],
+  "listing-cached": ["listing of 1,000 links, tokens remembered", 5],
+  "listing-json": ["  its JSON answer (507 KB)", 5],
+  "listing-floor-json": ["  the floor's JSON answer, same rows", 5],
 };
 
 async function once(server, step, n, run) {
@@ -54,7 +58,10 @@ export async function run({ benchWorker, smallBytes }) {
   if (put.status !== 201) throw new Error(`bench Worker PUT answered ${put.status}`);
   const steps = {};
   let runId = 0;
+  // BENCH_PROFILE_STEPS=a,b profiles only those steps (and skips the 1 KiB breakdown).
+  const only = process.env.BENCH_PROFILE_STEPS?.split(",").map((s) => s.trim());
   for (const [step, [label, first]] of Object.entries(STEPS)) {
+    if (only && !only.includes(step)) continue;
     // Size n so one call takes about profileCpuMs of CPU (the clock ticks at 10 ms).
     let n = first;
     let probe = await once(benchWorker, step, n, `c${runId++}`);
@@ -76,6 +83,7 @@ export async function run({ benchWorker, smallBytes }) {
       `profile ${step.padEnd(15)} n=${String(n).padStart(7)}  ${steps[step].cpuMsPerIteration} ms CPU, ${steps[step].wallMsPerIteration} ms wall per iteration`,
     );
   }
+  if (only) return { steps, breakdown: null };
   const cpu = (step) => steps[step].cpuMsPerIteration;
   // The gateway's per-request work beyond the floor's, by step (ms of CPU).
   const breakdown = {
@@ -97,12 +105,18 @@ export function report(r) {
   const row = (cells) => cells.map((c, i) => (i === 0 ? String(c).padEnd(w[i]) : String(c).padStart(w[i]))).join("  ");
   const b = r.breakdown;
   const s = (step) => r.steps[step].cpuMsPerIteration;
-  const workerSide = b.jws + b.claims + b.device + b.plan + b.headers + b.logPerEvent;
   return [
     row(["profile (bench Worker, CPU per iteration)", "n", "ms CPU", "ms wall"]),
     ...Object.entries(r.steps).map(([, v]) =>
       row([v.label, v.n, v.cpuMsPerIteration.toFixed(4), v.wallMsPerIteration.toFixed(4)]),
     ),
+    ...(b ? breakdownLines(b, s) : []),
+  ];
+}
+
+function breakdownLines(b, s) {
+  const workerSide = b.jws + b.claims + b.device + b.plan + b.headers + b.logPerEvent;
+  return [
     `  per counted 1 KiB download, CPU the floor does not spend: Worker side ${workerSide.toFixed(3)} ms ` +
       `(JWS ${b.jws}, claims ${b.claims}, device ${b.device}, plan ${b.plan}, headers ${b.headers}, log ${b.logPerEvent}); ` +
       `link call ${s("link-admit")} ms against the floor's upsert call ${s("rpc-upsert")} ms (+${b.linkCallOverFloorCall}), ` +

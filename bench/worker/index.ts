@@ -5,13 +5,16 @@
 //   GET /upsert/:link/:key    one counter upsert on the link's FloorCounter, then the same stream
 //   PUT /r2/:key              seeds an object (the bench's setup step)
 //   GET /profile/:step?n=     repeats one step of the gateway's download path n times
+//   GET /stream/:variant/:key/:link  the object sent one of the ways of streamVariants.ts
 //
 // Both floors start the R2 read before the Durable Object call and await it after, as
 // the gateway does: the least a counting design must do, done as cheaply as it can be.
 import { DownloadLink, type AdmitRequest } from "../../src/links/DownloadLink.ts";
 import { FloorCounter } from "./FloorCounter.ts";
+import { LISTING_STEPS, profileListingStep, type ListingStep } from "./listingSteps.ts";
 import { IN_OBJECT_STEPS, ProfileLink, type InObjectStep } from "./ProfileLink.ts";
 import { WORKER_STEPS, profileWorkerStep, sampleRequest, type WorkerStep } from "./profileSteps.ts";
+import { STREAM_VARIANTS, streamVariant, type StreamVariant } from "./streamVariants.ts";
 
 export { DownloadLink, FloorCounter, ProfileLink };
 
@@ -28,7 +31,7 @@ const CALL_STEPS = ["rpc-noop", "rpc-read", "rpc-upsert", "link-snapshot", "link
 type CallStep = (typeof CALL_STEPS)[number];
 
 export default {
-  async fetch(request: Request, env: BenchEnv): Promise<Response> {
+  async fetch(request: Request, env: BenchEnv, ctx: ExecutionContext): Promise<Response> {
     const url = new URL(request.url);
     const [route, ...rest] = url.pathname.slice(1).split("/");
     if (route === "r2" && request.method === "PUT" && rest.length === 1) {
@@ -43,6 +46,9 @@ export default {
       const counter = env.FLOOR_COUNTER.getByName(rest[0]!);
       await (route === "upsert" ? counter.upsert() : counter.read());
       return stream(await body);
+    }
+    if (route === "stream" && rest.length === 3 && (STREAM_VARIANTS as readonly string[]).includes(rest[0]!)) {
+      return streamVariant(env, ctx, rest[0] as StreamVariant, rest[1]!, rest[2]!);
     }
     if (route === "count" && rest.length === 1) {
       return Response.json({ n: await env.FLOOR_COUNTER.getByName(rest[0]!).read() });
@@ -71,6 +77,7 @@ function stream(object: R2ObjectBody | null): Response {
 
 async function profile(env: BenchEnv, step: string, n: number, run: string): Promise<number | null> {
   if ((WORKER_STEPS as readonly string[]).includes(step)) return profileWorkerStep(env, step as WorkerStep, n);
+  if ((LISTING_STEPS as readonly string[]).includes(step)) return profileListingStep(step as ListingStep, n);
   if ((CALL_STEPS as readonly string[]).includes(step)) return profileCalls(env, step as CallStep, n, run);
   const inObject = step.startsWith("do-") ? step.slice(3) : "";
   if ((IN_OBJECT_STEPS as readonly string[]).includes(inObject)) {

@@ -14,9 +14,10 @@ import type { VerificationKey } from "../token/keyring.ts";
  *   another object, so the old key's tokens cannot be reached any more: the next listing
  *   signs with whatever `tenant.signingKey` is now, exactly as if nothing were cached, and a
  *   kid reused after a tenant is deleted and recreated cannot meet its predecessor's tokens.
- * - **The grant.** The cache key is every claim the token carries (tenant, link, file, limit,
- *   expiry, ips, devices, customer, login, file name, order), so a changed expiry or limit
- *   is a miss and gets a token that says the new value.
+ * - **The grant.** One token per link is kept, with the grant it was signed for; it is
+ *   handed out only for a grant equal in every claim the token carries (tenant, link,
+ *   file, limit, expiry, ips, devices, customer, login, file name, order), so a changed
+ *   expiry or limit is a miss and gets a token that says the new value.
  * - **Revocation, expiry, limits.** The cache only answers "what is this grant's token";
  *   callers decide first whether the link gets a URL at all (listings: `linkFigures` from
  *   D1's row; the issuer API: `revoked`), so a revoked link never reaches it.
@@ -26,24 +27,42 @@ import type { VerificationKey } from "../token/keyring.ts";
  */
 const MAX_TOKENS_PER_KEY = 10_000;
 
-const tokensByKey = new WeakMap<VerificationKey, Map<string, string>>();
+/** A grant as the cache compares it: expiry and not-before as Unix seconds. */
+interface Remembered {
+  grant: LinkGrant;
+  token: string;
+}
 
-/** Everything a token for `grant` says, except `iat`: equal keys sign equal claims. */
-export function grantCacheKey(grant: LinkGrant): string {
-  return JSON.stringify([
-    grant.tenant,
-    grant.link,
-    grant.file,
-    grant.limit ?? null,
-    grant.expires instanceof Date ? grant.expires.getTime() / 1000 : (grant.expires ?? null),
-    grant.notBefore instanceof Date ? grant.notBefore.getTime() / 1000 : (grant.notBefore ?? null),
-    grant.ips ?? null,
-    grant.devices ?? null,
-    grant.customer ?? null,
-    grant.requireLogin ?? false,
-    grant.filename ?? null,
-    grant.order ?? null,
-  ]);
+const tokensByKey = new WeakMap<VerificationKey, Map<string, Remembered>>();
+
+const seconds = (value: LinkGrant["expires"]) => (value instanceof Date ? value.getTime() / 1000 : value);
+
+function sameIps(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.length !== b.length) return false;
+  return a.every((ip, i) => ip === b[i]);
+}
+
+/**
+ * Whether two grants sign into the same claims (`iat` aside): every field the token
+ * carries, compared one by one (a field-by-field comparison is several times cheaper than
+ * building a key string for each of a listing's thousand links).
+ */
+export function sameGrant(a: LinkGrant, b: LinkGrant): boolean {
+  return (
+    a.tenant === b.tenant &&
+    a.link === b.link &&
+    a.file === b.file &&
+    a.limit === b.limit &&
+    seconds(a.expires) === seconds(b.expires) &&
+    seconds(a.notBefore) === seconds(b.notBefore) &&
+    sameIps(a.ips, b.ips) &&
+    a.devices === b.devices &&
+    a.customer === b.customer &&
+    (a.requireLogin ?? false) === (b.requireLogin ?? false) &&
+    a.filename === b.filename &&
+    a.order === b.order
+  );
 }
 
 /**
@@ -56,17 +75,17 @@ export async function cachedLinkToken(
   grant: LinkGrant,
   sign: () => Promise<string>,
 ): Promise<string> {
-  if (typeof grant.expires === "string") return sign();
+  if (typeof grant.expires === "string" || typeof grant.notBefore === "string") return sign();
   let tokens = tokensByKey.get(key);
   if (!tokens) tokensByKey.set(key, (tokens = new Map()));
-  const cacheKey = grantCacheKey(grant);
-  const known = tokens.get(cacheKey);
-  if (known !== undefined) return known;
+  const known = tokens.get(grant.link);
+  if (known && sameGrant(known.grant, grant)) return known.token;
   const token = await sign();
-  if (tokens.size >= MAX_TOKENS_PER_KEY) {
+  if (!known && tokens.size >= MAX_TOKENS_PER_KEY) {
     const oldest = tokens.keys().next().value;
     if (oldest !== undefined) tokens.delete(oldest);
   }
-  tokens.set(cacheKey, token);
+  // A copy: the caller's object is not ours to keep (or to see changed later).
+  tokens.set(grant.link, { grant: { ...grant, ips: grant.ips && [...grant.ips] }, token });
   return token;
 }

@@ -1,0 +1,52 @@
+// Where a 64 MiB download's extra CPU goes (issue 13, target 2): the same R2 object sent
+// the ways the gateway could send it, each one step further from a bare R2 response, so
+// paired rounds of them (bench/scenarios/stream-64m.mjs) price each step on its own.
+import { deliveryBody, deliveryParts, type Part } from "../../src/files/deliveryBody.ts";
+import type { BenchEnv } from "./index.ts";
+
+export const STREAM_VARIANTS = [
+  /** `new Response(object.body)`: the bare-R2 baseline. */
+  "direct",
+  /** The whole object in one R2 read, piped (`pipeTo`) into a FixedLengthStream. */
+  "fls-one",
+  /** The gateway's pieces (1, 2, 4 … MiB up to the 50 % threshold, then the rest), each its own R2 read. */
+  "pieces",
+  /** `pieces`, and after the body one Durable Object call (the gateway's finish()). */
+  "pieces-call",
+] as const;
+export type StreamVariant = (typeof STREAM_VARIANTS)[number];
+
+/** Refund threshold of the pieces variants: the tenant default (docs/CONTRACT.md §6 rule 4). */
+const REFUND_FRACTION = 0.5;
+
+export async function streamVariant(
+  env: BenchEnv,
+  ctx: ExecutionContext,
+  variant: StreamVariant,
+  key: string,
+  link: string,
+): Promise<Response> {
+  const head = await env.FILES.head(key);
+  if (!head) return new Response("no such object", { status: 404 });
+  const headers = { "Content-Type": "application/octet-stream", ETag: head.httpEtag };
+  if (variant === "direct") {
+    const object = await env.FILES.get(key);
+    return object ? new Response(object.body, { headers }) : new Response("gone", { status: 404 });
+  }
+  const parts: Part[] =
+    variant === "fls-one" ? [{ offset: 0, length: head.size }] : deliveryParts(0, head.size, REFUND_FRACTION);
+  const read = async (part: Part) => {
+    const whole = part.offset === 0 && part.length === head.size;
+    const object = await env.FILES.get(key, { ...(whole ? {} : { range: part }), onlyIf: { etagMatches: head.etag } });
+    return object && "body" in object ? object.body : null;
+  };
+  const first = await read(parts[0]!);
+  if (!first) return new Response("gone", { status: 404 });
+  const { body, delivery } = deliveryBody(first, parts, read, head.size);
+  if (variant === "pieces-call") {
+    ctx.waitUntil(delivery.then(() => env.FLOOR_COUNTER.getByName(link).upsert()));
+  } else {
+    ctx.waitUntil(delivery);
+  }
+  return new Response(body, { headers });
+}
