@@ -6,6 +6,7 @@ import { HttpError } from "../http/HttpError.ts";
 import { json } from "../http/json.ts";
 import { readQuery } from "../http/readJson.ts";
 import { assertCanSignForCustomers, linkBaseUrl } from "../links/mintDownloadUrl.ts";
+import { pageQueryShape, pageRequest } from "../orders/listingPage.ts";
 import { loadOrderLinks } from "../orders/orderRows.ts";
 import { downloadsListing } from "../orders/orderViews.ts";
 import type { Tenant } from "../tenants/loadTenant.ts";
@@ -26,6 +27,7 @@ export const listingQuerySchema = z.strictObject({
     .enum(["true", "false", "1", "0"])
     .default("false")
     .transform((v) => v === "true" || v === "1"),
+  ...pageQueryShape,
   ...cacheBusterShape,
 });
 
@@ -43,7 +45,9 @@ export async function myDownloads(request: Request, env: Env, tenantParam?: stri
   const query = readQuery(request, listingQuerySchema);
   const customer = await customerId(request, env, tenant);
   const rows = await loadOrderLinks(drizzle(env.DB), tenant.id, { customerId: customer });
-  return json(await downloadsListing(tenant, linkBaseUrl(tenant, request), rows, query.include_expired));
+  return json(
+    await downloadsListing(tenant, linkBaseUrl(tenant, request), rows, query.include_expired, pageRequest(query)),
+  );
 }
 
 /** `GET /orders/:orderNumber/downloads`: one order's downloads, for its own customer only. */
@@ -68,5 +72,7 @@ export async function orderDownloads(
   if (rows.length === 0) throw new HttpError("not_found", `There is no order ${JSON.stringify(number)}.`);
   if (rows[0]?.order.customerId !== customer)
     throw new HttpError("forbidden", "This order belongs to another customer.");
-  return json(await downloadsListing(tenant, linkBaseUrl(tenant, request), rows, query.include_expired));
+  return json(
+    await downloadsListing(tenant, linkBaseUrl(tenant, request), rows, query.include_expired, pageRequest(query)),
+  );
 }
