@@ -1,6 +1,6 @@
 import { inArray, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import type { DownloadEvent } from "../links/DownloadEvent.ts";
+import type { DownloadEvent } from "../links/linkTypes.ts";
 import { mirrorLinkState, type LinkStateMirror } from "./mirrorLinkState.ts";
 import { downloadEvents } from "./schema.ts";
 

@@ -1,19 +1,9 @@
 import { and, eq, lt } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
-import type { LinkSnapshot } from "../links/DownloadLink.ts";
+import type { LinkStateMirror, MirroredLinkState } from "../links/linkTypes.ts";
 import { links } from "./schema.ts";
 
-/** The part of a link's Durable Object state that D1 copies for listings. */
-export type MirroredLinkState = Pick<
-  LinkSnapshot,
-  "count" | "limitOverride" | "extraDownloads" | "expiresAtOverride" | "revoked" | "lastCountedAt" | "version"
->;
-
-export interface LinkStateMirror {
-  tenantId: string;
-  linkId: string;
-  state: MirroredLinkState;
-}
+export type { LinkStateMirror, MirroredLinkState };
 
 /** The `links` columns that mirror a Durable Object's state (it is the source of truth for them). */
 export function linkColumnsOf(state: MirroredLinkState) {

@@ -1,3 +1,5 @@
+import type { downloadEvents } from "../db/schema.ts";
+
 /**
  * Why a request that reached a link and was answered without an error was not counted
  * (docs/CONTRACT.md §6 rules 2–4a):
@@ -14,29 +16,13 @@ export type NotCountedReason = "resume" | "no_body" | "prefetch" | "preview" | "
 /** How a response with a body ended: written to the end, or cut off by the client or a failure. */
 export type DownloadOutcome = "completed" | "aborted";
 
-/** One request that reached a link, as written to the D1 `download_events` table. */
-export interface DownloadEvent {
-  id: string;
-  tenantId: string;
-  linkId: string;
-  fileId: string;
-  orderNumber: string | null;
-  /** Unix ms. */
-  at: number;
-  ip: string | null;
-  userAgent: string | null;
-  country: string | null;
-  range: string | null;
-  status: number;
-  /** Bytes the response promised (its Content-Length); 0 for errors and bodiless answers. */
-  bytes: number;
-  /** Bytes written to the client; null while a body is still streaming. */
-  bytesSent: number | null;
-  /** For answers with a body: how the stream ended; null while it streams or without a body. */
+/**
+ * One request that reached a link: a row of the D1 `download_events` table (db/schema.ts,
+ * where each column is described), with `outcome` and `reason` narrowed to their values.
+ * `bytes` is what the response promised (0 for errors and bodiless answers); `bytesSent`
+ * and `outcome` stay null while a body is still streaming.
+ */
+export type DownloadEvent = Omit<typeof downloadEvents.$inferSelect, "outcome" | "reason"> & {
   outcome: DownloadOutcome | null;
-  counted: boolean;
-  /** For an answer that was not counted and not an error: why. */
   reason: NotCountedReason | null;
-  device: string | null;
-  error: string | null;
-}
+};

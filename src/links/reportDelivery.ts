@@ -1,6 +1,6 @@
 import type { Env } from "../env.ts";
 import type { Delivery } from "../files/deliveryBody.ts";
-import type { AdmitResult } from "./DownloadLink.ts";
+import type { AdmitResult } from "./linkTypes.ts";
 import { logDownloadEvent } from "./downloadLogBatch.ts";
 import type { linkStub } from "./linkStub.ts";
 

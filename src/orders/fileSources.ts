@@ -1,5 +1,6 @@
 import { and, eq, inArray } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
+import { inChunks } from "../db/inChunks.ts";
 import { files } from "../db/schema.ts";
 
 export type FileSource = (typeof files.$inferSelect)["source"];
@@ -14,14 +15,11 @@ export async function fileSources(
   fileIds: readonly string[],
 ): Promise<Map<string, FileSource>> {
   const unique = [...new Set(fileIds)];
-  const sources = new Map<string, FileSource>();
-  // D1 binds at most 100 parameters per statement: ask in chunks.
-  for (let i = 0; i < unique.length; i += 90) {
-    const rows = await db
+  const rows = await inChunks(unique, (chunk) =>
+    db
       .select({ id: files.id, source: files.source })
       .from(files)
-      .where(and(eq(files.tenantId, tenantId), inArray(files.id, unique.slice(i, i + 90))));
-    for (const row of rows) sources.set(row.id, row.source);
-  }
-  return sources;
+      .where(and(eq(files.tenantId, tenantId), inArray(files.id, chunk))),
+  );
+  return new Map(rows.map((row) => [row.id, row.source]));
 }

@@ -1,5 +1,5 @@
 import { presentedFileName } from "../files/fileHeaders.ts";
-import { linkFigures, type LinkFigures } from "../links/linkStatus.ts";
+import { linkFigures, type LinkFigures } from "../policy/linkFigures.ts";
 import type { Tenant } from "../tenants/loadTenant.ts";
 import { isoFromSeconds } from "../utils/time.ts";
 import type { DownloadsListing, OrderView } from "./orderSchemas.ts";

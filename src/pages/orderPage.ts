@@ -1,4 +1,4 @@
-import type { LinkStatus } from "../links/linkStatus.ts";
+import type { LinkStatus } from "../policy/linkFigures.ts";
 import { humanFileSize } from "../orders/humanFileSize.ts";
 import { html } from "./html.ts";
 import { formatDateTime, messages, type Lang, type Messages } from "./i18n.ts";

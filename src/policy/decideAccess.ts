@@ -1,8 +1,8 @@
 import type { Claims } from "../token/claims.ts";
 import { addressAllowed } from "./clientAddress.ts";
+import { CLOCK_SKEW_SECONDS, expiryInForce, isPastExpiry, limitInForce } from "./linkFigures.ts";
 
-/** docs/CONTRACT.md §3: clocks of origin and edge may disagree by this much. */
-export const CLOCK_SKEW_SECONDS = 30;
+export { CLOCK_SKEW_SECONDS };
 
 /**
  * What the link's Durable Object knows for one request: the count, the store's overrides,
@@ -57,23 +57,21 @@ export type Refusal =
 
 export type AccessDecision = { ok: true; counted: boolean; resume: boolean } | { ok: false; reason: Refusal };
 
-/** The limit in force: the store's override (or the claim) plus any extra downloads; null = unlimited. */
+/** The limit in force for a token (linkFigures.ts); null = unlimited. */
 export function effectiveLimit(
   claims: Claims,
   state: Pick<LinkState, "limitOverride" | "extraDownloads">,
 ): number | null {
-  const base = state.limitOverride ?? claims.lim ?? null;
-  return base === null ? null : base + state.extraDownloads;
+  return limitInForce(claims.lim ?? null, state);
 }
 
-/** The expiry in force, Unix seconds, or null for none. The store's override wins. */
+/** The expiry in force for a token, Unix seconds, or null for none (linkFigures.ts). */
 export function effectiveExpiry(claims: Claims, state: Pick<LinkState, "expiresAtOverride">): number | null {
-  return state.expiresAtOverride ?? claims.exp ?? null;
+  return expiryInForce(claims.exp ?? null, state);
 }
 
 export function isExpired(claims: Claims, state: Pick<LinkState, "expiresAtOverride">, nowMs: number): boolean {
-  const exp = effectiveExpiry(claims, state);
-  return exp !== null && nowMs / 1000 >= exp + CLOCK_SKEW_SECONDS;
+  return isPastExpiry(effectiveExpiry(claims, state), nowMs);
 }
 
 /**

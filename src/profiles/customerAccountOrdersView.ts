@@ -1,5 +1,5 @@
 import { presentedFileName } from "../files/fileHeaders.ts";
-import { linkFigures } from "../links/linkStatus.ts";
+import { linkFigures } from "../policy/linkFigures.ts";
 import type { FileSource } from "../orders/fileSources.ts";
 import { humanFileSize } from "../orders/humanFileSize.ts";
 import { integerOrString } from "../orders/integerOrString.ts";

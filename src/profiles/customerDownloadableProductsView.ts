@@ -1,5 +1,5 @@
 import { presentedFileName } from "../files/fileHeaders.ts";
-import { linkFigures } from "../links/linkStatus.ts";
+import { linkFigures } from "../policy/linkFigures.ts";
 import type { FileSource } from "../orders/fileSources.ts";
 import { integerOrString } from "../orders/integerOrString.ts";
 import { mintLinkRowUrl } from "../orders/mintLinkRowUrl.ts";

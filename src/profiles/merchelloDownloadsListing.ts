@@ -1,4 +1,4 @@
-import { linkFigures } from "../links/linkStatus.ts";
+import { linkFigures } from "../policy/linkFigures.ts";
 import { mintDownloadUrl } from "../links/mintDownloadUrl.ts";
 import { linkGrantOf } from "../orders/linkGrant.ts";
 import type { OrderLinkRow } from "../orders/orderRows.ts";

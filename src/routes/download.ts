@@ -7,7 +7,7 @@ import { pullFromOrigin } from "../files/pullThrough.ts";
 import { planResponse, type ResponsePlan } from "../files/planResponse.ts";
 import { HttpError } from "../http/HttpError.ts";
 import { isSpeculative } from "../http/purpose.ts";
-import type { AdmitRequest, AdmitResult } from "../links/DownloadLink.ts";
+import type { AdmitRequest, AdmitResult } from "../links/linkTypes.ts";
 import { logDownloadEvent } from "../links/downloadLogBatch.ts";
 import { linkStub } from "../links/linkStub.ts";
 import { reportDelivery } from "../links/reportDelivery.ts";

@@ -7,7 +7,7 @@ import { HttpError } from "../http/HttpError.ts";
 import { json } from "../http/json.ts";
 import { linkStub } from "../links/linkStub.ts";
 import { addressAllowed, clientAddress } from "../policy/clientAddress.ts";
-import { effectiveExpiry, effectiveLimit, isExpired } from "../policy/decideAccess.ts";
+import { claimFigures } from "../policy/linkFigures.ts";
 import { refusalError } from "../policy/refusalError.ts";
 import { resolveLink } from "./resolveLink.ts";
 import type { DownloadInfo } from "./schemas.ts";
@@ -37,18 +37,17 @@ export async function serveDownloadInfo(
   if (!file) throw new HttpError("not_found", "The file for this download link does not exist.");
 
   const name = presentedName(file, claims.fn, claims.fid);
-  const limit = effectiveLimit(claims, state);
-  const expiry = effectiveExpiry(claims, state);
+  const figures = claimFigures(claims, state);
   const info: DownloadInfo = {
     file_name: name,
     file_size: file.size,
     mime_type: presentedType(file, name),
     download_count: state.count,
-    download_limit: limit,
-    remaining_downloads: limit === null ? null : Math.max(0, limit - state.count),
-    expires_at: expiry === null ? null : new Date(expiry * 1000).toISOString(),
-    is_expired: isExpired(claims, state, Date.now()),
-    is_limit_reached: limit !== null && state.count >= limit,
+    download_limit: figures.limit,
+    remaining_downloads: figures.remaining,
+    expires_at: figures.expiresAt === null ? null : new Date(figures.expiresAt * 1000).toISOString(),
+    is_expired: figures.isExpired,
+    is_limit_reached: figures.isLimitReached,
     revoked: state.revoked,
   };
   return json(info);

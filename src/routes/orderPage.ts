@@ -3,7 +3,7 @@ import type { Env } from "../env.ts";
 import { HttpError } from "../http/HttpError.ts";
 import { enforceRateLimit } from "../http/rateLimit.ts";
 import { renderError } from "../http/renderError.ts";
-import { linkFigures } from "../links/linkStatus.ts";
+import { linkFigures } from "../policy/linkFigures.ts";
 import { assertCanSignForCustomers, linkBaseUrl } from "../links/mintDownloadUrl.ts";
 import { mintLinkRowUrl } from "../orders/mintLinkRowUrl.ts";
 import { loadOrderLinks } from "../orders/orderRows.ts";

@@ -3,7 +3,7 @@ import { presentedName } from "../files/fileHeaders.ts";
 import { fileMetadata } from "../files/fileMetadata.ts";
 import { HttpError } from "../http/HttpError.ts";
 import { prefersHtml } from "../http/prefersHtml.ts";
-import type { AdmitRequest } from "../links/DownloadLink.ts";
+import type { AdmitRequest } from "../links/linkTypes.ts";
 import { logDownloadEvent } from "../links/downloadLogBatch.ts";
 import type { linkStub } from "../links/linkStub.ts";
 import { humanFileSize } from "../orders/humanFileSize.ts";

@@ -1,5 +1,6 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { inChunks } from "../../db/inChunks.ts";
 import { files, links, orderItems, orders } from "../../db/schema.ts";
 import type { Env } from "../../env.ts";
 import { HttpError } from "../../http/HttpError.ts";
@@ -65,17 +66,12 @@ export async function createOrder(request: Request, env: Env, tenant: Tenant): P
   assertCanSign(tenant);
 
   const fileIds = [...new Set(body.items.flatMap((i) => i.file_ids))];
-  // D1 binds at most 100 parameters per statement: look the ids up in chunks.
-  const known: { id: string }[] = [];
-  for (let i = 0; i < fileIds.length; i += 90) {
-    const chunk = fileIds.slice(i, i + 90);
-    known.push(
-      ...(await db
-        .select({ id: files.id })
-        .from(files)
-        .where(and(eq(files.tenantId, tenant.id), inArray(files.id, chunk)))),
-    );
-  }
+  const known = await inChunks(fileIds, (chunk) =>
+    db
+      .select({ id: files.id })
+      .from(files)
+      .where(and(eq(files.tenantId, tenant.id), inArray(files.id, chunk))),
+  );
   const missing = fileIds.filter((id) => !known.some((k) => k.id === id));
   if (missing.length > 0) {
     throw new HttpError(

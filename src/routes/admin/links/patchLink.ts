@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { defineEndpoint } from "../../../http/endpoint.ts";
 import { HttpError } from "../../../http/HttpError.ts";
-import type { LinkSnapshot } from "../../../links/DownloadLink.ts";
+import type { LinkSnapshot } from "../../../links/linkTypes.ts";
 import { linkStub } from "../../../links/linkStub.ts";
 import { boundedDateTimeSchema, countSchema, secondsOf } from "../../../orders/orderSchemas.ts";
 import { MAX_COUNT } from "../../../token/claims.ts";

@@ -1,0 +1,93 @@
+import type { AccessRequest, LinkState, Refusal } from "../policy/decideAccess.ts";
+import type { DownloadEvent, DownloadOutcome, NotCountedReason } from "./DownloadEvent.ts";
+
+/**
+ * The shapes the link's Durable Object is spoken to in (its RPC methods) and the state it
+ * hands out. Types only: the Worker, D1 code and tests import these without importing the
+ * object's class, so no import runs from `db/` back to `links/DownloadLink.ts`.
+ */
+
+export type { DownloadEvent, DownloadOutcome, NotCountedReason };
+
+/** Which tenant, link and file a Durable Object is; it remembers this from its first request. */
+export interface LinkIdentity {
+  tenantId: string;
+  linkId: string;
+  fileId: string;
+}
+
+/**
+ * The link's state as plain data (RPC-serialisable). `lastCountedAt` is the newest
+ * counted download of any device (for listings), not a resume right.
+ */
+export type LinkSnapshot = Omit<LinkState, "devices" | "deviceLastCountedAt"> & {
+  lastCountedAt: number | null;
+  deviceCount: number;
+  version: number;
+};
+
+/** The part of a link's Durable Object state that D1 copies for listings. */
+export type MirroredLinkState = Pick<
+  LinkSnapshot,
+  "count" | "limitOverride" | "extraDownloads" | "expiresAtOverride" | "revoked" | "lastCountedAt" | "version"
+>;
+
+/** A link's state on its way to its D1 row (db/mirrorLinkState.ts). */
+export interface LinkStateMirror {
+  tenantId: string;
+  linkId: string;
+  state: MirroredLinkState;
+}
+
+/** What the Worker knows about a request when it asks the link for a decision. */
+export interface AdmitRequest extends Omit<AccessRequest, "now"> {
+  link: LinkIdentity & { orderNumber: string | null };
+  /** Facts for the download log. */
+  log: { ip: string | null; userAgent: string | null; country: string | null; range: string | null };
+  /** Status and Content-Length the answer will have if admitted. */
+  plannedStatus: number;
+  plannedBytes: number;
+  /**
+   * Set when the Worker has already decided that this request is answered without
+   * counting (a prefetch, a preview card, a scanner pass, a confirmation page).
+   */
+  uncounted?: NotCountedReason;
+  /**
+   * Set when the request looks like a mail scanner (rule 4a): a download it would count is
+   * served uncounted while the link has used fewer than this many scanner passes.
+   */
+  scannerPasses?: number;
+}
+
+/** `event` is the request's entry in the download log; `mirror` the link's new state, when it changed. */
+export type AdmitResult =
+  | {
+      ok: true;
+      counted: boolean;
+      resume: boolean;
+      grantId: number | null;
+      event: DownloadEvent;
+      mirror: LinkStateMirror | null;
+    }
+  | { ok: false; reason: Refusal; event: DownloadEvent; mirror: null };
+
+/** How a response body ended, as the Worker saw it (src/files/deliveryBody.ts). */
+export interface DeliveryReport {
+  /** The request's event as `admit` returned it. */
+  event: DownloadEvent;
+  /** The download `admit` took for it, or null when it was not counted. */
+  grantId: number | null;
+  bytesSent: number;
+  outcome: DownloadOutcome;
+  /** The source (R2, an origin) failed mid-body: the client did not cause the abort. */
+  failed: boolean;
+  /** An abort with fewer bytes written than this gives the download back (rule 4). */
+  refundBelowBytes: number;
+}
+
+/** The event's final version and, when the count changed, the link's new state. */
+export interface FinishResult {
+  event: DownloadEvent;
+  refunded: boolean;
+  mirror: LinkStateMirror | null;
+}

@@ -1,0 +1,121 @@
+import type { links } from "../db/schema.ts";
+import type { Claims } from "../token/claims.ts";
+
+/** docs/CONTRACT.md §3: clocks of origin and edge may disagree by this much. */
+export const CLOCK_SKEW_SECONDS = 30;
+
+export type LinkStatus = "available" | "pending" | "expired" | "exhausted" | "revoked";
+
+/** The store's overrides and the count, as the link's Durable Object (or its D1 mirror) holds them. */
+export interface LinkOverrides {
+  /** Replaces the grant's limit when set. */
+  limitOverride: number | null;
+  /** Added to the limit ("give this customer 2 more downloads"). */
+  extraDownloads: number;
+  /** Replaces the grant's expiry when set (Unix seconds). */
+  expiresAtOverride: number | null;
+}
+
+/**
+ * What a link's figures are computed from: the grant (the token's `lim`/`exp`, or the
+ * D1 row they were signed from), the store's overrides, the count and the two flags.
+ */
+export interface FigureInputs extends LinkOverrides {
+  /** The grant's limit; null = unlimited. */
+  grantedLimit: number | null;
+  /** The grant's expiry, Unix seconds; null = none. */
+  grantedExpiry: number | null;
+  count: number;
+  revoked: boolean;
+  /** The order is not paid yet. */
+  pending: boolean;
+}
+
+export interface LinkFigures {
+  /** Limit in force (override or grant, plus extra downloads); null = unlimited. */
+  limit: number | null;
+  /** Expiry in force, Unix seconds; null = none. */
+  expiresAt: number | null;
+  remaining: number | null;
+  isExpired: boolean;
+  isLimitReached: boolean;
+  status: LinkStatus;
+}
+
+/** The limit in force: the store's override (or the grant) plus any extra downloads; null = unlimited. */
+export function limitInForce(
+  grantedLimit: number | null,
+  state: Pick<LinkOverrides, "limitOverride" | "extraDownloads">,
+): number | null {
+  const base = state.limitOverride ?? grantedLimit;
+  return base === null ? null : base + state.extraDownloads;
+}
+
+/** The expiry in force, Unix seconds, or null for none. The store's override wins. */
+export function expiryInForce(grantedExpiry: number | null, state: Pick<LinkOverrides, "expiresAtOverride">) {
+  return state.expiresAtOverride ?? grantedExpiry;
+}
+
+/** Past the expiry, allowing for the clock skew; never for no expiry. */
+export function isPastExpiry(expiresAt: number | null, nowMs: number): boolean {
+  return expiresAt !== null && nowMs / 1000 >= expiresAt + CLOCK_SKEW_SECONDS;
+}
+
+/**
+ * The one formula for a link's figures. The status follows the order of the access
+ * decision's checks (decideAccess: revoked, pending, expired, limit), so a listing or
+ * `/info` says what a download would do.
+ */
+export function figuresOf(input: FigureInputs, nowMs: number): LinkFigures {
+  const limit = limitInForce(input.grantedLimit, input);
+  const expiresAt = expiryInForce(input.grantedExpiry, input);
+  const isExpired = isPastExpiry(expiresAt, nowMs);
+  const isLimitReached = limit !== null && input.count >= limit;
+  const status: LinkStatus = input.revoked
+    ? "revoked"
+    : input.pending
+      ? "pending"
+      : isExpired
+        ? "expired"
+        : isLimitReached
+          ? "exhausted"
+          : "available";
+  return {
+    limit,
+    expiresAt,
+    remaining: limit === null ? null : Math.max(0, limit - input.count),
+    isExpired,
+    isLimitReached,
+    status,
+  };
+}
+
+/** The figures of a link from its D1 row (the grant plus the mirrored state) and its order's status. */
+export function linkFigures(
+  row: typeof links.$inferSelect,
+  orderStatus: "pending" | "complete" | "canceled",
+  nowMs = Date.now(),
+): LinkFigures {
+  return figuresOf(
+    {
+      grantedLimit: row.downloadLimit,
+      grantedExpiry: row.expiresAt,
+      limitOverride: row.limitOverride,
+      extraDownloads: row.extraDownloads,
+      expiresAtOverride: row.expiresAtOverride,
+      count: row.downloadCount,
+      revoked: row.revoked || orderStatus === "canceled",
+      pending: orderStatus === "pending",
+    },
+    nowMs,
+  );
+}
+
+/** The figures of a link from a token's claims and its Durable Object's state. */
+export function claimFigures(
+  claims: Pick<Claims, "lim" | "exp">,
+  state: LinkOverrides & { count: number; revoked: boolean; pending: boolean },
+  nowMs = Date.now(),
+): LinkFigures {
+  return figuresOf({ ...state, grantedLimit: claims.lim ?? null, grantedExpiry: claims.exp ?? null }, nowMs);
+}
