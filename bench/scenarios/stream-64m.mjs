@@ -5,6 +5,7 @@
 //   fls-one      one R2 read piped into a FixedLengthStream        (the stream hop)
 //   pieces       the gateway's pieces, each its own R2 read        (+ piece seams)
 //   pieces-call  pieces, then one Durable Object call              (+ the finish() round trip)
+//   byob         one R2 read copied by JS in 256 KiB reads          (bytes counted exactly)
 // Diagnostic only: it prints ratios to `direct` and CPU per request, no target.
 import { randomBytes } from "node:crypto";
 import { CONFIG, fmtRatio, log, round } from "../lib/config.mjs";
@@ -12,7 +13,7 @@ import { paired, ratioOf, streamLoad } from "../lib/load.mjs";
 
 export const name = "stream-64m";
 
-const VARIANTS = ["direct", "fls-one", "pieces", "pieces-call"];
+const VARIANTS = ["direct", "fls-one", "pieces", "pieces-call", "byob"];
 const KEY = "sixty-four-mib";
 
 export async function run({ benchWorker }) {

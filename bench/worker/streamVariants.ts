@@ -13,6 +13,8 @@ export const STREAM_VARIANTS = [
   "pieces",
   /** `pieces`, and after the body one Durable Object call (the gateway's finish()). */
   "pieces-call",
+  /** One R2 read, moved by a JavaScript loop of 256 KiB BYOB reads into a FixedLengthStream, bytes counted. */
+  "byob",
 ] as const;
 export type StreamVariant = (typeof STREAM_VARIANTS)[number];
 
@@ -33,6 +35,13 @@ export async function streamVariant(
     const object = await env.FILES.get(key);
     return object ? new Response(object.body, { headers }) : new Response("gone", { status: 404 });
   }
+  if (variant === "byob") {
+    const object = await env.FILES.get(key);
+    if (!object) return new Response("gone", { status: 404 });
+    const { readable, writable } = new FixedLengthStream(head.size);
+    ctx.waitUntil(copyCounting(object.body, writable));
+    return new Response(readable, { headers });
+  }
   const parts: Part[] =
     variant === "fls-one" ? [{ offset: 0, length: head.size }] : deliveryParts(0, head.size, REFUND_FRACTION);
   const read = async (part: Part) => {
@@ -49,4 +58,28 @@ export async function streamVariant(
     ctx.waitUntil(delivery);
   }
   return new Response(body, { headers });
+}
+
+const CHUNK_BYTES = 256 * 1024;
+
+/** Moves the body in reads of at least CHUNK_BYTES (the last one shorter), counting bytes written. */
+async function copyCounting(source: ReadableStream<Uint8Array>, writable: WritableStream<Uint8Array>): Promise<number> {
+  const reader = source.getReader({ mode: "byob" });
+  const writer = writable.getWriter();
+  let written = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.readAtLeast(CHUNK_BYTES, new Uint8Array(CHUNK_BYTES));
+      if (value && value.byteLength > 0) {
+        await writer.write(value);
+        written += value.byteLength;
+      }
+      if (done) break;
+    }
+    await writer.close();
+  } catch {
+    await reader.cancel().catch(() => {});
+    await writer.abort().catch(() => {});
+  }
+  return written;
 }
