@@ -5,6 +5,7 @@
 // iteration as workerd spends it (GC and SQLite included), and not the wall clock, which
 // the machine's other load stretches. Each step is sized to about BENCH_PROFILE_CPU_MS of
 // CPU and run three times; the median is kept.
+import { randomBytes } from "node:crypto";
 import { CONFIG, log, round } from "../lib/config.mjs";
 import { cpuMs } from "../lib/procs.mjs";
 import { median } from "../lib/stats.mjs";
@@ -24,6 +25,7 @@ const STEPS = {
   "rpc-upsert": ["floor: DO call, one-row upsert + commit", 50],
   "link-snapshot": ["link DO: snapshot() call (read)", 100],
   "link-admit": ["link DO: admit() call (count + outbox + commit)", 50],
+  "link-admit-finish": ["link DO: admit() then finish() (a whole download)", 50],
   "link-first-use": ["link DO: first call on a new object", 20],
   "do-constructor": ["  in object: constructor (schema + wrappers)", 200],
   "do-state": ["  in object: state query", 500],
@@ -35,8 +37,14 @@ const STEPS = {
   "r2-head": ["R2 head (metadata cache miss)", 100],
   "r2-get": ["R2 get, 1 KiB body read", 100],
   "r2-get-onlyif": ["R2 get with onlyIf etag, 1 KiB body read", 100],
+  "deliver-1k": ["  the same through deliveryBody (FixedLengthStream, pipe)", 100],
   headers: ["response headers + Response", 500],
   "log-batch": ["batched D1 log, per event (batches of 50)", 200],
+  "s64-direct": ["64 MiB read to the end: bare R2 body", 1],
+  "s64-fls-one": ["  one R2 read piped into a FixedLengthStream", 1],
+  "s64-pieces": ["  the gateway's pieces (7 R2 reads), piped", 1],
+  "s64-pieces-call": ["  pieces + one Durable Object call after", 1],
+  "s64-byob": ["  one R2 read, JS copy in 256 KiB reads, counted", 1],
   "listing-signed": ["listing of 1,000 links, every token signed", 2],
   "listing-cached": ["listing of 1,000 links, tokens remembered", 5],
   "listing-json": ["  its JSON answer (507 KB)", 5],
@@ -56,6 +64,11 @@ async function once(server, step, n, run) {
 export async function run({ benchWorker, smallBytes }) {
   const put = await fetch(`${benchWorker.baseUrl}/r2/one-kib`, { method: "PUT", body: smallBytes });
   if (put.status !== 201) throw new Error(`bench Worker PUT answered ${put.status}`);
+  const large = await fetch(`${benchWorker.baseUrl}/r2/sixty-four-mib`, {
+    method: "PUT",
+    body: randomBytes(CONFIG.largeBytes),
+  });
+  if (large.status !== 201) throw new Error(`bench Worker PUT answered ${large.status}`);
   const steps = {};
   let runId = 0;
   // BENCH_PROFILE_STEPS=a,b profiles only those steps (and skips the 1 KiB breakdown).
@@ -96,6 +109,8 @@ export async function run({ benchWorker, smallBytes }) {
     commitAndRpc: round(cpu("link-admit") - cpu("do-admit"), 4),
     headers: cpu("headers"),
     logPerEvent: cpu("log-batch"),
+    finishCall: round(cpu("link-admit-finish") - cpu("link-admit"), 4),
+    deliveryBody: round(cpu("deliver-1k") - cpu("r2-get-onlyif"), 4),
   };
   return { steps, breakdown };
 }
@@ -120,6 +135,6 @@ function breakdownLines(b, s) {
     `  per counted 1 KiB download, CPU the floor does not spend: Worker side ${workerSide.toFixed(3)} ms ` +
       `(JWS ${b.jws}, claims ${b.claims}, device ${b.device}, plan ${b.plan}, headers ${b.headers}, log ${b.logPerEvent}); ` +
       `link call ${s("link-admit")} ms against the floor's upsert call ${s("rpc-upsert")} ms (+${b.linkCallOverFloorCall}), ` +
-      `of which in-object work ${b.inObjectAdmit} ms and RPC + commit ${b.commitAndRpc} ms; constructor ${s("do-constructor")} ms once per object`,
+      `of which in-object work ${b.inObjectAdmit} ms and RPC + commit ${b.commitAndRpc} ms; finish() call ${b.finishCall} ms more; deliveryBody ${b.deliveryBody} ms; constructor ${s("do-constructor")} ms once per object`,
   ];
 }

@@ -14,7 +14,7 @@ import { FloorCounter } from "./FloorCounter.ts";
 import { LISTING_STEPS, profileListingStep, type ListingStep } from "./listingSteps.ts";
 import { IN_OBJECT_STEPS, ProfileLink, type InObjectStep } from "./ProfileLink.ts";
 import { WORKER_STEPS, profileWorkerStep, sampleRequest, type WorkerStep } from "./profileSteps.ts";
-import { STREAM_VARIANTS, streamVariant, type StreamVariant } from "./streamVariants.ts";
+import { STREAM_VARIANTS, profileStreamVariant, streamVariant, type StreamVariant } from "./streamVariants.ts";
 
 export { DownloadLink, FloorCounter, ProfileLink };
 
@@ -27,7 +27,15 @@ export interface BenchEnv {
 }
 
 /** Steps that call a Durable Object once per iteration (round trip and commit included). */
-const CALL_STEPS = ["rpc-noop", "rpc-read", "rpc-upsert", "link-snapshot", "link-admit", "link-first-use"] as const;
+const CALL_STEPS = [
+  "rpc-noop",
+  "rpc-read",
+  "rpc-upsert",
+  "link-snapshot",
+  "link-admit",
+  "link-admit-finish",
+  "link-first-use",
+] as const;
 type CallStep = (typeof CALL_STEPS)[number];
 
 export default {
@@ -77,6 +85,9 @@ function stream(object: R2ObjectBody | null): Response {
 
 async function profile(env: BenchEnv, step: string, n: number, run: string): Promise<number | null> {
   if ((WORKER_STEPS as readonly string[]).includes(step)) return profileWorkerStep(env, step as WorkerStep, n);
+  const variant = step.startsWith("s64-") ? step.slice(4) : "";
+  if ((STREAM_VARIANTS as readonly string[]).includes(variant))
+    return profileStreamVariant(env, variant as StreamVariant, n);
   if ((LISTING_STEPS as readonly string[]).includes(step)) return profileListingStep(step as ListingStep, n);
   if ((CALL_STEPS as readonly string[]).includes(step)) return profileCalls(env, step as CallStep, n, run);
   const inObject = step.startsWith("do-") ? step.slice(3) : "";
@@ -111,6 +122,21 @@ async function profileCalls(env: BenchEnv, step: CallStep, n: number, run: strin
       case "link-admit":
         sink += (await link.admit(request)).ok ? 1 : 0;
         break;
+      case "link-admit-finish": {
+        // A completed 1 KiB download's two calls: the count, then how the body ended.
+        const admitted = await link.admit(request);
+        if (!admitted.ok) throw new Error(`profile admit refused: ${admitted.reason}`);
+        const done = await link.finish({
+          event: admitted.event,
+          grantId: admitted.grantId,
+          bytesSent: 1024,
+          outcome: "completed",
+          failed: false,
+          refundBelowBytes: 512,
+        });
+        sink += done.refunded ? 0 : 1;
+        break;
+      }
       case "link-first-use":
         sink += (await env.DOWNLOAD_LINK.getByName(`${name}/${i}`).snapshot()).count;
         break;

@@ -83,3 +83,28 @@ async function copyCounting(source: ReadableStream<Uint8Array>, writable: Writab
   }
   return written;
 }
+
+/**
+ * The profile's form of a variant (`/profile/s64-<variant>`): n responses made and read to
+ * the end inside the Worker, in 1 MiB reads, so the bench can read the process's CPU time
+ * per 64 MiB without a client, a socket or the machine's other load in the figure.
+ */
+export async function profileStreamVariant(env: BenchEnv, variant: StreamVariant, n: number): Promise<number> {
+  let sink = 0;
+  for (let i = 0; i < n; i++) {
+    const pending: Promise<unknown>[] = [];
+    const ctx = { waitUntil: (p: Promise<unknown>) => void pending.push(p) } as unknown as ExecutionContext;
+    const response = await streamVariant(env, ctx, variant, PROFILE_KEY, `p64-${i % 20}`);
+    const reader = response.body!.getReader({ mode: "byob" });
+    for (;;) {
+      const { done, value } = await reader.readAtLeast(1 << 20, new Uint8Array(1 << 20));
+      sink += value?.byteLength ?? 0;
+      if (done) break;
+    }
+    await Promise.all(pending);
+  }
+  return sink;
+}
+
+/** The object the profile's 64 MiB steps read (bench/scenarios/profile.mjs seeds it). */
+export const PROFILE_KEY = "sixty-four-mib";
