@@ -3,7 +3,8 @@
 // from a bare R2 response towards what the gateway does, in paired rounds:
 //   direct       new Response(object.body)                       (bare R2)
 //   fls-one      one R2 read piped into a FixedLengthStream        (the stream hop)
-//   pieces       the gateway's pieces, each its own R2 read        (+ piece seams)
+//   pieces-v1    the pieces before issue 13 (7 R2 reads for 64 MiB)
+//   pieces       the gateway's pieces, each its own R2 read (3)    (+ piece seams)
 //   pieces-call  pieces, then one Durable Object call              (+ the finish() round trip)
 //   byob         one R2 read copied by JS in 256 KiB reads          (bytes counted exactly)
 // Diagnostic only: it prints ratios to `direct` and CPU per request, no target.
@@ -13,7 +14,7 @@ import { paired, ratioOf, streamLoad } from "../lib/load.mjs";
 
 export const name = "stream-64m";
 
-const VARIANTS = ["direct", "fls-one", "pieces", "pieces-call", "byob"];
+const VARIANTS = ["direct", "fls-one", "pieces-v1", "pieces", "pieces-call", "byob"];
 const KEY = "sixty-four-mib";
 
 export async function run({ benchWorker }) {

@@ -11,6 +11,8 @@ export const STREAM_VARIANTS = [
   "fls-one",
   /** The gateway's pieces (1, 2, 4 … MiB up to the 50 % threshold, then the rest), each its own R2 read. */
   "pieces",
+  /** The pieces as they were before issue 13: 1, 2, 4 … MiB up to the threshold, then the rest (7 reads for 64 MiB). */
+  "pieces-v1",
   /** `pieces`, and after the body one Durable Object call (the gateway's finish()). */
   "pieces-call",
   /** One R2 read, moved by a JavaScript loop of 256 KiB BYOB reads into a FixedLengthStream, bytes counted. */
@@ -43,7 +45,11 @@ export async function streamVariant(
     return new Response(readable, { headers });
   }
   const parts: Part[] =
-    variant === "fls-one" ? [{ offset: 0, length: head.size }] : deliveryParts(0, head.size, REFUND_FRACTION);
+    variant === "fls-one"
+      ? [{ offset: 0, length: head.size }]
+      : variant === "pieces-v1"
+        ? doublingParts(head.size, REFUND_FRACTION)
+        : deliveryParts(0, head.size, REFUND_FRACTION);
   const read = async (part: Part) => {
     const whole = part.offset === 0 && part.length === head.size;
     const object = await env.FILES.get(key, { ...(whole ? {} : { range: part }), onlyIf: { etagMatches: head.etag } });
@@ -58,6 +64,20 @@ export async function streamVariant(
     ctx.waitUntil(delivery);
   }
   return new Response(body, { headers });
+}
+
+/** deliveryParts as it was before issue 13 (1, 2, 4 … MiB up to the threshold, then the rest). */
+function doublingParts(length: number, refundFraction: number): Part[] {
+  const threshold = Math.min(length, Math.ceil(length * refundFraction));
+  const parts: Part[] = [];
+  let at = 0;
+  for (let size = 1024 * 1024; at < threshold; size *= 2) {
+    const end = Math.min(threshold, at + size);
+    parts.push({ offset: at, length: end - at });
+    at = end;
+  }
+  if (at < length) parts.push({ offset: at, length: length - at });
+  return parts;
 }
 
 const CHUNK_BYTES = 256 * 1024;
