@@ -64,6 +64,8 @@ export interface Endpoint<
   description?: string;
   /** Path parameters, percent-decoded, then validated (a bad one is 400 `bad_request` naming it). */
   params?: P;
+  /** What `details` call a bad path parameter where the API's word differs from the path's (`fileId` → `file_id`). */
+  paramNames?: Record<string, string>;
   /** The query string; absent means none is accepted (a misspelt option is refused, never ignored). */
   query?: Q;
   /** The body; absent means the endpoint reads none (GET, DELETE, uploads declare `stream`). */
@@ -116,7 +118,7 @@ type Args = [Env, ExecutionContext];
 async function run(endpoint: Endpoint, request: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
   const raw = decodedParams(request);
   const { tenant: pathTenant, ...own } = raw;
-  const params = endpoint.params ? parseInput(endpoint.params, own) : {};
+  const params = endpoint.params ? parseParams(endpoint.params, own, endpoint.paramNames) : {};
   const query = readQuery(request, endpoint.query ?? noQuerySchema);
   let body: unknown = undefined;
   if (endpoint.body === "none") await readJson(request, noBodySchema);
@@ -132,6 +134,15 @@ async function run(endpoint: Endpoint, request: IRequest, env: Env, ctx: Executi
     pathTenant,
   };
   return endpoint.handle(input as Parameters<Endpoint["handle"]>[0]);
+}
+
+/** Validates path parameters, naming a bad one in `details` by its word in `names` where it has one. */
+function parseParams(schema: z.ZodObject, raw: Record<string, string>, names?: Record<string, string>) {
+  if (!names) return parseInput(schema, raw);
+  const renamed = <T>(record: Record<string, T>, to: Record<string, string>) =>
+    Object.fromEntries(Object.entries(record).map(([key, value]) => [to[key] ?? key, value]));
+  const back = Object.fromEntries(Object.entries(names).map(([path, word]) => [word, path]));
+  return renamed(parseInput(z.strictObject(renamed(schema.shape, names)), renamed(raw, names)), back);
 }
 
 export interface MountOptions {

@@ -13,19 +13,10 @@ import worker from "../../src/index.ts";
 import { linkStub } from "../../src/links/linkStub.ts";
 import { downloadsListingSchema, orderViewSchema } from "../../src/orders/orderSchemas.ts";
 import { router } from "../../src/router.ts";
-import {
-  adminKeyListSchema,
-  adminKeySchema,
-  createdTenantSchema,
-  fileSchema,
-  signingKeyListSchema,
-  signingKeySchema,
-  tenantListSchema,
-  tenantSchema,
-  uploadedPartSchema,
-  uploadStartedSchema,
-} from "../../src/routes/admin/adminSchemas.ts";
-import { adminRouter } from "../../src/routes/admin/adminRouter.ts";
+import { adminKeyListSchema, adminKeySchema } from "../../src/routes/admin/adminKeys/adminKeySchemas.ts";
+import { fileSchema, uploadedPartSchema, uploadStartedSchema } from "../../src/routes/admin/files/fileSchemas.ts";
+import { signingKeyListSchema, signingKeySchema } from "../../src/routes/admin/keys/keySchemas.ts";
+import { createdTenantSchema, tenantListSchema, tenantSchema } from "../../src/routes/admin/tenants/tenantSchemas.ts";
 import { ADMIN_BASE } from "../../src/routes/openapi.ts";
 import { downloadInfoSchema, healthSchema } from "../../src/routes/schemas.ts";
 import { errorSchema } from "../../src/http/errorSchema.ts";
@@ -131,21 +122,11 @@ describe("the document", () => {
     }
   });
 
-  it("documents every route of the admin router, operator and tenant scope", () => {
-    const table = routeTable(adminRouter.routes, ADMIN_BASE);
-    expect(table.length).toBeGreaterThanOrEqual(28);
-    for (const { method, path } of table) {
-      expect(path.startsWith(`${ADMIN_BASE}/`)).toBe(true);
-      const item = doc.paths[path];
-      expect(item, `${path} is in /openapi.json`).toBeDefined();
-      if (method === "ALL") expect(Object.keys(item ?? {}).length).toBeGreaterThan(0);
-      else expect(item?.[method.toLowerCase()], `${method} ${path} is in /openapi.json`).toBeDefined();
-    }
-  });
-
   it("documents no route that does not exist", () => {
-    const table = [...routeTable(router.routes), ...routeTable(adminRouter.routes, ADMIN_BASE)];
+    const table = routeTable(router.routes);
     for (const { path, method } of operations()) {
+      // The issuer API is routed and documented from one list (src/routes/endpoints.ts).
+      if (path.startsWith(ADMIN_BASE)) continue;
       const exists = table.some((r) => r.path === path && (r.method === method.toUpperCase() || r.method === "ALL"));
       expect(exists, `${method.toUpperCase()} ${path} is routed`).toBe(true);
     }

@@ -6,7 +6,8 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { issueDetails } from "../../src/http/issueDetails.ts";
 import { createOrderSchema } from "../../src/orders/orderSchemas.ts";
-import { createSigningKeySchema, updateTenantSchema } from "../../src/routes/admin/adminSchemas.ts";
+import { createSigningKeySchema } from "../../src/routes/admin/keys/createSigningKey.ts";
+import { updateTenantSchema } from "../../src/routes/admin/tenants/updateTenant.ts";
 import { editDistance } from "../../src/utils/editDistance.ts";
 
 function detailsOf(schema: z.ZodType, raw: unknown) {

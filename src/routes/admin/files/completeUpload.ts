@@ -1,0 +1,46 @@
+import { z } from "zod";
+import { mimeTypeFor } from "../../../files/mimeType.ts";
+import { defineEndpoint } from "../../../http/endpoint.ts";
+import { json } from "../../../http/json.ts";
+import { fileParamNames, uploadParams } from "./fileParams.ts";
+import { fileView, saveFile } from "./fileRecord.ts";
+import { fileSchema } from "./fileSchemas.ts";
+import { multipartUpload, refusedAsBadRequest } from "./multipartUpload.ts";
+import { sha256Of } from "./sha256Of.ts";
+
+const completeUploadSchema = z
+  .strictObject({
+    parts: z
+      .array(z.strictObject({ part_number: z.number().int().min(1).max(10000), etag: z.string().min(1) }))
+      .min(1)
+      .max(10000),
+  })
+  .meta({ id: "CompleteUpload" });
+
+/** Joins the parts into the file; only now does it exist for orders and downloads. */
+export const completeUpload = defineEndpoint({
+  method: "post",
+  path: "/files/:fileId/uploads/:uploadId/complete",
+  access: "admin",
+  operationId: "completeUpload",
+  tags: ["Issuer: files"],
+  summary: "Complete a multipart upload",
+  params: uploadParams,
+  paramNames: fileParamNames,
+  body: completeUploadSchema,
+  responses: { 201: { description: "Stored", schema: fileSchema } },
+  errors: [],
+  async handle({ env, tenant, params, body }) {
+    const { fileId } = params;
+    const upload = multipartUpload(env, tenant.id, fileId, params.uploadId);
+    const parts = body.parts.map((p) => ({ partNumber: p.part_number, etag: p.etag }));
+    const object = await refusedAsBadRequest(upload.complete(parts));
+    const name = object.customMetadata?.filename ?? fileId;
+    const mimeType = object.httpMetadata?.contentType ?? mimeTypeFor(name);
+    // The whole-file SHA-256 cannot be composed from parts, so it is computed by reading the object back once.
+    const stored = await env.FILES.get(object.key);
+    const sha256 = stored ? await sha256Of(stored.body) : null;
+    const fields = { name, size: object.size, mimeType, sha256, source: "r2", originUrl: null } as const;
+    return json(fileView(await saveFile(env, tenant.id, fileId, fields)), 201);
+  },
+});

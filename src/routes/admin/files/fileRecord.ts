@@ -1,0 +1,54 @@
+import { and, eq } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { files } from "../../../db/schema.ts";
+import type { Env } from "../../../env.ts";
+import { forgetFileMetadata } from "../../../files/fileMetadata.ts";
+import { forgetPullSource } from "../../../files/pullThrough.ts";
+import { HttpError } from "../../../http/HttpError.ts";
+import { isoFromSeconds } from "../../../utils/time.ts";
+
+type FileRow = typeof files.$inferSelect;
+
+/** A file as the API shows it (fileSchemas.ts `fileSchema`). */
+export function fileView(row: FileRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    size: row.size,
+    mime_type: row.mimeType,
+    sha256: row.sha256,
+    source: row.source,
+    created_at: isoFromSeconds(row.createdAt) as string,
+  };
+}
+
+/** The tenant's file, or 404. */
+export async function findFile(env: Env, tenantId: string, fileId: string): Promise<FileRow> {
+  const [row] = await drizzle(env.DB)
+    .select()
+    .from(files)
+    .where(and(eq(files.tenantId, tenantId), eq(files.id, fileId)))
+    .limit(1);
+  if (!row) throw new HttpError("not_found", `There is no file ${JSON.stringify(fileId)}.`);
+  return row;
+}
+
+/** What an upload or a registration stores about a file; the row is keyed by tenant and id. */
+export type FileFields = Pick<FileRow, "name" | "size" | "mimeType" | "sha256" | "source" | "originUrl">;
+
+/** Creates or replaces the file's row, and makes the next download see it at once. */
+export async function saveFile(env: Env, tenantId: string, fileId: string, fields: FileFields): Promise<FileRow> {
+  const [saved] = await drizzle(env.DB)
+    .insert(files)
+    .values({ tenantId, id: fileId, ...fields })
+    .onConflictDoUpdate({ target: [files.tenantId, files.id], set: fields })
+    .returning();
+  forgetFile(tenantId, fileId);
+  return saved as FileRow;
+}
+
+/** Drops this isolate's cached view of a file (R2 metadata, pull-through source) after a change. */
+export function forgetFile(tenantId: string, fileId: string): void {
+  forgetFileMetadata(`${tenantId}/${fileId}`);
+  forgetPullSource(tenantId, fileId);
+}

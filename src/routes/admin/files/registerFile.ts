@@ -1,0 +1,56 @@
+import { z } from "zod";
+import { sanitizeFileName } from "../../../files/contentDisposition.ts";
+import { mimeTypeFor } from "../../../files/mimeType.ts";
+import { defineEndpoint } from "../../../http/endpoint.ts";
+import { json } from "../../../http/json.ts";
+import { fileNameSchema, mimeTypeSchema } from "../../../http/textInput.ts";
+import { fileParamNames, fileParams } from "./fileParams.ts";
+import { fileView, saveFile } from "./fileRecord.ts";
+import { fileSchema } from "./fileSchemas.ts";
+
+const registerFileSchema = z
+  .strictObject({
+    source_url: z
+      .url({ protocol: /^https$/ })
+      .meta({ description: "https only; fetched into R2 on first download, never shown to customers" }),
+    name: fileNameSchema.optional(),
+    mime_type: mimeTypeSchema.optional(),
+  })
+  .meta({ id: "RegisterFile" });
+
+/** A pull-through file: its bytes stay at `source_url` until its first download fetches them into R2. */
+export const registerFile = defineEndpoint({
+  method: "post",
+  path: "/files/:fileId",
+  access: "admin",
+  operationId: "registerFile",
+  tags: ["Issuer: files"],
+  summary: "Register a pull-through file: fetched from source_url into R2 on its first download",
+  params: fileParams,
+  paramNames: fileParamNames,
+  body: registerFileSchema,
+  responses: { 201: { description: "Registered", schema: fileSchema } },
+  errors: [],
+  async handle({ env, tenant, params, body }) {
+    const name = sanitizeFileName(body.name ?? (lastSegment(body.source_url) || params.fileId));
+    const fields = {
+      name,
+      size: null,
+      mimeType: body.mime_type ?? mimeTypeFor(name),
+      sha256: null,
+      source: "url",
+      originUrl: body.source_url,
+    } as const;
+    return json(fileView(await saveFile(env, tenant.id, params.fileId, fields)), 201);
+  },
+});
+
+/** The last path segment of a URL, decoded when it is valid percent-encoding, else as it is. */
+function lastSegment(url: string): string {
+  const segment = new URL(url).pathname.split("/").pop() ?? "";
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}

@@ -1,0 +1,86 @@
+import { z } from "zod";
+import { sanitizeFileName } from "../../../files/contentDisposition.ts";
+import { mimeTypeFor } from "../../../files/mimeType.ts";
+import { HttpError } from "../../../http/HttpError.ts";
+import { parseInput } from "../../../http/readJson.ts";
+import { fileNameSchema, mimeTypeSchema } from "../../../http/textInput.ts";
+
+/** What an upload request says besides its bytes: the file's name and type, and the body's length. */
+
+/** Workers accept request bodies up to 100 MB; larger files go through multipart upload. */
+export const MAX_SINGLE_UPLOAD_BYTES = 100 * 1000 * 1000;
+
+/** The query of the routes that name a file's bytes (single upload, multipart start). */
+export const uploadQuerySchema = z.strictObject({
+  name: fileNameSchema.optional().meta({ description: "File name; X-File-Name wins" }),
+});
+
+/** Documents the headers that name and type the file. */
+export const uploadHeaders = z.object({
+  "X-File-Name": z.string().optional().meta({ description: "File name, percent-encoded UTF-8 allowed" }),
+  "Content-Type": z.string().optional().meta({ description: "Stored MIME type; else from the name" }),
+});
+
+/** Documents the length a streamed body must declare. */
+export const sizedHeaders = z.object({
+  "Content-Length": z.string().meta({ description: `Required; at most ${MAX_SINGLE_UPLOAD_BYTES} bytes` }),
+});
+
+/** A streamed body of raw bytes, as the upload routes take it. */
+export const streamedBytes = {
+  stream: { "application/octet-stream": { schema: z.string().meta({ format: "binary" }) } },
+  description: "The bytes, with their Content-Length",
+};
+
+/**
+ * Name from `X-File-Name` (percent-encoded UTF-8 allowed) or `?name=`, else the id. Control
+ * characters are refused (400 naming where they came from); path parts are cut off.
+ */
+export function uploadName(request: Request, queryName: string | undefined, fileId: string): string {
+  const header = request.headers.get("X-File-Name");
+  if (header === null) return sanitizeFileName(queryName ?? fileId);
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(header);
+  } catch {
+    throw new HttpError("bad_request", "X-File-Name is not valid percent-encoding.", {}, [
+      { path: "X-File-Name", message: "bad encoding" },
+    ]);
+  }
+  return sanitizeFileName(
+    parseInput(z.object({ "X-File-Name": fileNameSchema }), { "X-File-Name": decoded })["X-File-Name"],
+  );
+}
+
+/**
+ * The declared Content-Type, when it is one (RFC 9110 media type), else a guess from the
+ * name. `application/octet-stream` declares nothing. A malformed one is refused rather
+ * than stored: it would be sent back as the Content-Type of every download.
+ */
+export function uploadType(request: Request, name: string): string {
+  const declared = request.headers.get("Content-Type")?.trim();
+  if (!declared || declared === "application/octet-stream") return mimeTypeFor(name);
+  return parseInput(z.object({ "Content-Type": mimeTypeSchema }), { "Content-Type": declared })["Content-Type"];
+}
+
+export interface SizedBodyRules {
+  /** The smallest length accepted (a whole file may be empty, a part may not). */
+  min: number;
+  /** Why a missing or smaller length is refused. */
+  missing: string;
+  /** Why a length over MAX_SINGLE_UPLOAD_BYTES is refused. */
+  tooLarge: string;
+}
+
+/**
+ * The body and its declared length: R2 needs the length up front (FixedLengthStream then
+ * holds the body to it), and the limit is checked before a byte is read.
+ */
+export function sizedBody(request: Request, rules: SizedBodyRules): { body: ReadableStream; length: number } {
+  const length = Number(request.headers.get("Content-Length") ?? "NaN");
+  if (!Number.isSafeInteger(length) || length < rules.min || !request.body) {
+    throw new HttpError("bad_request", rules.missing, {}, [{ path: "Content-Length", message: "required" }]);
+  }
+  if (length > MAX_SINGLE_UPLOAD_BYTES) throw new HttpError("payload_too_large", rules.tooLarge);
+  return { body: request.body, length };
+}

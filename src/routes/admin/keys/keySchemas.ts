@@ -1,0 +1,20 @@
+import { z } from "zod";
+import { listOf } from "../adminSchemas.ts";
+
+/** The signing keys' id form and answers (this folder); tenants/createTenant.ts answers one too. */
+
+export const kidSchema = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "letters, digits, '_', '.', '-', 1–64");
+
+export const signingKeySchema = z
+  .object({
+    kid: z.string(),
+    alg: z.enum(["HS256", "EdDSA"]),
+    status: z.enum(["active", "retired"]),
+    created_at: z.iso.datetime(),
+    retired_at: z.iso.datetime().nullable(),
+    /** Only in the answer that creates an HS256 key: the secret, base64url. Never shown again. */
+    secret: z.string().optional(),
+  })
+  .meta({ id: "SigningKey" });
+
+export const signingKeyListSchema = listOf(signingKeySchema).meta({ id: "SigningKeyList" });
