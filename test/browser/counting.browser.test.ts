@@ -14,6 +14,7 @@ import { createServer, connect, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { SignJWT } from "jose";
+import type { Claims, DownloadEventsPage } from "../helpers/answers.ts";
 import { fileBytes, KEY, sha256, startWorld, TENANT, type World } from "./world.ts";
 
 /** Under the 100 MB single-upload limit, and far above what runtime and network buffer ahead. */
@@ -101,23 +102,17 @@ async function openStorePage(url: string): Promise<Page> {
   return page;
 }
 
-type LogEntry = {
-  status: number;
-  counted: boolean;
-  reason: string | null;
-  bytes_sent: number | null;
-  outcome: string | null;
-};
+type LogEntry = DownloadEventsPage["data"][number];
 
 /** The link's log (issuer API), once `done(rows)` holds. */
 async function logUntil(url: string, done: (rows: LogEntry[]) => boolean): Promise<LogEntry[]> {
   const token = new URL(url).pathname.split("/").pop() ?? "";
-  const { lid } = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString()) as { lid: string };
+  const { lid } = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString()) as Claims;
   let rows: LogEntry[] = [];
   await expect
     .poll(
       async () => {
-        rows = (await world.admin<{ data: LogEntry[] }>("GET", `/links/${lid}/events`)).data;
+        rows = (await world.admin<DownloadEventsPage>("GET", `/links/${lid}/events`)).data;
         return done(rows);
       },
       { timeout: 60_000, interval: 250 },

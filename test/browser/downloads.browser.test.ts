@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CDPSession, Page } from "playwright-core";
+import type { Claims, DownloadEventsPage } from "../helpers/answers.ts";
 import { fileBytes, sha256, startWorld, type World } from "./world.ts";
 
 const FILE = { id: "novel", name: "The Long Winter — édition spéciale.pdf", size: 3 * 1024 * 1024 };
@@ -81,14 +82,14 @@ function preloadSettled(cdp: CDPSession, event: "prefetch" | "prerender", url: s
 }
 
 /** The link's log entries (issuer API), once `n` of them reached D1. */
-async function events(url: string, n: number): Promise<{ status: number; counted: boolean; reason: string | null }[]> {
+async function events(url: string, n: number): Promise<DownloadEventsPage["data"]> {
   const token = new URL(url).pathname.split("/").pop() ?? "";
-  const claims = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString()) as { lid: string };
-  let rows: { status: number; counted: boolean; reason: string | null }[] = [];
+  const claims = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString()) as Claims;
+  let rows: DownloadEventsPage["data"] = [];
   await expect
     .poll(
       async () => {
-        rows = (await world.admin<{ data: typeof rows }>("GET", `/links/${claims.lid}/events`)).data;
+        rows = (await world.admin<DownloadEventsPage>("GET", `/links/${claims.lid}/events`)).data;
         return rows.length;
       },
       { timeout: 20_000, interval: 200 },

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
+import type { OrderView } from "../helpers/answers.ts";
 import { fileBytes, OUTPUT_DIR, sha256, startWorld, STORE_SETTINGS, type World } from "./world.ts";
 
 const ALBUM = { id: "album", name: "Night Songs (Deluxe).zip", size: 2 * 1024 * 1024 };
@@ -85,7 +86,7 @@ describe("customer error pages in Chromium", () => {
   });
 
   it("a link that needs a sign-in sends the customer to the store's sign-in page", async () => {
-    const order = await world.admin<{ items: { files: { download_url: string }[] }[] }>("POST", "/orders", {
+    const order = await world.admin<OrderView>("POST", "/orders", {
       order_number: `login-${Date.now().toString(36)}`,
       customer_id: "customer-7",
       items: [{ product: { id: "p", name: "Members' album" }, file_ids: [ALBUM.id], grant: { require_login: true } }],

@@ -17,11 +17,13 @@ import {
   applyMigrations,
   ensureDevVars,
   type LocalGateway,
+  type LocalTenant,
   startWranglerDev,
   upsertAdminKey,
   upsertTenant,
   withLocalBindings,
-} from "../e2e/localGateway.ts";
+} from "../../scripts/lib/localGateway.ts";
+import type { DownloadInfo, FileEntry, OrderView } from "../helpers/answers.ts";
 
 export const TENANT = "browser-store";
 export const STORE_SETTINGS = {
@@ -74,13 +76,6 @@ async function startStoreOrigin(pages: StorePages): Promise<{ url: string; serve
   return { url: `http://127.0.0.1:${address.port}`, server };
 }
 
-export interface OrderFile {
-  id: string;
-  name: string;
-  link_id: string;
-  download_url: string | null;
-}
-
 export interface World {
   baseUrl: string;
   context: BrowserContext;
@@ -98,14 +93,14 @@ export interface World {
   order(
     files: { id: string; product: string; limit?: number }[],
     status?: "complete" | "pending",
-  ): Promise<{ order_number: string; access_key: string; files: OrderFile[] }>;
+  ): Promise<{ order_number: string; access_key: string; files: FileEntry[] }>;
   /** The link's download count as `/info` reports it. */
   count(downloadUrl: string): Promise<number>;
   stop(): Promise<void>;
 }
 
 /** Starts everything; `name` keeps each test file's state apart. */
-export async function startWorld(name: string, settings: Record<string, unknown> = {}): Promise<World> {
+export async function startWorld(name: string, settings: LocalTenant["settings"] = {}): Promise<World> {
   // The tier must fail, not skip, without the browser.
   requireChromium();
   mkdirSync(OUTPUT_DIR, { recursive: true });
@@ -197,11 +192,7 @@ export async function startWorld(name: string, settings: Record<string, unknown>
     },
     async order(files, status = "complete") {
       orders += 1;
-      const view = await admin<{
-        order_number: string;
-        access_key: string;
-        items: { files: OrderFile[] }[];
-      }>("POST", "/orders", {
+      const view = await admin<OrderView>("POST", "/orders", {
         order_number: `${name}-${Date.now().toString(36)}-${orders}`,
         customer_id: "customer-1",
         status,
@@ -220,7 +211,7 @@ export async function startWorld(name: string, settings: Record<string, unknown>
     async count(downloadUrl) {
       const response = await fetch(`${downloadUrl}/info`);
       if (response.status !== 200) throw new Error(`info answered ${response.status}`);
-      return ((await response.json()) as { download_count: number }).download_count;
+      return ((await response.json()) as DownloadInfo).download_count;
     },
     stop,
   };

@@ -343,7 +343,7 @@ describe("campaign: the issuer API's contract (docs/CONTRACT.md §9)", () => {
 
   // Issue 8 §1/§6: a grant the API accepts must give URLs that verify. download_limit 2^31 or
   // an expiry past year 9999 used to be accepted and signed into a token the gateway (rightly)
-  // refused as invalid_token; the grant is now bounded like the claims (grant-bounds.test.ts).
+  // refused as invalid_token; the grant is now bounded like the claims (grantBounds.test.ts).
   it("every URL of an order the API accepted opens its /info", async () => {
     await check(
       "admin: accepted orders work",

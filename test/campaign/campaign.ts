@@ -6,6 +6,7 @@
 import fc from "fast-check";
 import { afterAll, expect, inject } from "vitest";
 import { ERROR_STATUS } from "../../src/http/HttpError.ts";
+import type { ErrorBody } from "../helpers/answers.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -89,8 +90,8 @@ export interface Answer {
   status: number;
   headers: Headers;
   body: Uint8Array;
-  /** The parsed JSON error body, for an error answered as JSON. */
-  error?: { error: string; message: string; details?: unknown };
+  /** The JSON error body, for an error answered as JSON (its shape is checked by `answer`). */
+  error?: ErrorBody;
 }
 
 const ERROR_KEYS = new Set(["error", "message", "details"]);
@@ -119,13 +120,13 @@ export async function answer(property: string, response: Response, method = "GET
       expect(type).toMatch(/^application\/json/);
       const parsed: unknown = JSON.parse(new TextDecoder().decode(body));
       expect(parsed).toEqual(expect.objectContaining({ error: expect.any(String), message: expect.any(String) }));
-      const error = parsed as Answer["error"] & Record<string, unknown>;
+      const error = parsed as ErrorBody;
       for (const key of Object.keys(error)) expect(ERROR_KEYS.has(key), `unexpected error key ${key}`).toBe(true);
-      expect(ERROR_STATUS[error.error as keyof typeof ERROR_STATUS], `status of ${error.error}`).toBe(status);
+      expect(ERROR_STATUS[error.error], `status of ${error.error}`).toBe(status);
       expect(error.message.length).toBeGreaterThan(0);
       if (error.error === "bad_request") {
         expect(Array.isArray(error.details)).toBe(true);
-        for (const detail of error.details as Record<string, unknown>[]) {
+        for (const detail of error.details ?? []) {
           // README "Input is strict" and /openapi.json: `{path, message}`, plus `suggestion`
           // (the field probably meant) for an unknown field when the gateway can tell.
           const shape = { path: expect.any(String), message: expect.any(String) };

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { SignJWT } from "jose";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CreatedTenant, DownloadInfo, DownloadsListing } from "../helpers/answers.ts";
 import { freePort, startTestGateway, type TestGateway } from "./gatewayProcess.ts";
 
 const CUSTOMER_SECRET = "storefront-customer-secret-0123456789";
@@ -38,13 +39,13 @@ function customerJwt(): Promise<string> {
     .sign(new TextEncoder().encode(CUSTOMER_SECRET));
 }
 
-async function call(path: string, init: RequestInit & { bearer: string }): Promise<Record<string, unknown>> {
+async function call<T>(path: string, init: RequestInit & { bearer: string }): Promise<T> {
   const headers = new Headers(init.headers);
   headers.set("Authorization", `Bearer ${init.bearer}`);
   const response = await fetch(gatewayUrl(`/admin/v1${path}`), { ...init, headers });
-  const body = (await response.json()) as Record<string, unknown>;
+  const body: unknown = await response.json();
   if (!response.ok) throw new Error(`${path} answered ${response.status}: ${JSON.stringify(body)}`);
-  return body;
+  return body as T;
 }
 
 /**
@@ -79,7 +80,8 @@ function fetchFromPage(page: Page, url: string, init: { bearer?: string; credent
         const init: Record<string, unknown> = { credentials };
         if (bearer) init.headers = { Authorization: `Bearer ${bearer}`, "Content-Type": "application/json" };
         const response = await fetch(url, init);
-        const body = (await response.json()) as { data?: { order_number: string }[] };
+        // A refusal answers an error body, without `data`.
+        const body = (await response.json()) as Partial<DownloadsListing>;
         return {
           ok: true,
           status: response.status,
@@ -100,7 +102,7 @@ beforeAll(async () => {
   storefrontPort = await freePort();
   const storeOrigin = `http://localhost:${storefrontPort}`;
 
-  const created = await call("/tenants", {
+  const created = await call<CreatedTenant>("/tenants", {
     method: "POST",
     bearer: gateway.operatorSecret,
     body: JSON.stringify({
@@ -112,7 +114,7 @@ beforeAll(async () => {
     }),
     headers: { "Content-Type": "application/json" },
   });
-  const adminKey = String(created.admin_key);
+  const adminKey = created.admin_key;
   await call("/files/guide?name=guide.pdf", {
     method: "PUT",
     bearer: adminKey,
@@ -178,12 +180,10 @@ describe("a storefront page on another origin", () => {
     await page.goto(`http://localhost:${storefrontPort}/`);
     const info = await page.evaluate(async (url) => {
       const include: Record<string, unknown> = { credentials: "include" };
-      const listing = (await (await fetch(url, include)).json()) as {
-        data: { files: { download_url: string }[] }[];
-      };
+      const listing = (await (await fetch(url, include)).json()) as DownloadsListing;
       const downloadUrl = listing.data[0]?.files[0]?.download_url ?? "";
       const response = await fetch(`${downloadUrl}/info`);
-      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+      return { status: response.status, body: (await response.json()) as DownloadInfo };
     }, gatewayUrl("/my/downloads"));
     expect(info.status).toBe(200);
     expect(info.body).toMatchObject({ download_count: 0, download_limit: 3, remaining_downloads: 3 });

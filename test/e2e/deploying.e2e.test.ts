@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CreatedTenant, DownloadInfo, FileView, OrderView } from "../helpers/answers.ts";
 import { freePort, startTestGateway, type TestGateway } from "./gatewayProcess.ts";
 
 const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
@@ -150,11 +151,7 @@ describe("README: Deploying, walked locally", () => {
     );
     const result = await bash(script, { GATEWAY: gatewayUrl, STORE: storeUrl, OPERATOR_SECRET: operatorSecret }, work);
     expect(result.code, result.stderr).toBe(0);
-    const created = JSON.parse(result.stdout) as {
-      tenant: { id: string; hosts: string[] };
-      admin_key: string;
-      signing_key: { kid: string; secret: string };
-    };
+    const created = JSON.parse(result.stdout) as CreatedTenant;
     expect(created.tenant).toMatchObject({ id: "shop", hosts: ["localhost"] });
     expect(created.admin_key).toMatch(/^dlgk_/);
     expect(created.signing_key.kid).toBe("k1");
@@ -166,10 +163,7 @@ describe("README: Deploying, walked locally", () => {
     const script = block("/admin/v1/orders", ["ADMIN_KEY"]);
     const result = await bash(script, { STORE: storeUrl, ADMIN_KEY: adminKey }, work);
     expect(result.code, result.stderr).toBe(0);
-    const [file, order] = jsonAnswers(result.stdout) as [
-      { id: string; size: number; sha256: string },
-      { order_number: string; items: { files: { download_url: string }[] }[] },
-    ];
+    const [file, order] = jsonAnswers(result.stdout) as [FileView, OrderView];
     expect(file).toMatchObject({ id: "guide", size: guide.length });
     expect(file.sha256).toBe(createHash("sha256").update(guide).digest("hex"));
     expect(order.order_number).toBe("1001");
@@ -182,7 +176,7 @@ describe("README: Deploying, walked locally", () => {
     const result = await bash(block("curl -fOJ", ["DOWNLOAD_URL"]), { DOWNLOAD_URL: downloadUrl }, into);
     expect(result.code, result.stderr).toBe(0);
     expect(readFileSync(join(into, "Guide.pdf"))).toEqual(guide);
-    const info = (await (await fetch(`${downloadUrl}/info`)).json()) as Record<string, unknown>;
+    const info = (await (await fetch(`${downloadUrl}/info`)).json()) as DownloadInfo;
     expect(info).toMatchObject({ download_count: 1, download_limit: 3, remaining_downloads: 2 });
   });
 });

@@ -19,7 +19,8 @@ import {
   upsertTenant,
   withLocalBindings,
   type LocalGateway,
-} from "./localGateway.ts";
+} from "../../scripts/lib/localGateway.ts";
+import type { DownloadInfo, ErrorBody } from "../helpers/answers.ts";
 
 const CURL = "/usr/bin/curl";
 const WGET = "/usr/bin/wget";
@@ -113,7 +114,7 @@ async function countBecomes(url: string, expected: number, timeoutMs = 15_000): 
 async function downloadCount(url: string): Promise<number> {
   const res = await fetch(`${url}/info`);
   expect(res.status).toBe(200);
-  const info = (await res.json()) as { download_count: number };
+  const info = (await res.json()) as DownloadInfo;
   return info.download_count;
 }
 
@@ -252,7 +253,7 @@ describe("downloads over real HTTP with curl and wget", () => {
       url,
     ]);
     expect(other).toMatchObject({ code: 0, stdout: "403" });
-    expect((JSON.parse(readFileSync(bodyFile, "utf8")) as { error: string }).error).toBe("limit_reached");
+    expect((JSON.parse(readFileSync(bodyFile, "utf8")) as ErrorBody).error).toBe("limit_reached");
     expect(await downloadCount(url)).toBe(1);
 
     // The device that took the download still resumes it for free.
@@ -309,7 +310,7 @@ describe("downloads over real HTTP with curl and wget", () => {
     const bodyFile = join(dir, "second.json");
     const second = await run(CURL, ["-sS", "-o", bodyFile, "-w", "%{http_code}", url]);
     expect(second).toMatchObject({ code: 0, stdout: "403" });
-    const body = JSON.parse(readFileSync(bodyFile, "utf8")) as { error: string };
+    const body = JSON.parse(readFileSync(bodyFile, "utf8")) as ErrorBody;
     expect(body.error).toBe("limit_reached");
     expect(await downloadCount(url)).toBe(1);
   });

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { applyMigrations, startWranglerDev } from "./localGateway.ts";
+import { applyMigrations, startWranglerDev } from "../../scripts/lib/localGateway.ts";
 
 /** A port nobody listens on right now (the OS picks it). */
 export function freePort(): Promise<number> {

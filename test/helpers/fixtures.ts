@@ -5,11 +5,14 @@
 import { createExecutionContext, runDurableObjectAlarm, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { SignJWT } from "jose";
+import type { downloadEvents } from "../../src/db/schema.ts";
 import type { Env } from "../../src/env.ts";
 import worker from "../../src/index.ts";
 import { linkStub } from "../../src/links/linkStub.ts";
 import { encryptSecret } from "../../src/tenants/secretBox.ts";
 import { signDownloadToken, type LinkGrant, type SigningKey } from "../../src/sdk/sign.ts";
+import type { DownloadInfo, SettingsInput } from "./answers.ts";
+import type { D1Row } from "./d1Row.ts";
 
 let sequence = 0;
 /** A unique id with a readable prefix. */
@@ -26,7 +29,7 @@ export interface TestTenant {
 }
 
 export interface TenantOptions {
-  settings?: Record<string, unknown>;
+  settings?: SettingsInput;
   /** Extra HS256 keys: kid → secret. */
   extraKeys?: Record<string, string>;
   /** Keys inserted as retired: kid → secret. */
@@ -151,7 +154,7 @@ export async function gatewayWith(
   return { status: response.status, headers: response.headers, body };
 }
 
-export async function info(tenant: TestTenant, token: string): Promise<Record<string, unknown>> {
+export async function info(tenant: TestTenant, token: string): Promise<DownloadInfo> {
   const response = await gateway(tenant, `/downloads/${token}/info`);
   if (response.status !== 200) throw new Error(`info answered ${response.status}: ${await response.text()}`);
   return response.json();
@@ -222,10 +225,10 @@ export async function counts(
   tenant: TestTenant,
   link: TestLink,
   init: RequestInit = {},
-): Promise<{ info: unknown; durable: number }> {
+): Promise<{ info: number; durable: number }> {
   const response = await gateway(tenant, `/downloads/${link.token}/info`, init);
   if (response.status !== 200) throw new Error(`info answered ${response.status}: ${await response.text()}`);
-  const body: Record<string, unknown> = await response.json();
+  const body = await response.json<DownloadInfo>();
   return { info: body.download_count, durable: (await link.stub.snapshot()).count };
 }
 
@@ -299,23 +302,8 @@ export async function flushOutboxes(stubs: readonly ReturnType<typeof linkStub>[
   }
 }
 
-export interface EventRow {
-  id: string;
-  tenant_id: string;
-  link_id: string;
-  file_id: string;
-  order_number: string | null;
-  at: number;
-  ip: string | null;
-  user_agent: string | null;
-  country: string | null;
-  range: string | null;
-  status: number;
-  bytes: number;
-  counted: number;
-  device: string | null;
-  error: string | null;
-}
+/** A row of D1 `download_events`, as `SELECT *` returns it. */
+export type EventRow = D1Row<typeof downloadEvents>;
 
 /** The link's rows in D1 `download_events`, oldest first. */
 export async function eventRows(tenant: TestTenant, linkId: string): Promise<EventRow[]> {

@@ -8,10 +8,16 @@ import { env, exports } from "cloudflare:workers";
 import { decodeJwt, decodeProtectedHeader, SignJWT, type JWTPayload } from "jose";
 import { expect } from "vitest";
 import { newAdminKey } from "../../src/auth/adminKey.ts";
+import type { links, orders } from "../../src/db/schema.ts";
 import worker from "../../src/index.ts";
 import { forgetTenant } from "../../src/tenants/resolveTenant.ts";
 import { encryptSecret } from "../../src/tenants/secretBox.ts";
+import type { ErrorBody, FileEntry, FileView, OrderView, SettingsInput } from "./answers.ts";
+import type { D1Row } from "./d1Row.ts";
 import { createTenant, fileBytes, uid, type TenantOptions, type TestTenant } from "./fixtures.ts";
+
+// The answer types the issuer tests name, from the source's schemas (answers.ts).
+export type { FileEntry, ListingEntry, OrderItemView, OrderView } from "./answers.ts";
 
 /** The operator secret the tests hand the Worker (the test env does not configure one). */
 export const OPERATOR_SECRET = "op-secret";
@@ -54,7 +60,7 @@ export async function createTenantWithAdminKey(options: IssuerTenantOptions = {}
 }
 
 /** Replaces a tenant's settings JSON in D1 and drops the cached tenant. */
-export async function setTenantSettings(tenant: TestTenant, settings: Record<string, unknown>): Promise<void> {
+export async function setTenantSettings(tenant: TestTenant, settings: SettingsInput): Promise<void> {
   await env.DB.prepare("UPDATE tenants SET settings = ? WHERE id = ?").bind(JSON.stringify(settings), tenant.id).run();
   forgetTenant();
 }
@@ -167,15 +173,13 @@ export async function operator<T = Record<string, unknown>>(
 
 /** Asserts the error body of docs/CONTRACT.md §7; `paths` must each appear in `details`. */
 export function expectError(answer: JsonAnswer<unknown>, status: number, code: string, paths: string[] = []): void {
-  expect({ status: answer.status, error: (answer.body as { error?: unknown } | null)?.error }).toEqual({
-    status,
-    error: code,
-  });
-  const body = answer.body as { message?: unknown; details?: { path: string; message: string }[] };
-  expect(typeof body.message).toBe("string");
+  // Whatever the test expected on success, the answer should now be an error body.
+  const body = answer.body as Partial<ErrorBody> | null;
+  expect({ status: answer.status, error: body?.error }).toEqual({ status, error: code });
+  expect(typeof body?.message).toBe("string");
   if (code === "bad_request") {
-    expect(Array.isArray(body.details)).toBe(true);
-    const seen = (body.details ?? []).map((d) => d.path);
+    expect(Array.isArray(body?.details)).toBe(true);
+    const seen = (body?.details ?? []).map((d) => d.path);
     for (const path of paths) expect(seen).toContain(path);
   }
 }
@@ -217,7 +221,7 @@ export function fetchUrl(url: string, init: RequestInit = {}): Promise<Response>
 export interface UploadedFile {
   id: string;
   bytes: Uint8Array;
-  view: Record<string, unknown>;
+  view: FileView;
 }
 
 /** Uploads a file through `PUT /admin/v1/files/:id` and checks it was accepted. */
@@ -230,47 +234,9 @@ export async function uploadFile(
   const headers: Record<string, string> = { "Content-Length": String(bytes.byteLength) };
   if (options.contentType) headers["Content-Type"] = options.contentType;
   const query = options.name ? `?name=${encodeURIComponent(options.name)}` : "";
-  const answer = await admin(tenant, "PUT", `/files/${id}${query}`, { body: bytes, headers });
+  const answer = await admin<FileView>(tenant, "PUT", `/files/${id}${query}`, { body: bytes, headers });
   if (answer.status !== 201) throw new Error(`upload answered ${answer.status}: ${JSON.stringify(answer.body)}`);
   return { id, bytes, view: answer.body };
-}
-
-export interface FileEntry {
-  id: string;
-  name: string;
-  size: number | null;
-  link_id: string;
-  download_url: string | null;
-  download_count: number;
-  download_limit: number | null;
-  remaining_downloads: number | null;
-  expires_at: string | null;
-  is_expired: boolean;
-  status: string;
-}
-
-export interface OrderItemView {
-  id: string;
-  product: Record<string, unknown>;
-  files: FileEntry[];
-}
-
-export interface OrderView {
-  order_number: string;
-  customer_id: string;
-  status: string;
-  purchased_at: string;
-  access_key: string;
-  items: OrderItemView[];
-}
-
-export interface ListingEntry {
-  id: string;
-  product: { id: string; name: string; slug: string | null };
-  files: Omit<FileEntry, "link_id">[];
-  order_number: string;
-  purchased_at: string;
-  status: string;
 }
 
 /** A one-item order body for `fileIds`; `overrides` replace top-level fields, `grant` the item's grant. */
@@ -312,36 +278,14 @@ export function tokenOf(url: string): { token: string; header: Record<string, un
   return { token: match[1], header: decodeProtectedHeader(match[1]), claims: decodeJwt(match[1]) };
 }
 
-export interface LinkRowD1 {
-  tenant_id: string;
-  id: string;
-  order_number: string;
-  item_id: string;
-  file_id: string;
-  customer_id: string;
-  download_limit: number | null;
-  expires_at: number | null;
-  download_count: number;
-  limit_override: number | null;
-  extra_downloads: number;
-  expires_at_override: number | null;
-  canceled_count: number;
-  ip_restriction: string | null;
-  device_limit: number | null;
-  require_login: number;
-  revoked: number;
-  last_download_at: number | null;
-  count_version: number;
-}
+/** A row of D1 `links`, as `SELECT *` returns it. */
+export type LinkRowD1 = D1Row<typeof links>;
 
 export async function linkRow(tenantId: string, linkId: string): Promise<LinkRowD1 | null> {
   return env.DB.prepare("SELECT * FROM links WHERE tenant_id = ? AND id = ?").bind(tenantId, linkId).first<LinkRowD1>();
 }
 
-export async function orderRow(
-  tenantId: string,
-  orderNumber: string,
-): Promise<{ status: string; customer_id: string; purchased_at: number; access_key: string } | null> {
+export async function orderRow(tenantId: string, orderNumber: string): Promise<D1Row<typeof orders> | null> {
   return env.DB.prepare("SELECT * FROM orders WHERE tenant_id = ? AND number = ?").bind(tenantId, orderNumber).first();
 }
 
@@ -374,7 +318,7 @@ export async function bodyBytes(response: Response): Promise<Uint8Array> {
 export async function errorOf(response: Response): Promise<{ status: number; error: unknown }> {
   const text = await response.text();
   try {
-    return { status: response.status, error: (JSON.parse(text) as { error?: unknown }).error };
+    return { status: response.status, error: (JSON.parse(text) as Partial<ErrorBody>).error };
   } catch {
     return { status: response.status, error: text };
   }

@@ -8,6 +8,7 @@ import { env } from "cloudflare:workers";
 import { expect, vi } from "vitest";
 import { linkStub } from "../../src/links/linkStub.ts";
 import type { ProfileName } from "../../src/tenants/tenantSettings.ts";
+import type { SettingsInput } from "./answers.ts";
 import { uid, type TestTenant } from "./fixtures.ts";
 import { createTenantWithAdminKey, fetchUrl, tokenOf, type IssuerTenant } from "./issuer.ts";
 
@@ -15,7 +16,7 @@ import { createTenantWithAdminKey, fetchUrl, tokenOf, type IssuerTenant } from "
 export const STOREFRONT_KEY = "pk_storefront_your_key_here";
 
 /** A tenant with an admin key, a customer secret, `profiles` enabled and seed 001's storefront key. */
-export function profileTenant(profiles: ProfileName[], settings: Record<string, unknown> = {}): Promise<IssuerTenant> {
+export function profileTenant(profiles: ProfileName[], settings: SettingsInput = {}): Promise<IssuerTenant> {
   return createTenantWithAdminKey({ settings: { profiles, storefront_key: STOREFRONT_KEY, ...settings } });
 }
 

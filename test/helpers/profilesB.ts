@@ -6,6 +6,7 @@ import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import { linkStub } from "../../src/links/linkStub.ts";
+import type { SettingsInput } from "./answers.ts";
 import { createTenant, gateway, type TestTenant } from "./fixtures.ts";
 import { createTenantWithAdminKey, customerToken, type IssuerTenant } from "./issuer.ts";
 
@@ -61,7 +62,7 @@ export function mediaType(response: Response): string | undefined {
 export const DIGITALS_FORBIDDEN = { error: "You are not authorized to access this page." };
 
 /** A tenant with `storefront-digitals` enabled (plus `settings`). */
-export function digitalsStore(settings: Record<string, unknown> = {}): Promise<TestTenant> {
+export function digitalsStore(settings: SettingsInput = {}): Promise<TestTenant> {
   return createTenant({ settings: { profiles: ["storefront-digitals"], ...settings } });
 }
 
@@ -88,7 +89,7 @@ export const MERCHELLO_BASE = "/api/merchello/downloads";
 export const MEMBER_COOKIE = "member_token";
 
 /** A tenant with `merchello-downloads` enabled, an admin key and a customer-token secret (JWT, bearer or cookie). */
-export function merchelloStore(settings: Record<string, unknown> = {}): Promise<IssuerTenant> {
+export function merchelloStore(settings: SettingsInput = {}): Promise<IssuerTenant> {
   return createTenantWithAdminKey({
     settings: {
       profiles: ["merchello-downloads"],

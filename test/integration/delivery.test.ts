@@ -57,14 +57,7 @@ async function readThenCancel(response: Response, s: Setup, atLeast: number, fro
 async function settledRows(s: Setup) {
   await deliveriesSettled([s.link.stub]);
   await flushOutboxes([s.link.stub]);
-  return (await eventRows(s.tenant, s.link.linkId)) as unknown as {
-    status: number;
-    counted: number;
-    bytes: number;
-    bytes_sent: number | null;
-    outcome: string | null;
-    reason: string | null;
-  }[];
+  return eventRows(s.tenant, s.link.linkId);
 }
 
 function expectCount(s: Setup, expected: number) {

@@ -18,16 +18,11 @@ import {
   type JsonAnswer,
   type OrderView,
 } from "../helpers/issuer.ts";
+import type { ErrorBody, ErrorDetail } from "../helpers/answers.ts";
 import { merchelloGet, merchelloStore, signedIn } from "../helpers/profilesB.ts";
 
-interface Detail {
-  path: string;
-  message: string;
-  suggestion?: string;
-}
-
-function details(answer: JsonAnswer<unknown>): Detail[] {
-  return (answer.body as { details: Detail[] }).details;
+function details(answer: JsonAnswer<unknown>): ErrorDetail[] {
+  return (answer.body as ErrorBody).details ?? [];
 }
 
 describe("GET /my/downloads and /orders/:n/downloads", () => {

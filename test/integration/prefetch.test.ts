@@ -94,9 +94,7 @@ describe("prefetch and prerender (docs/CONTRACT.md §5)", () => {
     await get(s, { "Sec-Purpose": "prefetch" });
     await get(s, { "X-Moz": "prefetch" });
     await flushOutboxes([s.link.stub]);
-    const rows = (await eventRows(s.tenant, s.link.linkId)) as ({ reason: string | null } & Awaited<
-      ReturnType<typeof eventRows>
-    >[number])[];
+    const rows = await eventRows(s.tenant, s.link.linkId);
     expect(rows).toHaveLength(2);
     for (const row of rows) {
       expect(row).toMatchObject({ status: 503, counted: 0, bytes: 0, reason: "prefetch", error: null });

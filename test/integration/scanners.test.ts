@@ -12,6 +12,7 @@ import {
   gatewayRaw,
   type TenantOptions,
   tenantFileLink,
+  type EventRow,
   type LinkSetup,
 } from "../helpers/fixtures.ts";
 import {
@@ -83,15 +84,7 @@ function expectCount(s: Setup, expected: number) {
   return expect(counts(s.tenant, s.link)).resolves.toEqual({ info: expected, durable: expected });
 }
 
-interface LogRow {
-  status: number;
-  counted: number;
-  reason: string | null;
-  error: string | null;
-  user_agent: string | null;
-  ip: string | null;
-  bytes_sent: number | null;
-}
+type LogRow = Pick<EventRow, "status" | "counted" | "reason" | "error" | "user_agent" | "ip" | "bytes_sent">;
 
 /** The link's download log as D1 holds it once the outbox is confirmed, oldest first. */
 async function logRows(s: Setup): Promise<LogRow[]> {

@@ -13,6 +13,7 @@ import { linkStub } from "../../../src/links/linkStub.ts";
 import { forgetTenant } from "../../../src/tenants/resolveTenant.ts";
 import { signDownloadToken } from "../../../src/sdk/sign.ts";
 import { encryptSecret } from "../../../src/tenants/secretBox.ts";
+import type { ProfileName } from "../../../src/tenants/tenantSettings.ts";
 import { gatewayRaw, hmacRow, uid } from "../../helpers/fixtures.ts";
 import {
   createTenantWithAdminKey,
@@ -32,7 +33,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-const ALL_PROFILES = [
+const ALL_PROFILES: ProfileName[] = [
   "customer-downloadable-products",
   "customer-account-orders",
   "storefront-digitals",
@@ -209,7 +210,7 @@ describe.each<Mode>(["auth_url", "jwt"])("customer auth %s: another tenant's pre
     // "merchello": on A's host (profile not enabled) it must not reach that tenant.
     const a = await store(mode, "a");
     await setTenantSettings(a.tenant, {
-      customer_auth: a.mode === "jwt" ? { mode, cookie: "member" } : { mode, url: a.authUrl },
+      customer_auth: mode === "jwt" ? { mode, cookie: "member" } : { mode, url: a.authUrl },
     });
     const m = await namedStore("merchello", mode);
     const seen = authReceivers([a, m]);

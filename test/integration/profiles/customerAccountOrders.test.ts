@@ -5,6 +5,7 @@
  */
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import type { AccountAsset as Asset, AccountOrder } from "../../../src/profiles/customerAccountOrdersView.ts";
 import { fileBytes, uid } from "../../helpers/fixtures.ts";
 import {
   admin,
@@ -30,19 +31,6 @@ import {
 const PATH = "/api/v2/customer-account-orders";
 const PROFILE = "customer-account-orders" as const;
 const MiB = 1024 * 1024;
-
-interface Asset {
-  limits: { downloaded: number; limit: number | null };
-  data: { id: string; filename: string; size: string | null; is_file: boolean; is_link: boolean; url: string | null };
-}
-interface Line {
-  product: Record<string, unknown>;
-  assets: Asset[];
-}
-interface AccountOrder {
-  order: { order_number: number | string; lines: Line[]; assets: Asset[] };
-  text: { title: string; text: string | null };
-}
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -1,5 +1,5 @@
 // A small, valid one-page PDF for the demo store, built here so no binary is committed.
-export function demoPdf(lines) {
+export function demoPdf(lines: string[]): Uint8Array {
   const text = lines
     .map((line, i) => `BT /F1 ${i === 0 ? 20 : 12} Tf 72 ${720 - i * 28} Td (${line.replace(/[()\\]/g, "\\$&")}) Tj ET`)
     .join("\n");
@@ -11,7 +11,7 @@ export function demoPdf(lines) {
     `<< /Length ${Buffer.byteLength(text)} >>\nstream\n${text}\nendstream`,
   ];
   let pdf = "%PDF-1.4\n";
-  const offsets = [];
+  const offsets: number[] = [];
   objects.forEach((body, i) => {
     offsets.push(Buffer.byteLength(pdf));
     pdf += `${i + 1} 0 obj\n${body}\nendobj\n`;

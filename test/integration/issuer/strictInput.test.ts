@@ -7,6 +7,7 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import type { ErrorBody, ErrorDetail } from "../../helpers/answers.ts";
 import { fileBytes, uid } from "../../helpers/fixtures.ts";
 import {
   admin,
@@ -22,16 +23,10 @@ import {
   type JsonAnswer,
 } from "../../helpers/issuer.ts";
 
-interface Detail {
-  path: string;
-  message: string;
-  suggestion?: string;
-}
-
 /** The `details` entry for `path` of a 400 answer (fails when there is none). */
-function detail(answer: JsonAnswer<unknown>, path: string): Detail {
+function detail(answer: JsonAnswer<unknown>, path: string): ErrorDetail {
   expectError(answer, 400, "bad_request", [path]);
-  const found = (answer.body as { details: Detail[] }).details.find((d) => d.path === path);
+  const found = ((answer.body as ErrorBody).details ?? []).find((d) => d.path === path);
   if (!found) throw new Error(`no detail for ${path}`);
   return found;
 }
@@ -151,7 +146,7 @@ describe("POST /admin/v1/orders refuses misplaced and misspelt grant fields", ()
     const file = await uploadFile(tenant);
     const junk = Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`junk_${i}`, i]));
     const body = { [`${"x".repeat(100_000)}`]: 1, ...orderBody([file.id]), ...junk };
-    const answer = await admin<{ details: Detail[] }>(tenant, "POST", "/orders", { json: body });
+    const answer = await admin<{ details: ErrorDetail[] }>(tenant, "POST", "/orders", { json: body });
     expectError(answer, 400, "bad_request", ["junk_0"]);
     expect(answer.body.details).toHaveLength(51);
     expect(answer.body.details.at(-1)).toEqual({ path: "", message: "and 9951 more" });

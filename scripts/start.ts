@@ -3,8 +3,10 @@
 // and its keys (idempotent), 4. wrangler dev, 5. the demo file and order through the
 // issuer API (idempotent too), 6. the URLs and credentials to try it with.
 import { SignJWT } from "jose";
+import type { z } from "zod";
+import type { createOrderSchema, OrderView } from "../src/orders/orderSchemas.ts";
 import { signDownloadToken, downloadUrl } from "../src/sdk/sign.ts";
-import { demoPdf } from "./lib/demoPdf.mjs";
+import { demoPdf } from "./lib/demoPdf.ts";
 import {
   LOCAL_OPERATOR_SECRET,
   applyMigrations,
@@ -14,7 +16,7 @@ import {
   upsertAdminKey,
   upsertTenant,
   withLocalBindings,
-} from "./lib/localGateway.mjs";
+} from "./lib/localGateway.ts";
 
 /** Documented in the README: the demo store's credentials. Local use only. */
 export const DEMO = {
@@ -64,7 +66,8 @@ const gateway = await startWranglerDev({ port, inheritOutput: true });
 const base = gateway.baseUrl;
 const admin = { Authorization: `Bearer ${DEMO.adminKey}`, "Content-Type": "application/json" };
 
-// The demo order goes through the real issuer API, as a store's back end would do it.
+// The demo order goes through the real issuer API, as a store's back end would do it
+// (an error answer has none of the view's fields, hence Partial).
 await fetch(`${base}/admin/v1/files/${DEMO.fileId}`, {
   method: "PUT",
   headers: { ...admin, "Content-Type": "application/pdf", "X-File-Name": encodeURIComponent(DEMO.fileName) },
@@ -87,8 +90,8 @@ const order = await fetch(`${base}/admin/v1/orders`, {
         grant: { download_limit: 5, expires_in_days: 30 },
       },
     ],
-  }),
-}).then((r) => r.json());
+  } satisfies z.input<typeof createOrderSchema>),
+}).then((r) => r.json<Partial<OrderView>>());
 const orderUrl = order.items?.[0]?.files?.[0]?.download_url;
 const orderToken = orderUrl?.split("/downloads/")[1] ?? "<token>";
 
