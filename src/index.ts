@@ -3,10 +3,19 @@
  * Object is exported here because the runtime looks for it on this module.
  */
 import type { Env } from "./env.ts";
+import { pruneEventLog } from "./events/pruneEvents.ts";
 import { router } from "./router.ts";
 
 export { DownloadLink } from "./links/DownloadLink.ts";
 
 export default {
   fetch: (request, env, ctx) => router.fetch(request, env, ctx),
+  /** The Cron Trigger (wrangler.toml `triggers.crons`): log retention (docs/CONTRACT.md §10). */
+  async scheduled(controller, env) {
+    const result = await pruneEventLog(env.DB, controller.scheduledTime);
+    console.log(
+      `log retention: ${result.deleted} row(s) deleted in ${result.statements} statement(s)` +
+        (result.finished ? "" : "; more left for the next run"),
+    );
+  },
 } satisfies ExportedHandler<Env>;

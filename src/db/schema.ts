@@ -86,6 +86,10 @@ export const downloadEvents = sqliteTable(
   (t) => [
     index("download_events_link_at").on(t.tenantId, t.linkId, t.at),
     index("download_events_tenant_at").on(t.tenantId, t.at),
+    // The order filter of the log export (GET /admin/v1/events) and the order evidence. One
+    // index costs one more D1 row written per download (docs/COST.md), so the rarer filters
+    // (file, customer, outcome) ride on download_events_tenant_at and a time range.
+    index("download_events_order_at").on(t.tenantId, t.orderNumber, t.at),
   ],
 );
 

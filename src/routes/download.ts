@@ -1,5 +1,6 @@
 import { requireLinkCustomer } from "../auth/customerIdentity.ts";
 import type { Env } from "../env.ts";
+import { storedAddress } from "../events/storedAddress.ts";
 import { fileHeaders, presentedName, validatorHeaders } from "../files/fileHeaders.ts";
 import { deliveryBody, deliveryParts, type Part } from "../files/deliveryBody.ts";
 import { fileMetadata, forgetFileMetadata, type FileMetadata } from "../files/fileMetadata.ts";
@@ -56,7 +57,8 @@ export async function serveDownload(
     device: device.id,
     resumeWindowMs: tenant.settings.resume_window_seconds * 1000,
     log: {
-      ip,
+      // docs/CONTRACT.md §10: only what the tenant's ip_storage keeps leaves the Worker.
+      ip: storedAddress(ip, tenant.settings.ip_storage),
       userAgent: request.headers.get("User-Agent"),
       country: typeof request.cf?.country === "string" ? request.cf.country : null,
       range: request.headers.get("Range"),

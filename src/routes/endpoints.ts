@@ -27,6 +27,10 @@ import { getTenant } from "./admin/tenants/getTenant.ts";
 import { issueTenantAdminKey } from "./admin/tenants/issueTenantAdminKey.ts";
 import { listTenants } from "./admin/tenants/listTenants.ts";
 import { updateTenant } from "./admin/tenants/updateTenant.ts";
+import { listEvents } from "./admin/events/listEvents.ts";
+import { orderEvidence } from "./admin/orders/orderEvidence.ts";
+import { customerData } from "./admin/customers/customerData.ts";
+import { erasePersonalData } from "./admin/customers/erasePersonalData.ts";
 
 /**
  * Every endpoint of the gateway, in one list per group: src/router.ts mounts them and
@@ -47,11 +51,15 @@ export const adminEndpoints: readonly Endpoint[] = [
   getOrder,
   completeOrder,
   cancelOrder,
+  orderEvidence,
   getLink,
   patchLink,
   resetLink,
   freshLinkUrl,
   linkEvents,
+  listEvents,
+  customerData,
+  erasePersonalData,
   createSigningKey,
   listSigningKeys,
   retireSigningKey,

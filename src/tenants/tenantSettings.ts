@@ -100,6 +100,15 @@ export const tenantSettingsSchema = z.strictObject({
   support_url: z.url({ protocol: /^(https?|mailto)$/ }).optional(),
   /** Where `auth_required` pages send the customer to sign in. */
   sign_in_url: z.url({ protocol: /^https?$/ }).optional(),
+  // --- The download log: privacy and retention (docs/CONTRACT.md §10) ---
+  /**
+   * The client address as the download log keeps it: `full`, `truncated` (its /24 for IPv4,
+   * /48 for IPv6) or `none`. Applied before the event leaves the Worker, so a raw address the
+   * tenant does not want kept never reaches the link's outbox nor D1.
+   */
+  ip_storage: z.enum(["full", "truncated", "none"]).default("full"),
+  /** Days a download log row is kept; the scheduled pruning (src/events/pruneEvents.ts) deletes older ones. */
+  log_retention_days: z.number().int().min(1).max(3650).default(400),
 });
 
 export type TenantSettings = z.infer<typeof tenantSettingsSchema>;

@@ -21,6 +21,10 @@ import { ADMIN_BASE } from "../../src/routes/openapi.ts";
 import { downloadInfoSchema, healthSchema } from "../../src/routes/schemas.ts";
 import { errorSchema } from "../../src/http/errorSchema.ts";
 import { downloadEventsPageSchema, linkSchema, linkUrlSchema } from "../../src/routes/admin/links/linkSchemas.ts";
+import { customerDataSchema } from "../../src/routes/admin/customers/customerData.ts";
+import { erasureSchema } from "../../src/routes/admin/customers/erasePersonalData.ts";
+import { eventsPageSchema } from "../../src/routes/admin/events/eventSchemas.ts";
+import { evidenceSchema } from "../../src/routes/admin/orders/orderEvidence.ts";
 import { fileBytes, uid } from "../helpers/fixtures.ts";
 import { customerToken, OPERATOR_SECRET, orderBody, tokenOf } from "../helpers/issuer.ts";
 
@@ -63,6 +67,10 @@ const SCHEMAS: Record<string, z.ZodType> = {
   Link: linkSchema,
   LinkUrl: linkUrlSchema,
   DownloadEventsPage: downloadEventsPageSchema,
+  LogPage: eventsPageSchema,
+  OrderEvidence: evidenceSchema,
+  CustomerData: customerDataSchema,
+  Erasure: erasureSchema,
 };
 
 const PROFILE_TAG = "Compatibility profiles";
@@ -494,6 +502,17 @@ describe("real answers validate against the documented schemas", () => {
     await call("GET", `${A}/links/{id}`, { id: "l_nope" }, admin, 404);
     await call("POST", `${A}/orders/{number}/cancel`, { number: order }, admin, 200);
     await call("GET", "/downloads/{token}", { token }, { host }, 410);
+  });
+
+  it("download log export, order evidence, customer data and erasure", async () => {
+    const admin = { bearer: adminKey, host };
+    const page = await call<{ data: unknown[] }>("GET", `${A}/events`, {}, admin, 200);
+    expect(page.data.length).toBeGreaterThan(0);
+    await call("GET", `${A}/orders/{number}/evidence`, { number: order }, admin, 200);
+    await call("GET", `${A}/orders/{number}/evidence`, { number: "nope" }, admin, 404);
+    await call("GET", `${A}/customers/{id}/data`, { id: "cust-1" }, admin, 200);
+    await call("DELETE", `${A}/customers/{id}/personal-data`, { id: "cust-1" }, admin, 200);
+    await call("DELETE", `${A}/customers/{id}/personal-data`, { id: "cust-1" }, admin, 404);
   });
 
   it("signing keys and admin keys", async () => {

@@ -1,0 +1,1 @@
+CREATE INDEX `download_events_order_at` ON `download_events` (`tenant_id`,`order_number`,`at`);

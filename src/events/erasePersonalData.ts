@@ -1,0 +1,65 @@
+/** Log rows changed per statement: short transactions, so downloads' log writes are never held up for long. */
+const ROWS_PER_STATEMENT = 1000;
+
+export interface Erasure {
+  /** What the customer id was replaced with in orders and links (`erased-` + 16 random hex digits). */
+  pseudonym: string;
+  logRows: number;
+  orders: number;
+  links: number;
+}
+
+/**
+ * Erases one customer's personal data (GDPR art. 17) while keeping what the store must keep
+ * and what makes the gateway work:
+ * - the download log rows of the customer's links and orders lose the address, User-Agent,
+ *   country and device id (set to null); their time, status, bytes, outcome, counted and
+ *   reason stay, so counts, suppressed-request figures and the store's accounting still add up;
+ * - orders and links get a random pseudonym instead of the customer id (never a hash of it:
+ *   customer ids are often e-mail addresses or sequence numbers, which a hash would not hide);
+ *   their counts, limits, expiry and revocation are untouched, and so is each link's
+ *   Durable Object (its count and devices), so nothing about what was bought or used changes.
+ * Null when D1 holds nothing of the customer.
+ */
+export async function erasePersonalData(d1: D1Database, tenantId: string, customerId: string): Promise<Erasure | null> {
+  const held = await d1
+    .prepare(
+      `SELECT (SELECT COUNT(*) FROM orders WHERE tenant_id = ?1 AND customer_id = ?2) AS orders,
+              (SELECT COUNT(*) FROM links WHERE tenant_id = ?1 AND customer_id = ?2) AS links`,
+    )
+    .bind(tenantId, customerId)
+    .first<{ orders: number; links: number }>();
+  if (!held || (held.orders === 0 && held.links === 0)) return null;
+
+  // First the log (found through the links and orders that still name the customer), in
+  // bounded statements; a retry after a failure finds what is left.
+  const scrub = d1.prepare(
+    `UPDATE download_events SET ip = NULL, user_agent = NULL, country = NULL, device = NULL
+     WHERE id IN (
+       SELECT id FROM download_events
+       WHERE tenant_id = ?1
+         AND (link_id IN (SELECT id FROM links WHERE tenant_id = ?1 AND customer_id = ?2)
+              OR order_number IN (SELECT number FROM orders WHERE tenant_id = ?1 AND customer_id = ?2))
+         AND (ip IS NOT NULL OR user_agent IS NOT NULL OR country IS NOT NULL OR device IS NOT NULL)
+       LIMIT ${ROWS_PER_STATEMENT})`,
+  );
+  let logRows = 0;
+  for (;;) {
+    const { meta } = await scrub.bind(tenantId, customerId).run();
+    logRows += meta.changes;
+    if (meta.changes < ROWS_PER_STATEMENT) break;
+  }
+
+  // Then the id itself, in orders and links together.
+  const random = crypto.getRandomValues(new Uint8Array(8));
+  const pseudonym = `erased-${[...random].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+  const [orderUpdate, linkUpdate] = await d1.batch([
+    d1
+      .prepare("UPDATE orders SET customer_id = ?3 WHERE tenant_id = ?1 AND customer_id = ?2")
+      .bind(tenantId, customerId, pseudonym),
+    d1
+      .prepare("UPDATE links SET customer_id = ?3 WHERE tenant_id = ?1 AND customer_id = ?2")
+      .bind(tenantId, customerId, pseudonym),
+  ]);
+  return { pseudonym, logRows, orders: orderUpdate?.meta.changes ?? 0, links: linkUpdate?.meta.changes ?? 0 };
+}

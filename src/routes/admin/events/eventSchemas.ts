@@ -1,0 +1,98 @@
+import { z } from "zod";
+import { CURSOR_PATTERN } from "../../../events/eventQuery.ts";
+import { orderNumberSchema } from "../../../orders/orderSchemas.ts";
+import { isoDate } from "../adminSchemas.ts";
+
+/** The query of `GET /admin/v1/events`: filters, order, page, format. Strict: anything else is 400. */
+export const eventsQuerySchema = z
+  .strictObject({
+    from: z.iso.datetime({ offset: true }).optional().meta({ description: "only rows at or after this instant" }),
+    to: z.iso.datetime({ offset: true }).optional().meta({ description: "only rows before this instant" }),
+    order_number: orderNumberSchema.optional(),
+    link_id: z.string().min(1).max(128).optional(),
+    file_id: z.string().min(1).max(128).optional(),
+    customer_id: z
+      .string()
+      .min(1)
+      .max(256)
+      .optional()
+      .meta({ description: "the customer of the link (links made through the issuer API)" }),
+    outcome: z.enum(["completed", "aborted"]).optional(),
+    counted: z
+      .enum(["true", "false"])
+      .transform((v) => v === "true")
+      .optional(),
+    sort: z.enum(["newest", "oldest"]).default("newest"),
+    format: z
+      .enum(["json", "csv", "ndjson"])
+      .default("json")
+      .meta({ description: "`json`: one page; `csv` and `ndjson`: every matching row, streamed" }),
+    limit: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .optional()
+      .meta({ description: "rows per JSON page (default 100)" }),
+    cursor: z.string().regex(CURSOR_PATTERN, "a next_cursor of a previous page").optional(),
+  })
+  .superRefine((query, issues) => {
+    if (query.from && query.to && Date.parse(query.from) >= Date.parse(query.to)) {
+      issues.addIssue({ code: "custom", path: ["to"], message: "must be after from" });
+    }
+    if (query.format !== "json") {
+      // A streamed export is the whole result: a page size or a cursor would be silently ignored.
+      for (const name of ["limit", "cursor"] as const) {
+        if (query[name] !== undefined)
+          issues.addIssue({
+            code: "custom",
+            path: [name],
+            message: `only with format=json (${query.format} streams every row)`,
+          });
+      }
+    }
+  });
+
+export const eventRowSchema = z
+  .object({
+    id: z.string(),
+    at: isoDate,
+    order_number: z.string().nullable(),
+    link_id: z.string(),
+    file_id: z.string(),
+    customer_id: z
+      .string()
+      .nullable()
+      .meta({ description: "the link's customer; null for links the store signed itself" }),
+    ip: z
+      .string()
+      .nullable()
+      .meta({ description: "as the tenant's ip_storage kept it: the address, its /24 or /48 network, or null" }),
+    user_agent: z.string().nullable(),
+    country: z.string().nullable(),
+    range: z.string().nullable().meta({ description: "the request's Range header" }),
+    status: z.number().int(),
+    bytes: z.number().int().nonnegative().meta({ description: "bytes the response promised (Content-Length)" }),
+    bytes_sent: z
+      .number()
+      .int()
+      .nonnegative()
+      .nullable()
+      .meta({ description: "bytes written to the client; null while the body still streams" }),
+    outcome: z.enum(["completed", "aborted"]).nullable(),
+    counted: z.boolean(),
+    reason: z
+      .enum(["resume", "no_body", "prefetch", "preview", "scanner", "confirmation", "refunded"])
+      .nullable()
+      .meta({ description: "why an answer without error was not counted" }),
+    error: z.string().nullable().meta({ description: "error code of a refusal; null for successes" }),
+    device: z.string().nullable(),
+  })
+  .meta({ id: "LogRow" });
+
+export const eventsPageSchema = z
+  .object({
+    data: z.array(eventRowSchema),
+    next_cursor: z.string().nullable().meta({ description: "pass as `cursor` for the next page; null on the last" }),
+  })
+  .meta({ id: "LogPage" });

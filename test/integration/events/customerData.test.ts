@@ -1,0 +1,198 @@
+/**
+ * GDPR: `GET /admin/v1/customers/:id/data` exports everything held about a customer;
+ * `DELETE /admin/v1/customers/:id/personal-data` erases the personal data of their log rows
+ * and pseudonymises their id, keeping counts, link state and what was bought.
+ */
+import { env } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { linkStub } from "../../../src/links/linkStub.ts";
+import { deliveriesSettled } from "../../helpers/deliveries.ts";
+import { eventRows, flushOutboxes } from "../../helpers/fixtures.ts";
+import {
+  admin,
+  adminFetch,
+  createTenantWithAdminKey,
+  expectError,
+  fetchUrl,
+  firstFile,
+  linkRow,
+  orderBody,
+  orderRow,
+  placeOrder,
+  uploadFile,
+  type FileEntry,
+  type IssuerTenant,
+} from "../../helpers/issuer.ts";
+import { insertLogRows } from "../../helpers/logRows.ts";
+
+interface CustomerData {
+  customer_id: string;
+  orders: { order_number: string; items: unknown[] }[];
+  links: { id: string; download_count: number }[];
+  download_log: { id: string; ip: string | null; user_agent: string | null; link_id: string; customer_id: string }[];
+}
+
+const ALICE = "alice@example.com";
+
+async function downloadTwice(tenant: IssuerTenant, entry: FileEntry, agent: string) {
+  for (let i = 0; i < 2; i++) {
+    const response = await fetchUrl(entry.download_url as string, {
+      headers: { "User-Agent": agent, "CF-Connecting-IP": "192.0.2.44" },
+    });
+    await response.arrayBuffer();
+    expect(response.status).toBe(200);
+  }
+  const stub = linkStub(env, tenant.id, entry.link_id);
+  await deliveriesSettled([stub]);
+  await flushOutboxes([stub]);
+}
+
+async function setup() {
+  const tenant = await createTenantWithAdminKey();
+  const file = await uploadFile(tenant, { name: "song.mp3", size: 400 });
+  const alice = firstFile(
+    await placeOrder(tenant, orderBody([file.id], { order_number: "A-1", customer_id: ALICE }, { download_limit: 5 })),
+  );
+  const bob = firstFile(await placeOrder(tenant, orderBody([file.id], { order_number: "B-1", customer_id: "bob" })));
+  await downloadTwice(tenant, alice, "AliceBrowser/1");
+  await downloadTwice(tenant, bob, "BobBrowser/1");
+  return { tenant, alice, bob, file };
+}
+
+describe("GET /admin/v1/customers/:id/data", () => {
+  let s: Awaited<ReturnType<typeof setup>>;
+  beforeAll(async () => {
+    s = await setup();
+  });
+
+  it("exports the customer's orders, links and every log row of their links, and nobody else's", async () => {
+    const response = await adminFetch(s.tenant, "GET", `/customers/${encodeURIComponent(ALICE)}/data`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("Content-Type")).toBe("application/json; charset=utf-8");
+    const data = (await response.json()) as CustomerData;
+    expect(data.customer_id).toBe(ALICE);
+    expect(data.orders.map((o) => o.order_number)).toEqual(["A-1"]);
+    expect(data.orders[0]?.items).toHaveLength(1);
+    expect(data.links).toEqual([expect.objectContaining({ id: s.alice.link_id, download_count: 2 })]);
+    expect(data.download_log).toHaveLength(2);
+    expect(data.download_log.every((r) => r.link_id === s.alice.link_id && r.customer_id === ALICE)).toBe(true);
+    expect(data.download_log[0]).toMatchObject({ ip: "192.0.2.44", user_agent: "AliceBrowser/1" });
+  });
+
+  it("streams a complete document however many log rows the customer has", async () => {
+    const tenant = await createTenantWithAdminKey();
+    await env.DB.prepare(
+      "INSERT INTO links (tenant_id, id, order_number, item_id, file_id, customer_id) VALUES (?, 'lc', 'C-1', 'i', 'f', 'carol')",
+    )
+      .bind(tenant.id)
+      .run();
+    await insertLogRows(
+      tenant.id,
+      Array.from({ length: 2100 }, (_, i) => ({
+        id: `c${String(i).padStart(4, "0")}`,
+        at: 1_700_000_000_000 + i,
+        linkId: "lc",
+      })),
+    );
+    const data = (await (await adminFetch(tenant, "GET", "/customers/carol/data")).json()) as CustomerData;
+    expect(data.download_log.map((r) => r.id)).toEqual(
+      Array.from({ length: 2100 }, (_, i) => `c${String(i).padStart(4, "0")}`),
+    );
+    expect(data.orders).toEqual([]);
+  });
+
+  it("answers 404 for a customer nothing names, and to another tenant's key", async () => {
+    expectError(await admin(s.tenant, "GET", "/customers/nobody/data"), 404, "not_found");
+    const other = await createTenantWithAdminKey();
+    expectError(await admin(other, "GET", `/customers/${encodeURIComponent(ALICE)}/data`), 404, "not_found");
+    expectError(await admin(s.tenant, "GET", "/customers/bob/data?full=1"), 400, "bad_request", ["full"]);
+  });
+});
+
+describe("DELETE /admin/v1/customers/:id/personal-data", () => {
+  it("clears ip, user agent, country and device of the customer's log rows and pseudonymises the id", async () => {
+    const s = await setup();
+    const before = await eventRows(s.tenant, s.alice.link_id);
+    expect(before.map((r) => r.ip)).toEqual(["192.0.2.44", "192.0.2.44"]);
+
+    const answer = await admin<{ customer_id: string; pseudonym: string; erased: Record<string, number> }>(
+      s.tenant,
+      "DELETE",
+      `/customers/${encodeURIComponent(ALICE)}/personal-data`,
+    );
+    expect(answer.status).toBe(200);
+    expect(answer.body.pseudonym).toMatch(/^erased-[0-9a-f]{16}$/);
+    expect(answer.body).toEqual({
+      customer_id: ALICE,
+      pseudonym: answer.body.pseudonym,
+      erased: { log_rows: 2, orders: 1, links: 1 },
+    });
+
+    const after = await eventRows(s.tenant, s.alice.link_id);
+    expect(after.map((r) => [r.ip, r.user_agent, r.country, r.device])).toEqual([
+      [null, null, null, null],
+      [null, null, null, null],
+    ]);
+    // What is not personal stays: the facts of each request.
+    expect(after.map((r) => [r.id, r.at, r.status, r.bytes, r.counted])).toEqual(
+      before.map((r) => [r.id, r.at, r.status, r.bytes, r.counted]),
+    );
+    // The other customer is untouched.
+    expect((await eventRows(s.tenant, s.bob.link_id)).map((r) => r.user_agent)).toEqual([
+      "BobBrowser/1",
+      "BobBrowser/1",
+    ]);
+    expect((await orderRow(s.tenant.id, "A-1"))?.customer_id).toBe(answer.body.pseudonym);
+    expect((await orderRow(s.tenant.id, "B-1"))?.customer_id).toBe("bob");
+
+    // Counts and link state are kept: D1 mirror, Durable Object, the API, and the limit.
+    expect(await linkRow(s.tenant.id, s.alice.link_id)).toMatchObject({
+      download_count: 2,
+      customer_id: answer.body.pseudonym,
+    });
+    expect((await linkStub(env, s.tenant.id, s.alice.link_id).snapshot()).count).toBe(2);
+    expect((await admin(s.tenant, "GET", `/links/${s.alice.link_id}`)).body).toMatchObject({
+      download_count: 2,
+      remaining_downloads: 3,
+    });
+
+    // The id is gone: nothing is found under it any more; the pseudonym shows the erased rows.
+    expectError(await admin(s.tenant, "GET", `/customers/${encodeURIComponent(ALICE)}/data`), 404, "not_found");
+    const pseudo = (await (
+      await adminFetch(s.tenant, "GET", `/customers/${answer.body.pseudonym}/data`)
+    ).json()) as CustomerData;
+    expect(pseudo.download_log.map((r) => [r.ip, r.user_agent])).toEqual([
+      [null, null],
+      [null, null],
+    ]);
+    // The order cannot be re-created under the erased id: the number now belongs to the pseudonym.
+    const again = await admin(s.tenant, "POST", "/orders", {
+      json: orderBody([s.file.id], { order_number: "A-1", customer_id: ALICE }, { download_limit: 5 }),
+    });
+    expectError(again, 409, "conflict");
+    // The erased id no longer appears anywhere in the tenant's export.
+    const csv = await (await adminFetch(s.tenant, "GET", "/events?format=csv")).text();
+    expect(csv).not.toContain(ALICE);
+    expect(csv).not.toContain("AliceBrowser");
+  });
+
+  it("answers 404 for an unknown customer and to another tenant's key, changing nothing", async () => {
+    const s = await setup();
+    expectError(await admin(s.tenant, "DELETE", "/customers/nobody/personal-data"), 404, "not_found");
+    const other = await createTenantWithAdminKey();
+    expectError(
+      await admin(other, "DELETE", `/customers/${encodeURIComponent(ALICE)}/personal-data`),
+      404,
+      "not_found",
+    );
+    expect((await eventRows(s.tenant, s.alice.link_id)).map((r) => r.user_agent)).toEqual([
+      "AliceBrowser/1",
+      "AliceBrowser/1",
+    ]);
+    expectError(
+      await admin(s.tenant, "DELETE", "/customers/bob/personal-data", { json: { all: true } }),
+      400,
+      "bad_request",
+    );
+  });
+});

@@ -1,0 +1,238 @@
+/**
+ * `GET /admin/v1/orders/:number/evidence`: what a store hands to a payment dispute — what
+ * was bought, every download with its facts, totals — as JSON and as a printable page.
+ */
+import { env } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { linkStub } from "../../../src/links/linkStub.ts";
+import { deliveriesSettled } from "../../helpers/deliveries.ts";
+import { flushOutboxes } from "../../helpers/fixtures.ts";
+import {
+  admin,
+  adminFetch,
+  createTenantWithAdminKey,
+  expectError,
+  fetchUrl,
+  orderFiles,
+  placeOrder,
+  uploadFile,
+  type IssuerTenant,
+  type OrderView,
+} from "../../helpers/issuer.ts";
+import { insertLogRows } from "../../helpers/logRows.ts";
+
+interface Evidence {
+  order: Record<string, unknown>;
+  items: { product: Record<string, unknown>; files: Record<string, unknown>[] }[];
+  downloads: Record<string, unknown>[];
+  totals: Record<string, unknown> & { per_file: Record<string, unknown>[] };
+  truncated: boolean;
+}
+
+let shop: IssuerTenant;
+let order: OrderView;
+let bookSha: unknown;
+
+async function fetchAll(url: string, headers: Record<string, string>): Promise<number> {
+  const response = await fetchUrl(url, { headers });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+beforeAll(async () => {
+  shop = await createTenantWithAdminKey();
+  const book = await uploadFile(shop, { name: "book.pdf", size: 1000 });
+  const audio = await uploadFile(shop, { name: "audio.zip", size: 500 });
+  bookSha = book.view.sha256;
+  order = await placeOrder(shop, {
+    order_number: `ev-${Date.now().toString(36)}`,
+    customer_id: "cust-42",
+    items: [
+      {
+        product: { id: "p1", name: "Book <b>& Audio</b>", variant_name: "Deluxe" },
+        file_ids: [book.id, audio.id],
+        grant: { download_limit: 3 },
+      },
+    ],
+  });
+  const [bookEntry, audioEntry] = orderFiles(order);
+  if (!bookEntry?.download_url || !audioEntry?.download_url) throw new Error("no URLs");
+  const ua = { "User-Agent": "Mozilla/5.0 evidence", "CF-Connecting-IP": "198.51.100.23" };
+  expect(await fetchAll(bookEntry.download_url, ua)).toBe(200);
+  // The audio file arrives in two ranges: the second is a resume of the same device.
+  expect(await fetchAll(audioEntry.download_url, { ...ua, Range: "bytes=0-199" })).toBe(206);
+  expect(await fetchAll(audioEntry.download_url, { ...ua, Range: "bytes=200-" })).toBe(206);
+  const stubs = [bookEntry, audioEntry].map((f) => linkStub(env, shop.id, f.link_id));
+  await deliveriesSettled(stubs);
+  await flushOutboxes(stubs);
+});
+
+describe("GET /admin/v1/orders/:number/evidence", () => {
+  it("answers what was bought, each download with its facts, and totals", async () => {
+    const answer = await admin<Evidence>(shop, "GET", `/orders/${order.order_number}/evidence`);
+    expect(answer.status).toBe(200);
+    const [bookEntry, audioEntry] = orderFiles(order);
+    expect(answer.body.order).toEqual({
+      order_number: order.order_number,
+      customer_id: "cust-42",
+      status: "complete",
+      purchased_at: order.purchased_at,
+    });
+    expect(answer.body.items).toHaveLength(1);
+    expect(answer.body.items[0]?.product).toMatchObject({
+      id: "p1",
+      name: "Book <b>& Audio</b>",
+      variant_name: "Deluxe",
+    });
+    expect(answer.body.items[0]?.files).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          file_id: bookEntry?.id,
+          name: "book.pdf",
+          size: 1000,
+          sha256: bookSha,
+          link_id: bookEntry?.link_id,
+          download_count: 1,
+          download_limit: 3,
+        }),
+        expect.objectContaining({ file_id: audioEntry?.id, name: "audio.zip", size: 500, download_count: 1 }),
+      ]),
+    );
+    expect(bookSha).toMatch(/^[0-9a-f]{64}$/);
+    expect(answer.body.downloads).toEqual([
+      expect.objectContaining({
+        link_id: bookEntry?.link_id,
+        file_name: "book.pdf",
+        ip: "198.51.100.23",
+        user_agent: "Mozilla/5.0 evidence",
+        status: 200,
+        bytes_sent: 1000,
+        file_size: 1000,
+        outcome: "completed",
+        counted: true,
+      }),
+      expect.objectContaining({ range: "bytes=0-199", status: 206, bytes_sent: 200, counted: true }),
+      expect.objectContaining({ range: "bytes=200-", status: 206, bytes_sent: 300, counted: false, reason: "resume" }),
+    ]);
+    expect(answer.body.totals).toMatchObject({
+      requests: 3,
+      counted_downloads: 2,
+      completed_downloads: 1,
+      completed_responses: 3,
+      bytes_delivered: 1500,
+      files_fully_delivered: 2,
+      files: 2,
+    });
+    expect(answer.body.totals.first_download_at).toBe(answer.body.downloads[0]?.at);
+    expect(answer.body.totals.per_file).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          link_id: audioEntry?.link_id,
+          bytes_delivered: 500,
+          size: 500,
+          fully_delivered: true,
+        }),
+      ]),
+    );
+    expect(answer.body.truncated).toBe(false);
+  });
+
+  it("says a file was not received in full when its ranges leave a gap", async () => {
+    const tenant = await createTenantWithAdminKey();
+    const file = await uploadFile(tenant, { name: "gap.bin", size: 400 });
+    const placed = await placeOrder(tenant, {
+      order_number: "gap-1",
+      customer_id: "c",
+      items: [{ product: { id: "p", name: "P" }, file_ids: [file.id] }],
+    });
+    const [entry] = orderFiles(placed);
+    const url = entry?.download_url as string;
+    expect(await fetchAll(url, { Range: "bytes=0-99" })).toBe(206);
+    expect(await fetchAll(url, { Range: "bytes=200-" })).toBe(206);
+    const stub = linkStub(env, tenant.id, entry?.link_id as string);
+    await deliveriesSettled([stub]);
+    await flushOutboxes([stub]);
+    const answer = await admin<Evidence>(tenant, "GET", "/orders/gap-1/evidence");
+    expect(answer.body.totals).toMatchObject({
+      bytes_delivered: 300,
+      files_fully_delivered: 0,
+      completed_downloads: 0,
+    });
+  });
+
+  it("lists at most 5,000 requests, says so, and still totals every row", async () => {
+    const tenant = await createTenantWithAdminKey();
+    const file = await uploadFile(tenant, { name: "big.bin", size: 100 });
+    const placed = await placeOrder(tenant, {
+      order_number: "many-1",
+      customer_id: "c",
+      items: [{ product: { id: "p", name: "P" }, file_ids: [file.id] }],
+    });
+    const linkId = orderFiles(placed)[0]?.link_id as string;
+    await insertLogRows(
+      tenant.id,
+      Array.from({ length: 5003 }, (_, i) => ({
+        at: 1_780_000_000_000 + i,
+        linkId,
+        fileId: file.id,
+        orderNumber: "many-1",
+        counted: i % 2 === 0,
+      })),
+    );
+    const answer = await admin<Evidence>(tenant, "GET", "/orders/many-1/evidence");
+    expect(answer.body.truncated).toBe(true);
+    expect(answer.body.downloads).toHaveLength(5000);
+    expect(answer.body.totals).toMatchObject({
+      requests: 5003,
+      counted_downloads: 2502,
+      completed_downloads: 5003,
+      bytes_delivered: 500_300,
+      first_download_at: new Date(1_780_000_000_000).toISOString(),
+      last_download_at: new Date(1_780_000_005_002).toISOString(),
+    });
+  });
+
+  it("renders a printable page, escaped, when Accept prefers text/html or ?format=html", async () => {
+    for (const [query, headers] of [
+      ["", { Accept: "text/html,application/xhtml+xml,*/*;q=0.8" }],
+      ["?format=html", {}],
+    ] as const) {
+      const response = await adminFetch(shop, "GET", `/orders/${order.order_number}/evidence${query}`, { headers });
+      expect(response.status).toBe(200);
+      expect(response.headers.get("Content-Type")).toBe("text/html; charset=utf-8");
+      expect(response.headers.get("Content-Security-Policy")).toContain("default-src 'none'");
+      const page = await response.text();
+      expect(page).toContain(`Download evidence for order ${order.order_number}`);
+      expect(page).toContain("Book &#60;b&#62;&#38; Audio&#60;/b&#62;");
+      expect(page).not.toContain("<b>& Audio");
+      expect(page).toContain("198.51.100.23");
+      expect(page).toContain("1,000 of 1,000");
+      expect(page).toContain(String(bookSha));
+      expect(page).toContain("2 of 2");
+    }
+  });
+
+  it("answers JSON to ?format=json even for a browser", async () => {
+    const response = await adminFetch(shop, "GET", `/orders/${order.order_number}/evidence?format=json`, {
+      headers: { Accept: "text/html" },
+    });
+    expect(response.headers.get("Content-Type")).toBe("application/json; charset=utf-8");
+  });
+
+  it("answers 404 for an unknown order and for another tenant's order, 400 for an unknown parameter", async () => {
+    expectError(await admin(shop, "GET", "/orders/nope-1/evidence"), 404, "not_found");
+    const other = await createTenantWithAdminKey();
+    expectError(await admin(other, "GET", `/orders/${order.order_number}/evidence`), 404, "not_found");
+    expectError(await admin(shop, "GET", `/orders/${order.order_number}/evidence?format=pdf`), 400, "bad_request", [
+      "format",
+    ]);
+    expectError(await admin(shop, "GET", `/orders/${order.order_number}/evidence?fromat=html`), 400, "bad_request", [
+      "fromat",
+    ]);
+    expectError(
+      await admin(shop, "GET", `/orders/${order.order_number}/evidence`, { key: null }),
+      401,
+      "auth_required",
+    );
+  });
+});
