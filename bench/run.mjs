@@ -7,6 +7,7 @@
 //      (bench/worker/) each under their own `wrangler dev` (lib/wrangler.mjs);
 //   3. scenarios, in this order (BENCH_ONLY=a,b picks some):
 //        download-64m  64 MiB MB/s, TTFB and RSS against bare R2 (target 2)
+//        stream-64m    where the 64 MiB gap is: the same object sent four ways (no target)
 //        download-1k   1 KiB req/s and CPU against the minimal counting floor (target 1)
 //        listings      /my/downloads and /orders/:n/downloads against their floor (target 3)
 //        orders        order creation throughput
@@ -28,9 +29,10 @@ import * as download64m from "./scenarios/download-64m.mjs";
 import * as listings from "./scenarios/listings.mjs";
 import * as orders from "./scenarios/orders.mjs";
 import * as profile from "./scenarios/profile.mjs";
+import * as stream64m from "./scenarios/stream-64m.mjs";
 import * as upload5g from "./scenarios/upload-5g.mjs";
 
-const SCENARIOS = [download64m, download1k, listings, orders, profile, upload5g];
+const SCENARIOS = [download64m, stream64m, download1k, listings, orders, profile, upload5g];
 const enabled = (s) => selected(s.name) && (s !== upload5g || CONFIG.huge);
 
 async function portFree(port) {

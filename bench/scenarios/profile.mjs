@@ -5,6 +5,7 @@
 // iteration as workerd spends it (GC and SQLite included), and not the wall clock, which
 // the machine's other load stretches. Each step is sized to about BENCH_PROFILE_CPU_MS of
 // CPU and run three times; the median is kept.
+import { randomBytes } from "node:crypto";
 import { CONFIG, log, round } from "../lib/config.mjs";
 import { cpuMs } from "../lib/procs.mjs";
 import { median } from "../lib/stats.mjs";
@@ -24,6 +25,7 @@ const STEPS = {
   "rpc-upsert": ["floor: DO call, one-row upsert + commit", 50],
   "link-snapshot": ["link DO: snapshot() call (read)", 100],
   "link-admit": ["link DO: admit() call (count + outbox + commit)", 50],
+  "link-admit-finish": ["link DO: admit() then finish() (a whole download)", 50],
   "link-first-use": ["link DO: first call on a new object", 20],
   "do-constructor": ["  in object: constructor (schema + wrappers)", 200],
   "do-state": ["  in object: state query", 500],
@@ -35,8 +37,19 @@ const STEPS = {
   "r2-head": ["R2 head (metadata cache miss)", 100],
   "r2-get": ["R2 get, 1 KiB body read", 100],
   "r2-get-onlyif": ["R2 get with onlyIf etag, 1 KiB body read", 100],
+  "deliver-1k": ["  the same through deliveryBody (FixedLengthStream, pipe)", 100],
   headers: ["response headers + Response", 500],
   "log-batch": ["batched D1 log, per event (batches of 50)", 200],
+  "s64-direct": ["64 MiB read to the end: bare R2 body", 1],
+  "s64-fls-one": ["  one R2 read piped into a FixedLengthStream", 1],
+  "s64-pieces-v1": ["  pieces before issue 13 (7 R2 reads), piped", 1],
+  "s64-pieces": ["  the gateway's pieces (3 R2 reads), piped", 1],
+  "s64-pieces-call": ["  pieces + one Durable Object call after", 1],
+  "s64-byob": ["  one R2 read, JS copy in 256 KiB reads, counted", 1],
+  "listing-signed": ["listing of 1,000 links, every token signed", 2],
+  "listing-cached": ["listing of 1,000 links, tokens remembered", 5],
+  "listing-json": ["  its JSON answer (507 KB)", 5],
+  "listing-floor-json": ["  the floor's JSON answer, same rows", 5],
 };
 
 async function once(server, step, n, run) {
@@ -52,9 +65,17 @@ async function once(server, step, n, run) {
 export async function run({ benchWorker, smallBytes }) {
   const put = await fetch(`${benchWorker.baseUrl}/r2/one-kib`, { method: "PUT", body: smallBytes });
   if (put.status !== 201) throw new Error(`bench Worker PUT answered ${put.status}`);
+  const large = await fetch(`${benchWorker.baseUrl}/r2/sixty-four-mib`, {
+    method: "PUT",
+    body: randomBytes(CONFIG.largeBytes),
+  });
+  if (large.status !== 201) throw new Error(`bench Worker PUT answered ${large.status}`);
   const steps = {};
   let runId = 0;
+  // BENCH_PROFILE_STEPS=a,b profiles only those steps (and skips the 1 KiB breakdown).
+  const only = process.env.BENCH_PROFILE_STEPS?.split(",").map((s) => s.trim());
   for (const [step, [label, first]] of Object.entries(STEPS)) {
+    if (only && !only.includes(step)) continue;
     // Size n so one call takes about profileCpuMs of CPU (the clock ticks at 10 ms).
     let n = first;
     let probe = await once(benchWorker, step, n, `c${runId++}`);
@@ -76,6 +97,7 @@ export async function run({ benchWorker, smallBytes }) {
       `profile ${step.padEnd(15)} n=${String(n).padStart(7)}  ${steps[step].cpuMsPerIteration} ms CPU, ${steps[step].wallMsPerIteration} ms wall per iteration`,
     );
   }
+  if (only) return { steps, breakdown: null };
   const cpu = (step) => steps[step].cpuMsPerIteration;
   // The gateway's per-request work beyond the floor's, by step (ms of CPU).
   const breakdown = {
@@ -88,6 +110,8 @@ export async function run({ benchWorker, smallBytes }) {
     commitAndRpc: round(cpu("link-admit") - cpu("do-admit"), 4),
     headers: cpu("headers"),
     logPerEvent: cpu("log-batch"),
+    finishCall: round(cpu("link-admit-finish") - cpu("link-admit"), 4),
+    deliveryBody: round(cpu("deliver-1k") - cpu("r2-get-onlyif"), 4),
   };
   return { steps, breakdown };
 }
@@ -97,15 +121,21 @@ export function report(r) {
   const row = (cells) => cells.map((c, i) => (i === 0 ? String(c).padEnd(w[i]) : String(c).padStart(w[i]))).join("  ");
   const b = r.breakdown;
   const s = (step) => r.steps[step].cpuMsPerIteration;
-  const workerSide = b.jws + b.claims + b.device + b.plan + b.headers + b.logPerEvent;
   return [
     row(["profile (bench Worker, CPU per iteration)", "n", "ms CPU", "ms wall"]),
     ...Object.entries(r.steps).map(([, v]) =>
       row([v.label, v.n, v.cpuMsPerIteration.toFixed(4), v.wallMsPerIteration.toFixed(4)]),
     ),
+    ...(b ? breakdownLines(b, s) : []),
+  ];
+}
+
+function breakdownLines(b, s) {
+  const workerSide = b.jws + b.claims + b.device + b.plan + b.headers + b.logPerEvent;
+  return [
     `  per counted 1 KiB download, CPU the floor does not spend: Worker side ${workerSide.toFixed(3)} ms ` +
       `(JWS ${b.jws}, claims ${b.claims}, device ${b.device}, plan ${b.plan}, headers ${b.headers}, log ${b.logPerEvent}); ` +
       `link call ${s("link-admit")} ms against the floor's upsert call ${s("rpc-upsert")} ms (+${b.linkCallOverFloorCall}), ` +
-      `of which in-object work ${b.inObjectAdmit} ms and RPC + commit ${b.commitAndRpc} ms; constructor ${s("do-constructor")} ms once per object`,
+      `of which in-object work ${b.inObjectAdmit} ms and RPC + commit ${b.commitAndRpc} ms; finish() call ${b.finishCall} ms more; deliveryBody ${b.deliveryBody} ms; constructor ${s("do-constructor")} ms once per object`,
   ];
 }

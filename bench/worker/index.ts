@@ -5,13 +5,16 @@
 //   GET /upsert/:link/:key    one counter upsert on the link's FloorCounter, then the same stream
 //   PUT /r2/:key              seeds an object (the bench's setup step)
 //   GET /profile/:step?n=     repeats one step of the gateway's download path n times
+//   GET /stream/:variant/:key/:link  the object sent one of the ways of streamVariants.ts
 //
 // Both floors start the R2 read before the Durable Object call and await it after, as
 // the gateway does: the least a counting design must do, done as cheaply as it can be.
 import { DownloadLink, type AdmitRequest } from "../../src/links/DownloadLink.ts";
 import { FloorCounter } from "./FloorCounter.ts";
+import { LISTING_STEPS, profileListingStep, type ListingStep } from "./listingSteps.ts";
 import { IN_OBJECT_STEPS, ProfileLink, type InObjectStep } from "./ProfileLink.ts";
 import { WORKER_STEPS, profileWorkerStep, sampleRequest, type WorkerStep } from "./profileSteps.ts";
+import { STREAM_VARIANTS, profileStreamVariant, streamVariant, type StreamVariant } from "./streamVariants.ts";
 
 export { DownloadLink, FloorCounter, ProfileLink };
 
@@ -24,11 +27,19 @@ export interface BenchEnv {
 }
 
 /** Steps that call a Durable Object once per iteration (round trip and commit included). */
-const CALL_STEPS = ["rpc-noop", "rpc-read", "rpc-upsert", "link-snapshot", "link-admit", "link-first-use"] as const;
+const CALL_STEPS = [
+  "rpc-noop",
+  "rpc-read",
+  "rpc-upsert",
+  "link-snapshot",
+  "link-admit",
+  "link-admit-finish",
+  "link-first-use",
+] as const;
 type CallStep = (typeof CALL_STEPS)[number];
 
 export default {
-  async fetch(request: Request, env: BenchEnv): Promise<Response> {
+  async fetch(request: Request, env: BenchEnv, ctx: ExecutionContext): Promise<Response> {
     const url = new URL(request.url);
     const [route, ...rest] = url.pathname.slice(1).split("/");
     if (route === "r2" && request.method === "PUT" && rest.length === 1) {
@@ -43,6 +54,9 @@ export default {
       const counter = env.FLOOR_COUNTER.getByName(rest[0]!);
       await (route === "upsert" ? counter.upsert() : counter.read());
       return stream(await body);
+    }
+    if (route === "stream" && rest.length === 3 && (STREAM_VARIANTS as readonly string[]).includes(rest[0]!)) {
+      return streamVariant(env, ctx, rest[0] as StreamVariant, rest[1]!, rest[2]!);
     }
     if (route === "count" && rest.length === 1) {
       return Response.json({ n: await env.FLOOR_COUNTER.getByName(rest[0]!).read() });
@@ -71,6 +85,10 @@ function stream(object: R2ObjectBody | null): Response {
 
 async function profile(env: BenchEnv, step: string, n: number, run: string): Promise<number | null> {
   if ((WORKER_STEPS as readonly string[]).includes(step)) return profileWorkerStep(env, step as WorkerStep, n);
+  const variant = step.startsWith("s64-") ? step.slice(4) : "";
+  if ((STREAM_VARIANTS as readonly string[]).includes(variant))
+    return profileStreamVariant(env, variant as StreamVariant, n);
+  if ((LISTING_STEPS as readonly string[]).includes(step)) return profileListingStep(step as ListingStep, n);
   if ((CALL_STEPS as readonly string[]).includes(step)) return profileCalls(env, step as CallStep, n, run);
   const inObject = step.startsWith("do-") ? step.slice(3) : "";
   if ((IN_OBJECT_STEPS as readonly string[]).includes(inObject)) {
@@ -104,6 +122,21 @@ async function profileCalls(env: BenchEnv, step: CallStep, n: number, run: strin
       case "link-admit":
         sink += (await link.admit(request)).ok ? 1 : 0;
         break;
+      case "link-admit-finish": {
+        // A completed 1 KiB download's two calls: the count, then how the body ended.
+        const admitted = await link.admit(request);
+        if (!admitted.ok) throw new Error(`profile admit refused: ${admitted.reason}`);
+        const done = await link.finish({
+          event: admitted.event,
+          grantId: admitted.grantId,
+          bytesSent: 1024,
+          outcome: "completed",
+          failed: false,
+          refundBelowBytes: 512,
+        });
+        sink += done.refunded ? 0 : 1;
+        break;
+      }
       case "link-first-use":
         sink += (await env.DOWNLOAD_LINK.getByName(`${name}/${i}`).snapshot()).count;
         break;

@@ -1,5 +1,6 @@
 import { compactVerify } from "jose";
 import { writeDownloadLog } from "../../src/db/downloadLog.ts";
+import { deliveryBody, deliveryParts } from "../../src/files/deliveryBody.ts";
 import { fileHeaders, presentedName } from "../../src/files/fileHeaders.ts";
 import type { FileMetadata } from "../../src/files/fileMetadata.ts";
 import { planResponse } from "../../src/files/planResponse.ts";
@@ -25,6 +26,7 @@ export const WORKER_STEPS = [
   "r2-head",
   "r2-get",
   "r2-get-onlyif",
+  "deliver-1k",
 ] as const;
 export type WorkerStep = (typeof WORKER_STEPS)[number];
 
@@ -133,6 +135,19 @@ export async function profileWorkerStep(env: BenchEnv, step: WorkerStep, n: numb
       for (let i = 0; i < n; i++) {
         const object = await env.FILES.get(R2_KEY, etag ? { onlyIf: { etagMatches: etag } } : {});
         sink += object && "body" in object ? (await object.arrayBuffer()).byteLength : 0;
+      }
+      return sink;
+    }
+    case "deliver-1k": {
+      // r2-get-onlyif plus the gateway's delivery: the body piped into a FixedLengthStream,
+      // read to the end here as the client would, and how it ended.
+      const etag = (await env.FILES.head(R2_KEY))?.etag;
+      for (let i = 0; i < n; i++) {
+        const object = await env.FILES.get(R2_KEY, { onlyIf: { etagMatches: etag ?? "" } });
+        if (!object || !("body" in object)) throw new Error("no 1 KiB object");
+        const parts = deliveryParts(0, object.size, 0.5);
+        const { body, delivery } = deliveryBody(object.body, parts, () => Promise.resolve(null), object.size);
+        sink += (await new Response(body).arrayBuffer()).byteLength + (await delivery).bytesSent;
       }
       return sink;
     }

@@ -17,27 +17,32 @@ export interface Part {
 
 /** At or under this size a body goes out in one piece: it is written whole before any cancel. */
 const ONE_PIECE_BYTES = 1024 * 1024;
-/** The first piece of a larger body; each next one before the refund threshold doubles. */
+/** The first piece of a larger body. */
 const FIRST_PART_BYTES = 1024 * 1024;
 
 /**
  * The pieces in which a response of `length` bytes from `start` is read and sent
- * (docs/CONTRACT.md §6 rule 4). The refund threshold (`refundFraction` of the response)
- * is always a boundary, so "did the client take the first N bytes" has an exact answer;
- * before it the pieces grow 1, 2, 4, 8 … MiB, so an early abort is logged within a
- * factor of two of what went out at the cost of a few R2 reads; after it, one piece.
+ * (docs/CONTRACT.md §6 rule 4): at most three, each its own R2 read. The refund threshold
+ * (`refundFraction` of the response) is always a boundary, so "did the client take the
+ * first N bytes" has an exact answer; before it, a first piece of 1 MiB, so an abort after
+ * the first MiB is told from one before it; after it, the rest in one piece.
+ *
+ * Fewer pieces, less precision for an aborted body's log: until issue 13 the pieces before
+ * the threshold doubled (1, 2, 4, 8 … MiB: seven R2 reads for 64 MiB), logging an abort
+ * within a factor of two, but every extra read cost about as much CPU as a sixth of the
+ * whole 64 MiB stream (`npm run bench`, profile `s64-*`) and an R2 Class B operation.
  */
 export function deliveryParts(start: number, length: number, refundFraction: number): Part[] {
   if (length <= ONE_PIECE_BYTES) return [{ offset: start, length }];
   const threshold = Math.min(length, Math.ceil(length * refundFraction));
+  const bounds = [Math.min(FIRST_PART_BYTES, threshold), threshold, length].filter((b) => b > 0);
   const parts: Part[] = [];
   let at = 0;
-  for (let size = FIRST_PART_BYTES; at < threshold; size *= 2) {
-    const end = Math.min(threshold, at + size);
+  for (const end of bounds) {
+    if (end <= at) continue;
     parts.push({ offset: start + at, length: end - at });
     at = end;
   }
-  if (at < length) parts.push({ offset: start + at, length: length - at });
   return parts;
 }
 

@@ -1,8 +1,9 @@
 import { HttpError } from "../http/HttpError.ts";
 import { unavailable } from "../http/unavailable.ts";
-import { signDownloadToken } from "../sdk/sign.ts";
+import { signDownloadToken, type LinkGrant } from "../sdk/sign.ts";
 import type { Tenant } from "../tenants/loadTenant.ts";
 import type { VerificationKey } from "../token/keyring.ts";
+import { cachedLinkToken } from "./linkTokenCache.ts";
 
 /** The grant of one link as the issuer API stored it. */
 export interface LinkGrantRow {
@@ -56,27 +57,32 @@ export function jsonList(column: string | null): string[] | undefined {
   return column === null ? undefined : (JSON.parse(column) as string[]);
 }
 
-/** Signs a fresh token for a stored link with the tenant's newest HS256 key. */
+/**
+ * The URL of a stored link, signed with the tenant's newest HS256 key. The token is signed
+ * once per key and grant and then reused (`linkTokenCache.ts`: a rotated or retired key's
+ * tokens are never handed out again); whether the link may have a URL at all is the
+ * caller's decision, made before this.
+ */
 export async function mintDownloadUrl(tenant: Tenant, baseUrl: string, link: LinkGrantRow): Promise<string> {
   assertCanSign(tenant);
-  const ips = link.ipRestriction ? (JSON.parse(link.ipRestriction) as string[]) : undefined;
-  const token = await signDownloadToken(
-    {
-      tenant: tenant.id,
-      link: link.id,
-      file: link.fileId,
-      limit: link.downloadLimit ?? undefined,
-      expires: link.expiresAt ?? undefined,
-      ips,
-      devices: link.deviceLimit ?? undefined,
-      customer: link.customerId,
-      requireLogin: link.requireLogin,
-      filename: link.fileName,
-      order: link.orderNumber,
-      countries: jsonList(link.allowedCountries),
-      blockedCountries: jsonList(link.blockedCountries),
-    },
-    { kid: tenant.signingKey.kid, secret: tenant.signingKey.key },
+  const signingKey = tenant.signingKey;
+  const grant: LinkGrant = {
+    tenant: tenant.id,
+    link: link.id,
+    file: link.fileId,
+    limit: link.downloadLimit ?? undefined,
+    expires: link.expiresAt ?? undefined,
+    ips: link.ipRestriction ? (JSON.parse(link.ipRestriction) as string[]) : undefined,
+    devices: link.deviceLimit ?? undefined,
+    customer: link.customerId,
+    requireLogin: link.requireLogin,
+    filename: link.fileName,
+    order: link.orderNumber,
+    countries: jsonList(link.allowedCountries),
+    blockedCountries: jsonList(link.blockedCountries),
+  };
+  const token = await cachedLinkToken(signingKey, grant, () =>
+    signDownloadToken(grant, { kid: signingKey.kid, secret: signingKey.key }),
   );
   return `${baseUrl}/downloads/${token}`;
 }

@@ -3,6 +3,7 @@ import type { Env } from "../env.ts";
 import { HttpError } from "../http/HttpError.ts";
 import { json } from "../http/json.ts";
 import { assertCanSignForCustomers, linkBaseUrl } from "../links/mintDownloadUrl.ts";
+import { pageQueryShape, pageRequest } from "./listingPage.ts";
 import type { OrderLinkRow } from "./orderRows.ts";
 import { downloadsListing } from "./orderViews.ts";
 import type { Tenant } from "../tenants/loadTenant.ts";
@@ -23,8 +24,11 @@ export const listingQuerySchema = z.strictObject({
     .enum(["true", "false", "1", "0"])
     .default("false")
     .transform((v) => v === "true" || v === "1"),
+  ...pageQueryShape,
   ...cacheBusterShape,
 });
+
+export type ListingQuery = z.infer<typeof listingQuerySchema>;
 
 /**
  * The tenant of a customer listing (from `/api/:tenant/` or the Host), able to sign the
@@ -38,12 +42,14 @@ export async function listingTenant(request: Request, env: Env, pathTenant: stri
   return tenant;
 }
 
-/** The listing of `rows`, each usable file with a freshly signed URL. */
+/** The listing of `rows` (one page of it with `?limit=&cursor=`), each usable file with its signed URL. */
 export async function listingAnswer(
   tenant: Tenant,
   request: Request,
   rows: OrderLinkRow[],
-  includeExpired: boolean,
+  query: ListingQuery,
 ): Promise<Response> {
-  return json(await downloadsListing(tenant, linkBaseUrl(tenant, request), rows, includeExpired));
+  return json(
+    await downloadsListing(tenant, linkBaseUrl(tenant, request), rows, query.include_expired, pageRequest(query)),
+  );
 }

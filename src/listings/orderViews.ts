@@ -1,15 +1,15 @@
 import { presentedFileName } from "../files/fileHeaders.ts";
-import { linkFigures } from "../policy/linkFigures.ts";
+import { linkFigures, type LinkFigures } from "../policy/linkFigures.ts";
 import type { Tenant } from "../tenants/loadTenant.ts";
 import { isoFromSeconds } from "../utils/time.ts";
 import type { DownloadsListing, OrderView } from "../orders/orderSchemas.ts";
+import { shownOrderStatus } from "../orders/orderStatus.ts";
+import { pageOf, type PageRequest } from "./listingPage.ts";
 import { mintLinkRowUrl } from "./mintLinkRowUrl.ts";
 import type { OrderLinkRow } from "./orderRows.ts";
-import { shownOrderStatus } from "../orders/orderStatus.ts";
 
 /** One file entry, with a freshly signed URL when the link can be used right now. */
-async function fileEntry(tenant: Tenant, baseUrl: string, row: OrderLinkRow, now: number) {
-  const figures = linkFigures(row.link, row.order.status, now);
+async function fileEntry(tenant: Tenant, baseUrl: string, row: OrderLinkRow, figures: LinkFigures) {
   const name = presentedFileName(row.file?.name, row.link.fileId);
   const url = figures.status === "available" ? await mintLinkRowUrl(tenant, baseUrl, row) : null;
   return {
@@ -36,7 +36,9 @@ async function group(tenant: Tenant, baseUrl: string, rows: OrderLinkRow[]) {
     string,
     { row: OrderLinkRow; items: Map<string, { row: OrderLinkRow; files: FileEntry[] }> }
   >();
-  const entries = await Promise.all(rows.map((row) => fileEntry(tenant, baseUrl, row, now)));
+  const entries = await Promise.all(
+    rows.map((row) => fileEntry(tenant, baseUrl, row, linkFigures(row.link, row.order.status, now))),
+  );
   rows.forEach((row, i) => {
     let order = orders.get(row.order.number);
     if (!order) orders.set(row.order.number, (order = { row, items: new Map() }));
@@ -78,32 +80,54 @@ export async function orderViews(tenant: Tenant, baseUrl: string, rows: OrderLin
 /**
  * Seed 000's listing: one entry per purchased item. Without `includeExpired` only files
  * that can be downloaded now (and those of pending orders, shown without a URL) appear;
- * items left with no file are dropped.
+ * items left with no file are dropped. With `page` (`?limit=&cursor=`, listingPage.ts) only
+ * that page's entries are answered, with `next_cursor`; only the files shown get a URL.
  */
 export async function downloadsListing(
   tenant: Tenant,
   baseUrl: string,
   rows: OrderLinkRow[],
   includeExpired: boolean,
+  page?: PageRequest,
 ): Promise<DownloadsListing> {
-  const data: DownloadsListing["data"] = [];
-  for (const { row, items } of await group(tenant, baseUrl, rows)) {
-    for (const { row: r, files } of items.values()) {
-      const shown = files
-        // Held or blocked files stay listed, without a URL, like pending ones: the purchase is
-        // not gone, only paused (docs/CONTRACT.md §8).
-        .filter((f) => includeExpired || ["available", "pending", "suspended"].includes(f.status))
-        .map(({ link_id: _linkId, ...file }) => file);
-      if (shown.length === 0) continue;
-      data.push({
-        id: r.item.id,
-        product: { id: r.item.productId, name: r.item.productName, slug: r.item.productSlug },
-        files: shown,
-        order_number: row.order.number,
-        purchased_at: isoFromSeconds(row.order.purchasedAt) as string,
-        status: shownOrderStatus(row.order),
-      });
-    }
+  const now = Date.now();
+  const items = new Map<string, { row: OrderLinkRow; files: { row: OrderLinkRow; figures: LinkFigures }[] }>();
+  for (const row of rows) {
+    const figures = linkFigures(row.link, row.order.status, now);
+    // Held or blocked files stay listed, without a URL, like pending ones: the purchase is
+    // not gone, only paused (docs/CONTRACT.md §8).
+    if (!includeExpired && !["available", "pending", "suspended"].includes(figures.status)) continue;
+    let item = items.get(row.item.id);
+    if (!item) items.set(row.item.id, (item = { row, files: [] }));
+    item.files.push({ row, figures });
   }
-  return { data };
+  const all = [...items.values()];
+  const { entries, nextCursor } = page
+    ? pageOf(
+        all,
+        ({ row }) => ({
+          purchasedAt: row.order.purchasedAt,
+          orderNumber: row.order.number,
+          position: row.item.position,
+        }),
+        page,
+      )
+    : { entries: all, nextCursor: undefined };
+  const data = await Promise.all(
+    entries.map(async ({ row, files }) => ({
+      id: row.item.id,
+      product: { id: row.item.productId, name: row.item.productName, slug: row.item.productSlug },
+      files: await Promise.all(files.map(({ row: r, figures }) => listedFile(tenant, baseUrl, r, figures))),
+      order_number: row.order.number,
+      purchased_at: isoFromSeconds(row.order.purchasedAt) as string,
+      status: shownOrderStatus(row.order),
+    })),
+  );
+  return nextCursor === undefined ? { data } : { data, next_cursor: nextCursor };
+}
+
+/** One file of the listing, with a URL when the link can be used right now. */
+async function listedFile(tenant: Tenant, baseUrl: string, row: OrderLinkRow, figures: LinkFigures) {
+  const { link_id: _linkId, ...file } = await fileEntry(tenant, baseUrl, row, figures);
+  return file;
 }

@@ -188,6 +188,11 @@ export const downloadsListingSchema = z
         status: z.enum(["pending", "complete", "canceled", "held"]),
       }),
     ),
+    next_cursor: z
+      .string()
+      .nullable()
+      .optional()
+      .meta({ description: "Only with `?limit=` or `?cursor=`: the next page's cursor, null on the last page" }),
   })
   .meta({ id: "DownloadsListing" });
 

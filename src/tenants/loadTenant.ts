@@ -18,6 +18,9 @@ export interface Tenant {
   customerKey: CryptoKey | null;
 }
 
+/** Per tenant: its active keys as last imported, by row identity (kid, alg, stored key). */
+const importedKeys = new Map<string, Map<string, VerificationKey>>();
+
 /** Reads a tenant and its active keys from D1 and imports the keys. Null when unknown. */
 export async function loadTenant(env: Env, tenantId: string): Promise<Tenant | null> {
   const db = drizzle(env.DB);
@@ -30,22 +33,34 @@ export async function loadTenant(env: Env, tenantId: string): Promise<Tenant | n
     .orderBy(signingKeys.createdAt, sql`rowid`);
 
   const keyring = new Map<string, VerificationKey>();
+  const before = importedKeys.get(tenantId);
+  const now = new Map<string, VerificationKey>();
   for (const k of keys) {
     try {
-      if (k.alg === "HS256" && k.secretEnc) {
-        keyring.set(k.kid, {
+      // The same row (kid, alg and stored secret or public key) is the same key: keep its
+      // object, so what hangs off it (links/linkTokenCache.ts) survives the 30 s reload.
+      const identity = JSON.stringify([k.kid, k.alg, k.secretEnc, k.publicJwk]);
+      let entry = before?.get(identity);
+      if (!entry && k.alg === "HS256" && k.secretEnc) {
+        entry = {
           kid: k.kid,
           alg: "HS256",
           key: await importHmacKey(await decryptSecret(env.MASTER_KEY, k.secretEnc)),
-        });
-      } else if (k.alg === "EdDSA" && k.publicJwk) {
-        keyring.set(k.kid, { kid: k.kid, alg: "EdDSA", key: await importEd25519PublicKey(JSON.parse(k.publicJwk)) });
+        };
+      } else if (!entry && k.alg === "EdDSA" && k.publicJwk) {
+        entry = { kid: k.kid, alg: "EdDSA", key: await importEd25519PublicKey(JSON.parse(k.publicJwk)) };
+      }
+      if (entry) {
+        keyring.set(k.kid, entry);
+        now.set(identity, entry);
       }
     } catch (error) {
       // One unreadable key (wrong MASTER_KEY, corrupt row) must not take the tenant's other keys down.
       console.error(`tenant ${tenantId}: key ${k.kid} could not be loaded`, error);
     }
   }
+  // Only the keys active now are kept: a retired key's object is never handed out again.
+  importedKeys.set(tenantId, now);
   const hmacKeys = [...keyring.values()].filter((k) => k.alg === "HS256");
   let customerKey: CryptoKey | null = null;
   if (row.customerSecretEnc) {

@@ -66,7 +66,7 @@ describe("GET /my/downloads and /orders/:n/downloads", () => {
 
   it.each([
     ["/my/downloads?page=2", "page"],
-    ["/my/downloads?limit=10&_=1", "limit"],
+    ["/my/downloads?offset=10&_=1", "offset"],
     ["/my/downloads?__proto__=1", "__proto__"],
     ["/orders/ORDER/downloads?foo=bar", "foo"],
     ["/api/TENANT/my/downloads?utm_source=mail", "utm_source"],
