@@ -18,7 +18,7 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { join } from "node:path";
-import { ensureDevVars, upsertAdminKey, upsertTenant, withLocalBindings } from "../scripts/lib/localGateway.mjs";
+import { ensureDevVars, upsertAdminKey, upsertTenant, withLocalBindings } from "../scripts/lib/localGateway.ts";
 import { HOST, OUT, log, round, sleep } from "./lib/config.mjs";
 import { rssKiB, startRssSampler } from "./lib/procs.mjs";
 import { snapshotWorker, startDev, stopAll, wranglerSync } from "./lib/wrangler.mjs";

@@ -18,7 +18,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { join } from "node:path";
-import { ensureDevVars } from "../scripts/lib/localGateway.mjs";
+import { ensureDevVars } from "../scripts/lib/localGateway.ts";
 import { CONFIG, HOST, OUT, log, round, selected, sleep, started } from "./lib/config.mjs";
 import { startRssSampler } from "./lib/procs.mjs";
 import { METHOD, machine, render } from "./lib/report.mjs";

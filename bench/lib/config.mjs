@@ -1,7 +1,7 @@
 // Knobs, targets and small shared helpers of `npm run bench`.
 import os from "node:os";
 import { join } from "node:path";
-import { ROOT } from "../../scripts/lib/localGateway.mjs";
+import { ROOT } from "../../scripts/lib/localGateway.ts";
 
 export { ROOT };
 /** BENCH_OUT: where state and results go (default bench/out), so two runs can share a machine. */

@@ -13,7 +13,7 @@ import {
   upsertAdminKey,
   upsertTenant,
   withLocalBindings,
-} from "../../scripts/lib/localGateway.mjs";
+} from "../../scripts/lib/localGateway.ts";
 import { CONFIG, HOST, OUT, TENANT, log } from "./config.mjs";
 import { BENCH_WORKER_CONFIG, wranglerSync } from "./wrangler.mjs";
 
