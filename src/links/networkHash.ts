@@ -1,30 +1,8 @@
-const keys = new Map<string, Promise<CryptoKey>>();
+import { derivedHmacKey } from "../tenants/derivedKey.ts";
 
-/** HMAC key for network hashes, derived once per isolate from the MASTER_KEY secret. */
+/** HMAC key for network hashes (its own label: it signs nothing else the MASTER_KEY protects). */
 function networkKey(masterKeyBase64: string): Promise<CryptoKey> {
-  let key = keys.get(masterKeyBase64);
-  if (!key) {
-    key = (async () => {
-      const raw = Uint8Array.from(atob(masterKeyBase64), (c) => c.charCodeAt(0));
-      const base = await crypto.subtle.importKey("raw", raw, "HKDF", false, ["deriveKey"]);
-      return crypto.subtle.deriveKey(
-        // Its own label: this key signs nothing else the MASTER_KEY protects.
-        {
-          name: "HKDF",
-          hash: "SHA-256",
-          salt: new Uint8Array(0),
-          info: new TextEncoder().encode("dlgate networks v1"),
-        },
-        base,
-        { name: "HMAC", hash: "SHA-256", length: 256 },
-        false,
-        ["sign"],
-      );
-    })();
-    key.catch(() => keys.delete(masterKeyBase64));
-    keys.set(masterKeyBase64, key);
-  }
-  return key;
+  return derivedHmacKey(masterKeyBase64, "dlgate networks v1", ["sign"]);
 }
 
 /**

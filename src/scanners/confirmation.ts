@@ -1,5 +1,6 @@
 import { readCookie } from "../http/readCookie.ts";
 import { base64url, randomToken } from "../utils/encoding.ts";
+import { derivedHmacKey } from "../tenants/derivedKey.ts";
 
 /**
  * Confirmation mode (docs/CONTRACT.md §6 rule 4a). A browser navigation gets a page that sets a
@@ -22,33 +23,9 @@ const PARAM_VALUE = /^(\d{1,12})\.([A-Za-z0-9_-]{43})$/;
 /** Browsers ignore a cookie attribute value longer than 1024 bytes (RFC 6265bis §5.6). */
 const MAX_COOKIE_PATH = 1024;
 
-const keys = new Map<string, Promise<CryptoKey>>();
-
-/** HMAC key for confirmation URLs, derived once per isolate from the MASTER_KEY secret. */
+/** HMAC key for confirmation URLs (its own label: it can never verify anything else the MASTER_KEY protects). */
 function confirmationKey(masterKeyBase64: string): Promise<CryptoKey> {
-  let key = keys.get(masterKeyBase64);
-  if (!key) {
-    key = (async () => {
-      const raw = Uint8Array.from(atob(masterKeyBase64), (c) => c.charCodeAt(0));
-      const base = await crypto.subtle.importKey("raw", raw, "HKDF", false, ["deriveKey"]);
-      return crypto.subtle.deriveKey(
-        {
-          name: "HKDF",
-          hash: "SHA-256",
-          salt: new Uint8Array(0),
-          // Its own label: this key can never verify anything else the MASTER_KEY protects.
-          info: new TextEncoder().encode("dlgate download confirmation v1"),
-        },
-        base,
-        { name: "HMAC", hash: "SHA-256", length: 256 },
-        false,
-        ["sign", "verify"],
-      );
-    })();
-    key.catch(() => keys.delete(masterKeyBase64));
-    keys.set(masterKeyBase64, key);
-  }
-  return key;
+  return derivedHmacKey(masterKeyBase64, "dlgate download confirmation v1", ["sign", "verify"]);
 }
 
 function message(token: string, cookie: string, expiresAt: number): Uint8Array {

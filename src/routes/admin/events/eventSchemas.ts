@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { CURSOR_PATTERN } from "../../../events/eventQuery.ts";
 import { orderNumberSchema } from "../../../orders/orderSchemas.ts";
-import { isoDate } from "../adminSchemas.ts";
+import { downloadEventSchema } from "../links/linkSchemas.ts";
 
 /** The query of `GET /admin/v1/events`: filters, order, page, format. Strict: anything else is 400. */
 export const eventsQuerySchema = z
@@ -53,10 +53,9 @@ export const eventsQuerySchema = z
     }
   });
 
-export const eventRowSchema = z
-  .object({
-    id: z.string(),
-    at: isoDate,
+/** A row of the tenant-wide log: a link's download event plus where it belongs (order, link, file, customer). */
+export const eventRowSchema = downloadEventSchema
+  .extend({
     order_number: z.string().nullable(),
     link_id: z.string(),
     file_id: z.string(),
@@ -64,29 +63,6 @@ export const eventRowSchema = z
       .string()
       .nullable()
       .meta({ description: "the link's customer; null for links the store signed itself" }),
-    ip: z
-      .string()
-      .nullable()
-      .meta({ description: "as the tenant's ip_storage kept it: the address, its /24 or /48 network, or null" }),
-    user_agent: z.string().nullable(),
-    country: z.string().nullable(),
-    range: z.string().nullable().meta({ description: "the request's Range header" }),
-    status: z.number().int(),
-    bytes: z.number().int().nonnegative().meta({ description: "bytes the response promised (Content-Length)" }),
-    bytes_sent: z
-      .number()
-      .int()
-      .nonnegative()
-      .nullable()
-      .meta({ description: "bytes written to the client; null while the body still streams" }),
-    outcome: z.enum(["completed", "aborted"]).nullable(),
-    counted: z.boolean(),
-    reason: z
-      .enum(["resume", "no_body", "prefetch", "preview", "scanner", "confirmation", "refunded"])
-      .nullable()
-      .meta({ description: "why an answer without error was not counted" }),
-    error: z.string().nullable().meta({ description: "error code of a refusal; null for successes" }),
-    device: z.string().nullable(),
   })
   .meta({ id: "LogRow" });
 

@@ -69,7 +69,10 @@ export const downloadEventSchema = z
   .object({
     id: z.string(),
     at: isoDate,
-    ip: z.string().nullable(),
+    ip: z
+      .string()
+      .nullable()
+      .meta({ description: "as the tenant's ip_storage kept it: the address, its /24 or /48 network, or null" }),
     user_agent: z.string().nullable(),
     country: z.string().nullable(),
     range: z.string().nullable().meta({ description: "the request's Range header" }),
