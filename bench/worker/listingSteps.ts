@@ -7,6 +7,7 @@ import { downloadsListing } from "../../src/listings/orderViews.ts";
 import type { Tenant } from "../../src/tenants/loadTenant.ts";
 import { parseTenantSettings } from "../../src/tenants/tenantSettings.ts";
 import { importHmacKey, type VerificationKey } from "../../src/token/keyring.ts";
+import { listingFloorRows } from "../../src/routes/service/benchBaseline.ts";
 
 export const LISTING_STEPS = ["listing-signed", "listing-cached", "listing-json", "listing-floor-json"] as const;
 export type ListingStep = (typeof LISTING_STEPS)[number];
@@ -114,19 +115,8 @@ export async function profileListingStep(step: ListingStep, n: number): Promise<
       return sink;
     }
     case "listing-floor-json": {
-      // What the floor route answers for the same rows (routes/benchBaseline.ts).
-      const data = all.map(({ order: o, item, link, file }) => ({
-        order_number: o.number,
-        item_id: item.id,
-        product: { id: item.productId, name: item.productName },
-        link_id: link.id,
-        file_id: link.fileId,
-        name: file?.name ?? null,
-        size: file?.size ?? null,
-        download_limit: link.downloadLimit,
-        download_count: link.downloadCount,
-        expires_at: link.expiresAt,
-      }));
+      // What the floor route answers for the same rows (routes/service/benchBaseline.ts).
+      const data = listingFloorRows(all);
       for (let i = 0; i < n; i++) sink += (await json({ data }).arrayBuffer()).byteLength;
       return sink;
     }

@@ -3,13 +3,13 @@
  * directory, driven by the system's curl and wget. Runs in Node (vitest project "e2e"),
  * not inside workerd.
  */
-import { execFile, type ChildProcess } from "node:child_process";
+import { execFile } from "node:child_process";
 import { createCipheriv, createHash } from "node:crypto";
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort, killGroup, stopChild } from "./gatewayProcess.ts";
 import { downloadUrl, signDownloadToken, type LinkGrant } from "../../src/sdk/sign.ts";
 import {
   applyMigrations,
@@ -53,20 +53,6 @@ function fileBytes(size = FILE_SIZE): Buffer {
 }
 
 const sha256 = (data: Buffer): string => createHash("sha256").update(data).digest("hex");
-
-/** A port nobody listens on right now (the OS picks it). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
-}
 
 type RunResult = { code: number; stdout: string; stderr: string };
 
@@ -122,24 +108,6 @@ function workDir(name: string): string {
   return mkdtempSync(join(state, `${name}-`));
 }
 
-/** SIGTERM the process group, SIGKILL it if it is still there after a few seconds. */
-async function stopGateway(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  gateway?.stop();
-  const timer = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), 5_000));
-  if ((await Promise.race([exited, timer])) === "timeout") killGroup(child, "SIGKILL");
-}
-
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    child.kill(signal);
-  }
-}
-
 /** Last resort: if this worker exits without afterAll (crash, Ctrl+C), take wrangler and the temp dir with it. */
 const cleanUpOnExit = (): void => {
   if (gateway && gateway.child.exitCode === null) killGroup(gateway.child, "SIGKILL");
@@ -190,7 +158,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   try {
-    if (gateway) await stopGateway(gateway.child);
+    if (gateway) await stopChild(gateway.child);
   } finally {
     process.off("exit", cleanUpOnExit);
     if (state) rmSync(state, { recursive: true, force: true });

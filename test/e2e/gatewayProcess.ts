@@ -69,7 +69,7 @@ export async function startTestGateway(
 }
 
 /** SIGTERM the process group, SIGKILL it if it is still there after a few seconds. */
-async function stopChild(child: ChildProcess): Promise<void> {
+export async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   killGroup(child, "SIGTERM");
@@ -77,7 +77,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
   if ((await Promise.race([exited, timer])) === "timeout") killGroup(child, "SIGKILL");
 }
 
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+export function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined) return;
   try {
     process.kill(-child.pid, signal);

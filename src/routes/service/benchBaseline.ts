@@ -4,7 +4,7 @@ import type { Env } from "../../env.ts";
 import { HttpError } from "../../http/HttpError.ts";
 import { json } from "../../http/json.ts";
 import { linkStub } from "../../links/linkStub.ts";
-import { loadOrderLinks } from "../../listings/orderRows.ts";
+import { loadOrderLinks, type OrderLinkRow } from "../../listings/orderRows.ts";
 import { tenantById } from "../../tenants/resolveTenant.ts";
 
 /**
@@ -66,8 +66,13 @@ export async function serveBenchListingFloor(request: Request, env: Env, tenantI
   if (rows.length === 0) throw new HttpError("not_found", "No such order.");
   if (rows[0]?.order.customerId !== customer)
     throw new HttpError("forbidden", "This order belongs to another customer.");
-  // What a listing shows of each link, less its signed URL.
-  const data = rows.map(({ order: o, item, link, file }) => ({
+  const data = listingFloorRows(rows);
+  return json({ data });
+}
+
+/** What a listing shows of each link, less its signed URL: the floor the listings are measured against. */
+export function listingFloorRows(rows: readonly OrderLinkRow[]) {
+  return rows.map(({ order: o, item, link, file }) => ({
     order_number: o.number,
     item_id: item.id,
     product: { id: item.productId, name: item.productName },
@@ -79,5 +84,4 @@ export async function serveBenchListingFloor(request: Request, env: Env, tenantI
     download_count: link.downloadCount,
     expires_at: link.expiresAt,
   }));
-  return json({ data });
 }
