@@ -12,6 +12,7 @@
 //        listings      /my/downloads and /orders/:n/downloads against their floor (target 3)
 //        orders        order creation throughput
 //        profile       CPU per step of the download path, inside workerd (target 1)
+//        cpu-profile   V8's sampling profiler on the gateway's isolate under 1 KiB load (target 1)
 //        upload-5g     only with BENCH_5G=1: 5 GiB multipart upload and download (target 4)
 //   4. every counted link's count read back through /info and compared with the 200s seen;
 //   5. a table on stdout (every target with PASS/MISS) and bench/out/results.json.
@@ -25,6 +26,7 @@ import { METHOD, machine, render } from "./lib/report.mjs";
 import { BENCH_WORKER_STATE, STATE, seedState } from "./lib/seed.mjs";
 import { BENCH_WORKER_CONFIG, isStopping, snapshotWorker, startDev, stopAll } from "./lib/wrangler.mjs";
 import * as download1k from "./scenarios/download-1k.mjs";
+import * as cpuProfile from "./scenarios/cpu-profile.mjs";
 import * as download64m from "./scenarios/download-64m.mjs";
 import * as listings from "./scenarios/listings.mjs";
 import * as orders from "./scenarios/orders.mjs";
@@ -32,7 +34,7 @@ import * as profile from "./scenarios/profile.mjs";
 import * as stream64m from "./scenarios/stream-64m.mjs";
 import * as upload5g from "./scenarios/upload-5g.mjs";
 
-const SCENARIOS = [download64m, stream64m, download1k, listings, orders, profile, upload5g];
+const SCENARIOS = [download64m, stream64m, download1k, listings, orders, profile, cpuProfile, upload5g];
 const enabled = (s) => selected(s.name) && (s !== upload5g || CONFIG.huge);
 
 async function portFree(port) {

@@ -286,6 +286,7 @@ describe("DownloadLink resumes and finished bodies (rules 3, 4, 6)", () => {
       const sql = state.storage.sql;
       sql.exec("DROP TABLE grants");
       sql.exec("DROP TABLE devices");
+      sql.exec("DROP TABLE link_schema"); // objects of those releases had no stamp
       sql.exec(
         "CREATE TABLE grants (id INTEGER PRIMARY KEY AUTOINCREMENT, started_at INTEGER NOT NULL, refunded INTEGER NOT NULL DEFAULT 0)",
       );

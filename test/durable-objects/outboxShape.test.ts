@@ -8,6 +8,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { DownloadEvent } from "../../src/links/DownloadEvent.ts";
 import { LinkStorage } from "../../src/links/linkStorage.ts";
+import { LINK_SCHEMA_VERSION } from "../../src/links/linkTables.ts";
 import { linkStub } from "../../src/links/linkStub.ts";
 import { Outbox } from "../../src/links/Outbox.ts";
 import { uid } from "../helpers/fixtures.ts";
@@ -61,7 +62,8 @@ describe("the link's outbox", () => {
     const stub = linkStub(env, uid("t"), uid("l"));
     await runInDurableObject(stub, (_instance, state) => {
       const sql = state.storage.sql;
-      sql.exec(`DROP TABLE outbox;
+      // An object of the first release: no schema stamp either.
+      sql.exec(`DROP TABLE outbox; DROP TABLE link_schema;
         CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, event TEXT NOT NULL);`);
       // Inserted in seq order b, a: the order must survive although a's `at` is older.
       sql.exec("INSERT INTO outbox (id, event) VALUES (?, ?)", "b", JSON.stringify(event("b", 20)));
@@ -86,7 +88,7 @@ describe("the link's outbox", () => {
     const stub = linkStub(env, uid("t"), uid("l"));
     await runInDurableObject(stub, (_instance, state) => {
       const sql = state.storage.sql;
-      sql.exec(`DROP TABLE grants;
+      sql.exec(`DROP TABLE grants; DROP TABLE link_schema;
         CREATE TABLE grants (id INTEGER PRIMARY KEY AUTOINCREMENT, started_at INTEGER NOT NULL,
           refunded INTEGER NOT NULL DEFAULT 0, device TEXT, relied INTEGER NOT NULL DEFAULT 0);`);
       for (let i = 0; i < 7; i++) sql.exec("INSERT INTO grants (started_at, device) VALUES (?, 'd')", i);
@@ -102,6 +104,28 @@ describe("the link's outbox", () => {
       // A refund naming a grant of before the reset finds nothing.
       expect(store.refund(2)).toBe(false);
       expect(store.refund(9)).toBe(true);
+    });
+  });
+
+  it("stamps its schema: a stamped object's wake-up checks nothing else, an older stamp upgrades", async () => {
+    const stub = linkStub(env, uid("t"), uid("l"));
+    await runInDurableObject(stub, (_instance, state) => {
+      const sql = state.storage.sql;
+      const tables = () =>
+        sql
+          .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+          .toArray()
+          .map((t) => t.name);
+      expect(sql.exec<{ version: number }>("SELECT version FROM link_schema").one().version).toBe(LINK_SCHEMA_VERSION);
+      // At the current stamp the tables are trusted as they are (one read per wake-up)…
+      sql.exec("DROP TABLE devices");
+      new LinkStorage(sql);
+      expect(tables()).not.toContain("devices");
+      // …and an object stamped by an older release gets the full preparation again.
+      sql.exec("UPDATE link_schema SET version = ?", LINK_SCHEMA_VERSION - 1);
+      new LinkStorage(sql);
+      expect(tables()).toContain("devices");
+      expect(sql.exec<{ version: number }>("SELECT version FROM link_schema").one().version).toBe(LINK_SCHEMA_VERSION);
     });
   });
 });
