@@ -5,6 +5,7 @@ import type { Env } from "../env.ts";
 import type { Refusal } from "../policy/decideAccess.ts";
 import type { Claims } from "../token/claims.ts";
 import { admitNow, type AdmissionParts } from "./admission.ts";
+import { finalEvent, mayRefund } from "./deliveryOutcome.ts";
 import { emitWebhookEvents } from "../webhooks/emitWebhookEvents.ts";
 import { LinkClaimsMemory } from "./LinkClaimsMemory.ts";
 import { linkFlaggedEvent } from "./linkFlaggedEvent.ts";
@@ -128,23 +129,27 @@ export class DownloadLink extends DurableObject<Env> {
   }
 
   /**
-   * docs/CONTRACT.md §6 rules 4 and 7: the response body of an admitted request has ended. The
-   * event is rewritten with the bytes written and the outcome; a counted download whose
-   * client went away before `refundBelowBytes` (or whose source failed) is given back,
-   * unless a resume already relied on it. Only this object changes the count, so a
-   * request at the limit is refused until the refund has landed, never over-served.
+   * docs/CONTRACT.md §6 rules 4 and 7: the response body of an admitted request ended early
+   * (reportDelivery.ts calls only when `mayRefund`). A counted download whose client went
+   * away before `refundBelowBytes` (or whose source failed) is given back, unless a resume
+   * already relied on it, and the event is rewritten with the bytes written and the
+   * outcome. Only this object changes the count, so a request at the limit is refused
+   * until the refund has landed, never over-served.
    */
   finish(report: DeliveryReport): FinishResult {
-    const early = report.outcome === "aborted" && (report.failed || report.bytesSent < report.refundBelowBytes);
-    const refunded = report.grantId !== null && early && this.store.refund(report.grantId);
-    const event: DownloadEvent = {
-      ...report.event,
-      bytesSent: report.bytesSent,
-      outcome: report.outcome,
-      ...(refunded ? { counted: false, reason: "refunded" as const } : {}),
-    };
+    const refunded = mayRefund(report) && report.grantId !== null && this.store.refund(report.grantId);
+    const event = finalEvent(report, refunded);
     this.parts.record(event);
     return { event, refunded, mirror: refunded ? (this.mirror()[0] ?? null) : null };
+  }
+
+  /**
+   * The final version of an event whose body ended without a refund, handed back by the
+   * Worker when its D1 write failed (downloadLogBatch.ts): the outbox keeps it until the
+   * alarm has written it, so a D1 outage loses no `bytes_sent` or `outcome`.
+   */
+  keepFinalEvent(event: DownloadEvent): void {
+    this.parts.record(event);
   }
 
   snapshot(): LinkSnapshot {

@@ -3,6 +3,7 @@ import type { LinkStateMirror } from "../db/mirrorLinkState.ts";
 import type { Env } from "../env.ts";
 import { emitDownloadWebhooks, type LinkExhaustion } from "../webhooks/downloadWebhooks.ts";
 import type { DownloadEvent } from "./DownloadEvent.ts";
+import { linkStub } from "./linkStub.ts";
 
 /** How long an event waits for others to share its D1 write. */
 const BATCH_WINDOW_MS = 200;
@@ -17,6 +18,12 @@ interface Entry {
   mirror: LinkStateMirror | null;
   /** Set on a counted download's final version when it used the link up (webhook `link.exhausted`). */
   exhausted?: LinkExhaustion | undefined;
+  /**
+   * This version exists only here: the link's outbox holds an earlier one (a body that
+   * ended without a refund is not reported to the link, reportDelivery.ts). If the D1
+   * write fails, it is handed to the link so its alarm writes it later.
+   */
+  linkLacksFinal?: boolean;
 }
 
 /**
@@ -57,6 +64,7 @@ export function logDownloadEvent(ctx: ExecutionContext, env: Env, entry: Entry):
     // first is still waiting: one row is written, not two.
     queued.event = entry.event;
     queued.exhausted = entry.exhausted ?? queued.exhausted;
+    queued.linkLacksFinal = entry.linkLacksFinal === true;
     if (entry.mirror && (!queued.mirror || queued.mirror.state.version < entry.mirror.state.version))
       queued.mirror = entry.mirror;
   } else {
@@ -89,6 +97,7 @@ async function writeAfterWindow(d1: D1Database, queue: Queue) {
         );
       } catch (error) {
         console.warn(`download log: ${batch.length} event(s) left to their links' outboxes`, error);
+        await handFinalVersionsToLinks(queue.env, batch);
       }
       // Webhooks (src/webhooks/) leave from here: after the response, batched like the log.
       await emitDownloadWebhooks(queue.env, batch);
@@ -99,6 +108,22 @@ async function writeAfterWindow(d1: D1Database, queue: Queue) {
     queue.writerScheduled = false;
     if (queue.entries.length === 0 && waiting.get(d1) === queue) waiting.delete(d1);
   }
+}
+
+/**
+ * A failed D1 write would leave the final versions that only this isolate holds to be
+ * lost: each goes to its link's outbox, which keeps it until the alarm has written it.
+ * A fresh stub per link: this writer may run in another request's context than the one
+ * that made the event.
+ */
+async function handFinalVersionsToLinks(env: Env, batch: readonly Entry[]): Promise<void> {
+  const handed = await Promise.allSettled(
+    batch
+      .filter((entry) => entry.linkLacksFinal)
+      .map(({ event }) => linkStub(env, event.tenantId, event.linkId).keepFinalEvent(event)),
+  );
+  const lost = handed.filter((result) => result.status === "rejected");
+  if (lost.length > 0) console.error(`download log: ${lost.length} final version(s) reached neither D1 nor their link`);
 }
 
 /** One mirror per link: its newest state (the highest version) in the batch. */

@@ -3,20 +3,25 @@ import type { Delivery } from "../files/deliveryBody.ts";
 import { effectiveLimit } from "../policy/decideAccess.ts";
 import type { Claims } from "../token/claims.ts";
 import type { LinkExhaustion } from "../webhooks/downloadWebhooks.ts";
-import type { AdmitResult } from "./linkTypes.ts";
+import type { AdmitResult, DeliveryReport } from "./linkTypes.ts";
+import { finalEvent, mayRefund } from "./deliveryOutcome.ts";
 import { logDownloadEvent } from "./downloadLogBatch.ts";
 import type { linkStub } from "./linkStub.ts";
 
 /**
- * Tells the link how an admitted response body ended (docs/CONTRACT.md §6 rules 4 and 7): its
- * Durable Object rewrites the request's event with the bytes written and the outcome, and
- * gives the download back when the client left before `refundFraction` of the response
- * was written. The final version of the event then goes to D1 like the first.
+ * How an admitted response body ended (docs/CONTRACT.md §6 rules 4 and 7). Runs in
+ * `ctx.waitUntil`, after the response.
  *
- * Runs in `ctx.waitUntil`, after the response. If the link cannot be reached, the count
- * stays taken (the safe side for the store) and the outbox keeps the first version.
- * A counted download that took the link's last download and kept it is marked for the
- * `link.exhausted` webhook (`claims`: the limit in force is the token's or the store's).
+ * Only a counted download that ended early (`mayRefund`: the client left before
+ * `refundFraction` of the response was written, or the source failed) goes back to its
+ * Durable Object, which gives the download back unless a resume relied on it and rewrites
+ * the event. Every other ending changes no count, so it costs no second call to the link:
+ * the event's final version (bytes written, outcome) goes to D1 with the batched log, and
+ * if that write fails the batch hands it to the link's outbox then (`keepFinalEvent`).
+ * If the link cannot be reached, the count stays taken (the safe side for the store) and
+ * the outbox keeps the first version. A counted download that took the link's last
+ * download and kept it is marked for the `link.exhausted` webhook (`claims`: the limit in
+ * force is the token's or the store's).
  */
 export async function reportDelivery(
   env: Env,
@@ -28,13 +33,20 @@ export async function reportDelivery(
   delivery: Delivery,
   claims: Claims,
 ): Promise<void> {
+  const report: DeliveryReport = {
+    event: decision.event,
+    grantId: decision.grantId,
+    ...delivery,
+    refundBelowBytes: refundFraction * responseBytes,
+  };
+  if (!mayRefund(report)) {
+    const event = finalEvent(report, false);
+    const exhausted = event.counted ? exhaustion(decision, claims) : undefined;
+    logDownloadEvent(ctx, env, { event, mirror: null, exhausted, linkLacksFinal: true });
+    return;
+  }
   try {
-    const finished = await link.finish({
-      event: decision.event,
-      grantId: decision.grantId,
-      ...delivery,
-      refundBelowBytes: refundFraction * responseBytes,
-    });
+    const finished = await link.finish(report);
     logDownloadEvent(ctx, env, {
       event: finished.event,
       mirror: finished.mirror,

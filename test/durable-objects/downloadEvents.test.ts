@@ -11,7 +11,7 @@ import { eventsMissingFromLog, writeDownloadLog } from "../../src/db/downloadLog
 import type { DownloadEvent } from "../../src/links/DownloadEvent.ts";
 import type { DownloadLink } from "../../src/links/DownloadLink.ts";
 import type { Env } from "../../src/env.ts";
-import { deliveriesSettled, deviceCookieOf } from "../helpers/deliveries.ts";
+import { deliveriesSettled, deviceCookieOf, outboxEvents } from "../helpers/deliveries.ts";
 import {
   brokenD1,
   createTenant,
@@ -157,11 +157,12 @@ describe("download events", () => {
     await swapDb(link, env.DB);
     await flushOutboxes([link.stub]);
     const rows = await eventRows(tenant, link.linkId);
-    expect(rows.map((r) => [r.status, r.counted])).toEqual([
-      [200, 1],
-      [200, 0],
-      [206, 0],
-      [200, 1],
+    // The bodies' final versions too: the Worker's failed write handed them to the link.
+    expect(rows.map((r) => [r.status, r.counted, r.outcome, r.bytes_sent])).toEqual([
+      [200, 1, "completed", SIZE],
+      [200, 0, null, 0],
+      [206, 0, "completed", SIZE - 10],
+      [200, 1, "completed", SIZE],
     ]);
     expect((await link.stub.snapshot()).count).toBe(2);
   });
@@ -297,17 +298,31 @@ describe("download events", () => {
     }
   });
 
+  it("sends a completed body's final version to D1 alone: no second call to the link, whose alarm keeps D1's", async () => {
+    const { tenant, link } = await setup();
+    expect(await hit(tenant, link)).toBe(200);
+    const [final] = (await deliveriesSettled([link.stub]))[0] ?? [];
+    if (!final) throw new Error("no final event");
+    expect(final).toMatchObject({ bytesSent: SIZE, outcome: "completed", counted: true });
+    // The link still holds the version of the admission: nothing told it how the body ended.
+    expect(await outboxEvents(link.stub)).toMatchObject([{ id: final.id, bytesSent: null, outcome: null }]);
+    await flushOutboxes([link.stub]);
+    expect(await link.stub.pendingEvents()).toBe(0);
+    expect(await eventRows(tenant, link.linkId)).toMatchObject([
+      { bytes_sent: SIZE, outcome: "completed", counted: 1 },
+    ]);
+  });
+
   it("finds an event whose final version D1 lacks, so the link's alarm writes it", async () => {
     const { tenant, link } = await setup();
     expect(await hit(tenant, link)).toBe(200);
     const [final] = (await deliveriesSettled([link.stub]))[0] ?? [];
     if (!final) throw new Error("no final event");
-    expect(final).toMatchObject({ bytesSent: SIZE, outcome: "completed" });
-    // The version the link recorded at admission, before the body was written (whether a
-    // small body is already written by the time a test could look is up to the runtime, so
-    // the test makes it rather than racing the stream for it).
+    // The Worker's D1 write failed, so it handed the final version to the link (the
+    // fallback the next test drives end to end)…
+    await link.stub.keepFinalEvent(final);
+    // …and D1 holds the first version only.
     const first: DownloadEvent = { ...final, bytesSent: null, outcome: null };
-    // D1 holds the first version only (the Worker's write of the final one was lost).
     await env.DB.prepare("DELETE FROM download_events WHERE id = ?").bind(final.id).run();
     await writeDownloadLog(env.DB, [first]);
     expect(await eventsMissingFromLog(env.DB, [final])).toEqual([final]);
