@@ -56,8 +56,7 @@ export async function setOrderHold(
     const chunk = ids.slice(i, i + TELL_AT_ONCE);
     const states = await Promise.all(chunk.map((id) => linkStub(env, tenantId, id).setHeld(hold !== null)));
     // The answer shows each link as its object now holds it (counts included), like a link PATCH.
-    const mirrors = states.map((state, j) => mirrorLinkState(db, { tenantId, linkId: chunk[j] as string, state }));
-    const [first, ...rest] = mirrors;
-    if (first) await db.batch([first, ...rest]);
+    const mirrors = states.map((state, j) => mirrorLinkState(env.DB, { tenantId, linkId: chunk[j] as string, state }));
+    if (mirrors.length > 0) await env.DB.batch(mirrors);
   }
 }

@@ -7,7 +7,6 @@
  */
 import { createExecutionContext, runDurableObjectAlarm, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { drizzle } from "drizzle-orm/d1";
 import { describe, expect, it } from "vitest";
 import { mirrorLinkState } from "../../../src/db/mirrorLinkState.ts";
 import worker from "../../../src/index.ts";
@@ -159,7 +158,6 @@ describe("the mirror is monotonic", () => {
     const file = await uploadFile(tenant);
     const entry = firstFile(await placeOrder(tenant, orderBody([file.id])));
     const stub = linkStub(env, tenant.id, entry.link_id);
-    const db = drizzle(env.DB);
 
     expect(await downloadDirect(entry.download_url as string)).toBe(200);
     const old = await stub.snapshot();
@@ -170,13 +168,13 @@ describe("the mirror is monotonic", () => {
     expect(flushed?.download_count).toBe(3);
 
     // A delayed write of the older state (count 1) changes nothing.
-    await mirrorLinkState(db, { tenantId: tenant.id, linkId: entry.link_id, state: old }).run();
+    await mirrorLinkState(env.DB, { tenantId: tenant.id, linkId: entry.link_id, state: old }).run();
     expect(await linkRow(tenant.id, entry.link_id)).toEqual(flushed);
 
     // A newer state applies even though its count is lower (a reset).
     const reset = await stub.reset();
     expect(reset.version).toBeGreaterThan(flushed?.count_version as number);
-    await mirrorLinkState(db, { tenantId: tenant.id, linkId: entry.link_id, state: reset }).run();
+    await mirrorLinkState(env.DB, { tenantId: tenant.id, linkId: entry.link_id, state: reset }).run();
     expect(await linkRow(tenant.id, entry.link_id)).toMatchObject({ download_count: 0, count_version: reset.version });
 
     // Counting goes on from the reset state.

@@ -66,6 +66,6 @@ export function linkView(row: LinkRecord, state: LinkSnapshot, suppressed: Suppr
 /** Answers a change with the link as it now is, mirrored to D1 first so listings agree with the answer. */
 export async function respondWithState(env: Env, tenantId: string, row: LinkRecord, state: LinkSnapshot) {
   // The version guard in mirrorLinkState keeps the mirror monotonic.
-  await mirrorLinkState(drizzle(env.DB), { tenantId, linkId: row.link.id, state });
+  await mirrorLinkState(env.DB, { tenantId, linkId: row.link.id, state }).run();
   return json(linkView(row, state, await suppressedRequests(env.DB, tenantId, row.link.id)));
 }
