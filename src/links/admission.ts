@@ -32,9 +32,10 @@ export function admitNow(
 ): AdmitResult {
   const { store } = parts;
   const now = Date.now();
+  // The state first: it also reads the identity the object already knows.
+  const state = store.state(request.device, request.claims.dev !== undefined);
   store.rememberIdentity(request.link);
   parts.claims.remember(request.claims);
-  const state = store.state(request.device, request.claims.dev !== undefined);
   const sendsBody = request.sendsBody && request.uncounted === undefined;
   let decision = refuseWith
     ? { ok: false as const, reason: refuseWith }

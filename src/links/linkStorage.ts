@@ -87,8 +87,9 @@ export class LinkStorage {
 
   /** Remembers which tenant/link this object is; the alarm needs it to write to D1. */
   rememberIdentity(identity: LinkIdentity): void {
-    // Written once per object lifetime, not on every request: it never changes for a link.
-    const key = `${identity.tenantId}/${identity.linkId}/${identity.fileId}`;
+    // Written once per object, not on every request: it never changes for a link. The
+    // state query reads the stored one (identityKey), so a woken object writes nothing.
+    const key = identityKey(identity.tenantId, identity.linkId, identity.fileId);
     if (this.rememberedIdentity === key) return;
     this.rememberedIdentity = key;
     this.sql.exec(
@@ -116,6 +117,7 @@ export class LinkStorage {
         device,
       )
       .one();
+    this.rememberedIdentity ??= identityKey(row.tenant_id, row.link_id, row.file_id);
     const devices = new Set(
       withDevices
         ? this.sql
@@ -235,4 +237,9 @@ export class LinkStorage {
     this.sql.exec("DELETE FROM grants");
     this.sql.exec("DELETE FROM devices");
   }
+}
+
+/** Which link an object is, as rememberIdentity compares it; null until a request told it. */
+function identityKey(tenantId: string | null, linkId: string | null, fileId: string | null): string | null {
+  return tenantId && linkId && fileId ? `${tenantId}/${linkId}/${fileId}` : null;
 }
