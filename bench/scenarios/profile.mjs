@@ -25,7 +25,7 @@ const STEPS = {
   "rpc-upsert": ["floor: DO call, one-row upsert + commit", 50],
   "link-snapshot": ["link DO: snapshot() call (read)", 100],
   "link-admit": ["link DO: admit() call (count + outbox + commit)", 50],
-  "link-admit-finish": ["link DO: admit() then finish() (a whole download)", 50],
+  "link-admit-finish": ["link DO: admit() then finish() (a download refunded)", 50],
   "link-first-use": ["link DO: first call on a new object", 20],
   "do-constructor": ["  in object: constructor (schema + wrappers)", 200],
   "do-state": ["  in object: state query", 500],
@@ -136,6 +136,6 @@ function breakdownLines(b, s) {
     `  per counted 1 KiB download, CPU the floor does not spend: Worker side ${workerSide.toFixed(3)} ms ` +
       `(JWS ${b.jws}, claims ${b.claims}, device ${b.device}, plan ${b.plan}, headers ${b.headers}, log ${b.logPerEvent}); ` +
       `link call ${s("link-admit")} ms against the floor's upsert call ${s("rpc-upsert")} ms (+${b.linkCallOverFloorCall}), ` +
-      `of which in-object work ${b.inObjectAdmit} ms and RPC + commit ${b.commitAndRpc} ms; finish() call ${b.finishCall} ms more; deliveryBody ${b.deliveryBody} ms; constructor ${s("do-constructor")} ms once per object`,
+      `of which in-object work ${b.inObjectAdmit} ms and RPC + commit ${b.commitAndRpc} ms; finish() call (early aborts only) ${b.finishCall} ms more; deliveryBody ${b.deliveryBody} ms; constructor ${s("do-constructor")} ms once per object`,
   ];
 }
