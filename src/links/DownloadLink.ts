@@ -153,7 +153,12 @@ export class DownloadLink extends DurableObject<Env> {
   }
 
   snapshot(): LinkSnapshot {
-    const { devices: _none, deviceLastCountedAt: _device, ...rest } = this.store.state(null, false);
+    const {
+      devices: _none,
+      deviceLastCountedAt: _device,
+      storedClaims: _claims,
+      ...rest
+    } = this.store.state(null, false);
     return { ...rest, deviceCount: this.store.deviceCount(), flagged: this.parts.sharing.flag() };
   }
 

@@ -7,15 +7,20 @@ import { claimsSchema, type Claims } from "../token/claims.ts";
  * restrictions (docs/CONTRACT.md §9).
  */
 export class LinkClaimsMemory {
-  /** What this object last wrote, so an unchanged token costs no write. */
+  /** What this object last wrote or read, so an unchanged token costs no write. */
   private written: string | null = null;
 
-  constructor(private readonly sql: SqlStorage) {
-    sql.exec("CREATE TABLE IF NOT EXISTS claims (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL)");
-  }
+  /** The table is created with the link's others (linkTables.ts). */
+  constructor(private readonly sql: SqlStorage) {}
 
-  remember(claims: Claims): void {
+  /**
+   * Keeps `claims` unless they equal what is stored: `stored` is the JSON the link's state
+   * query read in the same step (LinkStorage.state), so a woken object checks without a
+   * statement of its own.
+   */
+  remember(claims: Claims, stored: string | null): void {
     const json = JSON.stringify(claims);
+    this.written ??= stored;
     if (json === this.written) return;
     this.written = json;
     this.sql.exec(

@@ -35,7 +35,7 @@ export function admitNow(
   // The state first: it also reads the identity the object already knows.
   const state = store.state(request.device, request.claims.dev !== undefined);
   store.rememberIdentity(request.link);
-  parts.claims.remember(request.claims);
+  parts.claims.remember(request.claims, state.storedClaims);
   const sendsBody = request.sendsBody && request.uncounted === undefined;
   let decision = refuseWith
     ? { ok: false as const, reason: refuseWith }

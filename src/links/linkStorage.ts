@@ -107,12 +107,16 @@ export class LinkStorage {
    * only when the caller needs it (a token with a `dev` limit); otherwise it is left
    * empty, which decideAccess ignores.
    */
-  state(device: string | null, withDevices = true): LinkState & { version: number; lastCountedAt: number | null } {
-    const { last, device_last, ...row } = this.sql
-      .exec<LinkRow & { last: number | null; device_last: number | null }>(
+  state(
+    device: string | null,
+    withDevices = true,
+  ): LinkState & { version: number; lastCountedAt: number | null; storedClaims: string | null } {
+    const { last, device_last, claims, ...row } = this.sql
+      .exec<LinkRow & { last: number | null; device_last: number | null; claims: string | null }>(
         `SELECT *,
            (SELECT MAX(started_at) FROM grants WHERE refunded = 0) AS last,
-           (SELECT MAX(started_at) FROM grants WHERE refunded = 0 AND device = ?) AS device_last
+           (SELECT MAX(started_at) FROM grants WHERE refunded = 0 AND device = ?) AS device_last,
+           (SELECT json FROM claims WHERE id = 1) AS claims
          FROM link WHERE id = 1`,
         device,
       )
@@ -139,6 +143,8 @@ export class LinkStorage {
       expiresAtOverride: row.expires_at_override,
       devices,
       version: row.version,
+      // The newest token's claims as stored (LinkClaimsMemory), read here to save a statement.
+      storedClaims: claims,
     };
   }
 

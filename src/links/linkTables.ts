@@ -26,7 +26,9 @@ CREATE TABLE IF NOT EXISTS grants (
 CREATE TABLE IF NOT EXISTS devices (device TEXT PRIMARY KEY, first_seen INTEGER NOT NULL);
 -- Keyed by the event id alone (no rowid, no AUTOINCREMENT, no second index): adding an
 -- event writes one row (docs/COST.md). \`at\` orders the confirmation.
-CREATE TABLE IF NOT EXISTS outbox (id TEXT PRIMARY KEY, at INTEGER NOT NULL, event TEXT NOT NULL) WITHOUT ROWID;`;
+CREATE TABLE IF NOT EXISTS outbox (id TEXT PRIMARY KEY, at INTEGER NOT NULL, event TEXT NOT NULL) WITHOUT ROWID;
+-- The newest token's claims (LinkClaimsMemory.ts), read with the link's state.
+CREATE TABLE IF NOT EXISTS claims (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL);`;
 
 /**
  * The grants table's first shape numbered its rows with AUTOINCREMENT (a `sqlite_sequence`
@@ -91,11 +93,11 @@ const ADDED_COLUMNS: readonly { table: string; column: string; definition: strin
 ];
 
 /**
- * The shape this release's tables have. Bump it whenever SCHEMA, ADDED_COLUMNS or a
- * rebuild changes: an object stamped with an older number (or none: objects of releases
+ * The shape this release's tables have (2: the claims table joined SCHEMA). Bump it
+ * whenever SCHEMA, ADDED_COLUMNS or a rebuild changes: an object stamped with an older number (or none: objects of releases
  * before the stamp) is brought up to date on its next wake-up.
  */
-export const LINK_SCHEMA_VERSION = 1;
+export const LINK_SCHEMA_VERSION = 2;
 
 /**
  * Creates the tables, or brings an object created by an older release up to date, on each

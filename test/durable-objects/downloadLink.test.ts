@@ -40,6 +40,25 @@ function admitRequest(
   };
 }
 
+describe("DownloadLink claims memory", () => {
+  it("keeps the newest token's claims across wake-ups, read with the state and rewritten only when they change", async () => {
+    const link = newLink();
+    const recalled = async () => (await link.stub.knownLink())?.claims;
+    await link.stub.admit(admitRequest(link, { lim: 3 }));
+    expect(await recalled()).toMatchObject({ lim: 3 });
+    // A woken object starts from what is stored: a new token is written…
+    await evictDurableObject(link.stub);
+    await link.stub.admit(admitRequest(link, { lim: 5 }));
+    expect(await recalled()).toMatchObject({ lim: 5 });
+    // …and the first token again, after another wake-up, replaces it.
+    await evictDurableObject(link.stub);
+    await link.stub.admit(admitRequest(link, { lim: 3 }));
+    expect(await recalled()).toMatchObject({ lim: 3 });
+    // The claims never show in the link's snapshot (the state query reads them alongside).
+    expect(await link.stub.snapshot()).not.toHaveProperty("storedClaims");
+  });
+});
+
 describe("DownloadLink counting", () => {
   it("admits exactly lim counted downloads and refuses the next with limit_reached", async () => {
     const link = newLink();
