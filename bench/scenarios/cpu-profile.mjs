@@ -22,8 +22,8 @@ async function inspectorSocket(server) {
   const targets = await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json();
   const target = targets.find((t) => t.webSocketDebuggerUrl);
   if (!target) throw new Error(`no inspector target on ${inspectorPort}: ${JSON.stringify(targets)}`);
-  // The inspector proxy admits only local origins.
-  const socket = new WebSocket(target.webSocketDebuggerUrl, { headers: { Origin: "http://localhost" } });
+  // Node 22's own WebSocket client; the inspector proxy admits only local origins.
+  const socket = new globalThis.WebSocket(target.webSocketDebuggerUrl, { headers: { Origin: "http://localhost" } });
   await new Promise((resolve, reject) => {
     socket.onopen = resolve;
     socket.onerror = () => reject(new Error("inspector socket failed"));
