@@ -21,6 +21,7 @@ const STEPS = {
   device: ["device id (SHA-256 of UA + /24)", 200],
   plan: ["planResponse (conditionals, Range)", 1000],
   "rpc-noop": ["DO call that does nothing (round trip)", 100],
+  "rpc-echo": ["DO call that returns the admit request it was sent", 100],
   "rpc-read": ["floor: DO call, one-row read", 100],
   "rpc-upsert": ["floor: DO call, one-row upsert + commit", 50],
   "link-snapshot": ["link DO: snapshot() call (read)", 100],

@@ -24,6 +24,11 @@ export class FloorCounter extends DurableObject<object> {
     return this.ctx.storage.sql.exec<{ n: number }>("SELECT n FROM counter WHERE id = 1").toArray()[0]?.n ?? 0;
   }
 
+  /** An RPC that returns its argument: the round trip of a payload, for the profile. */
+  echo(value: Record<string, unknown>): Record<string, unknown> {
+    return value;
+  }
+
   /** An RPC that touches nothing: the round trip alone, for the profile. */
   noop(): number {
     return 0;

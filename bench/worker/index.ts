@@ -29,6 +29,7 @@ export interface BenchEnv {
 /** Steps that call a Durable Object once per iteration (round trip and commit included). */
 const CALL_STEPS = [
   "rpc-noop",
+  "rpc-echo",
   "rpc-read",
   "rpc-upsert",
   "link-snapshot",
@@ -109,6 +110,10 @@ async function profileCalls(env: BenchEnv, step: CallStep, n: number, run: strin
     switch (step) {
       case "rpc-noop":
         sink += await counter.noop();
+        break;
+      case "rpc-echo":
+        // The admit request's payload there and back (the link's answer is about as large).
+        sink += Object.keys(await counter.echo({ ...request })).length;
         break;
       case "rpc-read":
         sink += await counter.read();
