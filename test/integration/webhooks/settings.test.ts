@@ -84,12 +84,35 @@ describe("emitWebhookEvents", () => {
     expect(await emitWebhookEvents(env, subscribed.id, [completed, exhausted])).toBe(2);
   });
 
-  it("never throws: a queue that fails is logged and nothing is counted as sent", async () => {
+  it("keeps what the queue refuses as dead letters the store can list and replay", async () => {
     const tenant = await createTenantWithAdminKey({ settings: { webhook_url: "https://x.test/" } });
     vi.spyOn(env.WEBHOOKS, "sendBatch").mockRejectedValue(new Error("queue down"));
     const logged = vi.spyOn(console, "error").mockImplementation(() => {});
-    expect(await emitWebhookEvents(env, tenant.id, [completed])).toBe(0);
+    expect(await emitWebhookEvents(env, tenant.id, [completed, exhausted])).toBe(0);
     expect(logged).toHaveBeenCalled();
+    const expected = await Promise.all([completed, exhausted].map((event) => webhookMessageOf(tenant.id, event)));
+    type Dead = { id: string; webhook_id: string; type: string; attempts: number; last_error: string };
+    const listed = (await admin<{ data: Dead[] }>(tenant, "GET", "/webhooks/dead-letters")).body.data;
+    expect(listed.map((d) => d.webhook_id).sort()).toEqual(expected.map((m) => m.webhook_id).sort());
+    expect(listed[0]).toMatchObject({ attempts: 0, last_error: "could not be queued: queue down" });
+    // The same events refused again are stored once.
+    expect(await emitWebhookEvents(env, tenant.id, [completed])).toBe(0);
+    expect((await admin<{ data: Dead[] }>(tenant, "GET", "/webhooks/dead-letters")).body.data).toHaveLength(2);
+    // Once the queue is back, a replay sends the event as it was made.
+    const sent = vi.spyOn(env.WEBHOOKS, "send");
+    const dead = listed.find((d) => d.type === "order.completed")!;
+    expect((await admin(tenant, "POST", `/webhooks/dead-letters/${dead.id}/replay`)).status).toBe(202);
+    expect(sent.mock.calls[0]![0]).toEqual(expected.find((m) => m.type === "order.completed"));
+  });
+
+  it("never throws: a queue and a D1 that both fail are logged and nothing is counted as sent", async () => {
+    const tenant = await createTenantWithAdminKey({ settings: { webhook_url: "https://x.test/" } });
+    vi.spyOn(env.WEBHOOKS, "sendBatch").mockRejectedValue(new Error("queue down"));
+    // Its batch writes only: the tenant's settings are still read.
+    vi.spyOn(env.DB, "batch").mockRejectedValue(new Error("D1 down"));
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    expect(await emitWebhookEvents(env, tenant.id, [completed])).toBe(0);
+    expect(logged.mock.calls.map((call) => String(call[0])).join("\n")).toMatch(/neither queued nor stored/);
   });
 });
 
