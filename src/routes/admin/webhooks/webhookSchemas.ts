@@ -17,7 +17,11 @@ export const deadLetterSchema = z
     webhook_id: z.string().meta({ description: "The `webhook-id` of every attempt, and of a replay" }),
     type: z.string(),
     payload: z.unknown().meta({ description: "The body that was sent: `{type, timestamp, data}`" }),
-    attempts: z.number().int().nullable(),
+    attempts: z
+      .number()
+      .int()
+      .nullable()
+      .meta({ description: "Delivery attempts made; 0: the queue refused it; null: the queue gave up on it" }),
     last_status: z.number().int().nullable().meta({ description: "The receiver's last HTTP status; null: no answer" }),
     last_error: z.string().nullable(),
     failed_at: z.iso.datetime(),
