@@ -44,7 +44,7 @@ const STEPS = {
   "s64-direct": ["64 MiB read to the end: bare R2 body", 1],
   "s64-fls-one": ["  one R2 read piped into a FixedLengthStream", 1],
   "s64-pieces-v1": ["  pieces before issue 13 (7 R2 reads), piped", 1],
-  "s64-pieces": ["  the gateway's pieces (3 R2 reads), piped", 1],
+  "s64-pieces": ["  the gateway's pieces (2 R2 reads, the first MiB by JS), piped", 1],
   "s64-pieces-call": ["  pieces + one Durable Object call after", 1],
   "s64-byob": ["  one R2 read, JS copy in 256 KiB reads, counted", 1],
   "listing-signed": ["listing of 1,000 links, every token signed", 2],

@@ -9,7 +9,7 @@ export const STREAM_VARIANTS = [
   "direct",
   /** The whole object in one R2 read, piped (`pipeTo`) into a FixedLengthStream. */
   "fls-one",
-  /** The gateway's pieces (1, 2, 4 … MiB up to the 50 % threshold, then the rest), each its own R2 read. */
+  /** The gateway's pieces (files/deliveryBody.ts: up to the 50 % threshold, then the rest, the first MiB by JS). */
   "pieces",
   /** The pieces as they were before issue 13: 1, 2, 4 … MiB up to the threshold, then the rest (7 reads for 64 MiB). */
   "pieces-v1",

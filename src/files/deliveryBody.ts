@@ -17,33 +17,28 @@ export interface Part {
 
 /** At or under this size a body goes out in one piece: it is written whole before any cancel. */
 const ONE_PIECE_BYTES = 1024 * 1024;
-/** The first piece of a larger body. */
-const FIRST_PART_BYTES = 1024 * 1024;
+/** The head of a larger body's first piece, moved by JavaScript so its end is known. */
+export const HEAD_BYTES = 1024 * 1024;
 
 /**
  * The pieces in which a response of `length` bytes from `start` is read and sent
- * (docs/CONTRACT.md §6 rule 4): at most three, each its own R2 read. The refund threshold
- * (`refundFraction` of the response) is always a boundary, so "did the client take the
- * first N bytes" has an exact answer; before it, a first piece of 1 MiB, so an abort after
- * the first MiB is told from one before it; after it, the rest in one piece.
+ * (docs/CONTRACT.md §6 rule 4): at most two R2 reads, split at the refund threshold
+ * (`refundFraction` of the response), so "did the client take the first N bytes" has an
+ * exact answer. The first piece's first MiB is a boundary too, without a read of its own
+ * (pumpParts moves it with one JavaScript read), so an abort after the first MiB is told
+ * from one before it.
  *
- * Fewer pieces, less precision for an aborted body's log: until issue 13 the pieces before
- * the threshold doubled (1, 2, 4, 8 … MiB: seven R2 reads for 64 MiB), logging an abort
- * within a factor of two, but every extra read cost about as much CPU as a sixth of the
- * whole 64 MiB stream (`npm run bench`, profile `s64-*`) and an R2 Class B operation.
+ * Fewer reads, less CPU: until issue 13 the pieces before the threshold doubled (1, 2, 4,
+ * 8 … MiB: seven R2 reads for 64 MiB), then the first MiB was a read of its own (three);
+ * each extra ranged read cost about 3.5 ms of CPU per 64 MiB on the local R2
+ * (`npm run bench`, `stream-64m` and profile `s64-*`) and an R2 Class B operation.
  */
 export function deliveryParts(start: number, length: number, refundFraction: number): Part[] {
   if (length <= ONE_PIECE_BYTES) return [{ offset: start, length }];
   const threshold = Math.min(length, Math.ceil(length * refundFraction));
-  const bounds = [Math.min(FIRST_PART_BYTES, threshold), threshold, length].filter((b) => b > 0);
-  const parts: Part[] = [];
-  let at = 0;
-  for (const end of bounds) {
-    if (end <= at) continue;
-    parts.push({ offset: start + at, length: end - at });
-    at = end;
-  }
-  return parts;
+  return [threshold, length - threshold]
+    .filter((size) => size > 0)
+    .map((size, i) => ({ offset: start + (i === 0 ? 0 : threshold), length: size }));
 }
 
 /**
@@ -92,11 +87,14 @@ async function pumpParts(
     source.catch(() => {});
     if (!stream) return cutOff(writable, bytesSent, source, new Error("a piece of the file could not be read"));
     try {
+      // The first piece's head: one JavaScript read and write, so its end is a boundary
+      // the log can report (0 or HEAD_BYTES written) without an R2 read of its own.
+      if (index === 0 && part.length > HEAD_BYTES) bytesSent += await sendHead(stream, writable);
       await stream.pipeTo(writable, { preventClose: true, preventAbort: true });
     } catch (error) {
       return { ...(await cutOff(writable, bytesSent, source, error)), failed: false };
     }
-    bytesSent += part.length;
+    bytesSent = sentBefore(parts, index + 1);
   }
   try {
     await writable.close();
@@ -104,6 +102,30 @@ async function pumpParts(
     return { bytesSent, outcome: "aborted", failed: false };
   }
   return { bytesSent, outcome: "completed", failed: false };
+}
+
+/**
+ * Moves the first HEAD_BYTES of `stream` to `writable` (one BYOB read, one write, then the
+ * locks are released for the native pipe of the rest). Resolves once the client's
+ * connection took them; rejects like a pipe on an abort or a broken source.
+ */
+async function sendHead(stream: ReadableStream<Uint8Array>, writable: WritableStream<Uint8Array>): Promise<number> {
+  const reader = stream.getReader({ mode: "byob" });
+  const writer = writable.getWriter();
+  try {
+    const { value } = await reader.readAtLeast(HEAD_BYTES, new Uint8Array(HEAD_BYTES));
+    if (!value || value.byteLength !== HEAD_BYTES) throw new Error("the file ended before its first MiB");
+    await writer.write(value);
+    return HEAD_BYTES;
+  } finally {
+    reader.releaseLock();
+    writer.releaseLock();
+  }
+}
+
+/** Bytes of the pieces before `index`: what the client took once they were all piped. */
+function sentBefore(parts: readonly Part[], index: number): number {
+  return parts.slice(0, index).reduce((sum, part) => sum + part.length, 0);
 }
 
 /** The source broke mid-body: end the response short and say so. */

@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { deliveriesSettled, deviceCookieOf } from "../helpers/deliveries.ts";
+import { HEAD_BYTES } from "../../src/files/deliveryBody.ts";
 import {
   counts,
   eventRows,
@@ -104,6 +105,17 @@ describe("rule 4: an early abort gives the download back", () => {
     const again = await open(s);
     expectBytes(new Uint8Array(await again.arrayBuffer()), s.file.bytes);
     await expectCount(s, 1);
+  });
+
+  it("logs an abort after the first MiB and before the threshold with the first MiB written, and gives the count back", async () => {
+    const s = await setup({ limit: 1 });
+    // The first MiB goes out by one JavaScript write (files/deliveryBody.ts, no R2 read of
+    // its own): its end is the boundary the log reports, whatever the client read past it.
+    const received = await readThenCancel(await open(s), s, HEAD_BYTES + 1);
+    expect(received).toBeLessThan(SIZE / 2);
+    const [row] = await settledRows(s);
+    expect(row).toMatchObject({ counted: 0, outcome: "aborted", reason: "refunded", bytes_sent: HEAD_BYTES });
+    await expectCount(s, 0);
   });
 
   it("keeps the count when the client cancels after more than half was written, logged aborted", async () => {

@@ -9,13 +9,12 @@ describe("deliveryParts", () => {
     expect(deliveryParts(0, 0, 0.5)).toEqual([{ offset: 0, length: 0 }]);
   });
 
-  it("cuts a larger body at 1 MiB and at the refund threshold: three R2 reads, whatever the size", () => {
+  it("cuts a larger body at the refund threshold: two R2 reads, whatever the size (the first MiB is no read of its own)", () => {
     expect(deliveryParts(0, 64 * MiB, 0.5)).toEqual([
-      { offset: 0, length: MiB },
-      { offset: MiB, length: 31 * MiB },
+      { offset: 0, length: 32 * MiB },
       { offset: 32 * MiB, length: 32 * MiB },
     ]);
-    expect(deliveryParts(0, 5 * 1024 * MiB, 0.5)).toHaveLength(3);
+    expect(deliveryParts(0, 5 * 1024 * MiB, 0.5)).toHaveLength(2);
   });
 
   it("offsets every piece by the range's start", () => {
@@ -31,10 +30,7 @@ describe("deliveryParts", () => {
       { offset: 0.75 * MiB, length: 0.75 * MiB },
     ]);
     expect(deliveryParts(0, 8 * MiB, 0)).toEqual([{ offset: 0, length: 8 * MiB }]);
-    expect(deliveryParts(0, 8 * MiB, 1)).toEqual([
-      { offset: 0, length: MiB },
-      { offset: MiB, length: 7 * MiB },
-    ]);
+    expect(deliveryParts(0, 8 * MiB, 1)).toEqual([{ offset: 0, length: 8 * MiB }]);
   });
 
   it.each([
