@@ -15,14 +15,16 @@ function isFinal(event: { outcome: string | null; error: string | null }): boole
 }
 
 /** `download_events` columns by property name, in the schema's order. */
-const EVENT_COLUMNS = Object.entries(getTableColumns(downloadEvents)) as [keyof DownloadEvent, Column][];
+const EVENT_COLUMN_OF = getTableColumns(downloadEvents);
+const EVENT_COLUMNS = Object.entries(EVENT_COLUMN_OF) as [keyof DownloadEvent, Column][];
+const column = (key: keyof DownloadEvent) => `"${EVENT_COLUMN_OF[key].name}"`;
 /** What an event's final version may change. */
-const FINAL_COLUMNS = ["status", "bytes", "bytes_sent", "outcome", "counted", "reason", "error"];
-const INSERT_EVENT = `INSERT INTO "download_events" (${EVENT_COLUMNS.map(([, c]) => `"${c.name}"`).join(", ")})
+const FINAL_KEYS: (keyof DownloadEvent)[] = ["status", "bytes", "bytesSent", "outcome", "counted", "reason", "error"];
+const INSERT_EVENT = `INSERT INTO "download_events" (${EVENT_COLUMNS.map(([key]) => column(key)).join(", ")})
   VALUES (${EVENT_COLUMNS.map(() => "?").join(", ")})
-  ON CONFLICT ("id") DO UPDATE SET ${FINAL_COLUMNS.map((c) => `"${c}" = excluded."${c}"`).join(", ")}
-  WHERE (excluded."outcome" IS NOT NULL OR excluded."error" IS NOT NULL)
-    AND "download_events"."outcome" IS NULL AND "download_events"."error" IS NULL`;
+  ON CONFLICT (${column("id")}) DO UPDATE SET ${FINAL_KEYS.map((key) => `${column(key)} = excluded.${column(key)}`).join(", ")}
+  WHERE (excluded.${column("outcome")} IS NOT NULL OR excluded.${column("error")} IS NOT NULL)
+    AND "download_events".${column("outcome")} IS NULL AND "download_events".${column("error")} IS NULL`;
 
 /**
  * Writes download events, and the link-state mirrors that go with them, in one D1 batch

@@ -36,9 +36,12 @@ export function mirrorLinkState(d1: D1Database, mirror: LinkStateMirror): D1Prep
     keyof typeof LINK_COLUMNS,
     unknown,
   ][];
-  const set = values.map(([key]) => `"${LINK_COLUMNS[key].name}" = ?`).join(", ");
+  const name = (key: keyof typeof LINK_COLUMNS) => `"${LINK_COLUMNS[key].name}"`;
+  const set = values.map(([key]) => `${name(key)} = ?`).join(", ");
   return d1
-    .prepare(`UPDATE "links" SET ${set} WHERE "tenant_id" = ? AND "id" = ? AND "count_version" < ?`)
+    .prepare(
+      `UPDATE "links" SET ${set} WHERE ${name("tenantId")} = ? AND ${name("id")} = ? AND ${name("countVersion")} < ?`,
+    )
     .bind(
       ...values.map(([key, value]) => toDriver(LINK_COLUMNS[key], value)),
       mirror.tenantId,

@@ -89,12 +89,13 @@ async function pumpParts(
     try {
       // The first piece's head: one JavaScript read and write, so its end is a boundary
       // the log can report (0 or HEAD_BYTES written) without an R2 read of its own.
-      if (index === 0 && part.length > HEAD_BYTES) bytesSent += await sendHead(stream, writable);
+      const head = index === 0 && part.length > HEAD_BYTES ? await sendHead(stream, writable) : 0;
+      bytesSent += head;
       await stream.pipeTo(writable, { preventClose: true, preventAbort: true });
+      bytesSent += part.length - head;
     } catch (error) {
       return { ...(await cutOff(writable, bytesSent, source, error)), failed: false };
     }
-    bytesSent = sentBefore(parts, index + 1);
   }
   try {
     await writable.close();
@@ -121,11 +122,6 @@ async function sendHead(stream: ReadableStream<Uint8Array>, writable: WritableSt
     reader.releaseLock();
     writer.releaseLock();
   }
-}
-
-/** Bytes of the pieces before `index`: what the client took once they were all piped. */
-function sentBefore(parts: readonly Part[], index: number): number {
-  return parts.slice(0, index).reduce((sum, part) => sum + part.length, 0);
 }
 
 /** The source broke mid-body: end the response short and say so. */

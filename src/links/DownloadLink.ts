@@ -137,7 +137,7 @@ export class DownloadLink extends DurableObject<Env> {
    * until the refund has landed, never over-served.
    */
   finish(report: DeliveryReport): FinishResult {
-    const refunded = mayRefund(report) && report.grantId !== null && this.store.refund(report.grantId);
+    const refunded = mayRefund(report) && this.store.refund(report.grantId);
     const event = finalEvent(report, refunded);
     this.parts.record(event);
     return { event, refunded, mirror: refunded ? (this.mirror()[0] ?? null) : null };

@@ -6,7 +6,7 @@ import type { DeliveryReport, DownloadEvent } from "./linkTypes.ts";
  * Everything else (a completed body, an abort past the threshold, an uncounted resume)
  * keeps the count as it is, so the link need not hear about it.
  */
-export function mayRefund(report: DeliveryReport): boolean {
+export function mayRefund(report: DeliveryReport): report is DeliveryReport & { grantId: number } {
   const early = report.outcome === "aborted" && (report.failed || report.bytesSent < report.refundBelowBytes);
   return report.grantId !== null && early;
 }

@@ -94,8 +94,9 @@ const ADDED_COLUMNS: readonly { table: string; column: string; definition: strin
 
 /**
  * The shape this release's tables have (2: the claims table joined SCHEMA). Bump it
- * whenever SCHEMA, ADDED_COLUMNS or a rebuild changes: an object stamped with an older number (or none: objects of releases
- * before the stamp) is brought up to date on its next wake-up.
+ * whenever SCHEMA, ADDED_COLUMNS or a rebuild changes: an object stamped with an older
+ * number (or none: objects of releases before the stamp) is brought up to date on its
+ * next wake-up.
  */
 export const LINK_SCHEMA_VERSION = 2;
 

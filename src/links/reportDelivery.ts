@@ -3,7 +3,7 @@ import type { Delivery } from "../files/deliveryBody.ts";
 import { effectiveLimit } from "../policy/decideAccess.ts";
 import type { Claims } from "../token/claims.ts";
 import type { LinkExhaustion } from "../webhooks/downloadWebhooks.ts";
-import type { AdmitResult, DeliveryReport } from "./linkTypes.ts";
+import type { AdmitResult, DeliveryReport, FinishResult } from "./linkTypes.ts";
 import { finalEvent, mayRefund } from "./deliveryOutcome.ts";
 import { logDownloadEvent } from "./downloadLogBatch.ts";
 import type { linkStub } from "./linkStub.ts";
@@ -39,22 +39,25 @@ export async function reportDelivery(
     ...delivery,
     refundBelowBytes: refundFraction * responseBytes,
   };
-  if (!mayRefund(report)) {
-    const event = finalEvent(report, false);
-    const exhausted = event.counted ? exhaustion(decision, claims) : undefined;
-    logDownloadEvent(ctx, env, { event, mirror: null, exhausted, linkLacksFinal: true });
-    return;
+  const refundable = mayRefund(report);
+  let final: Pick<FinishResult, "event" | "mirror">;
+  if (refundable) {
+    try {
+      final = await link.finish(report);
+    } catch (error) {
+      console.error(`download ${decision.event.id}: could not report how its body ended`, error);
+      return;
+    }
+  } else {
+    final = { event: finalEvent(report, false), mirror: null };
   }
-  try {
-    const finished = await link.finish(report);
-    logDownloadEvent(ctx, env, {
-      event: finished.event,
-      mirror: finished.mirror,
-      exhausted: finished.event.counted ? exhaustion(decision, claims) : undefined,
-    });
-  } catch (error) {
-    console.error(`download ${decision.event.id}: could not report how its body ended`, error);
-  }
+  logDownloadEvent(ctx, env, {
+    event: final.event,
+    mirror: final.mirror,
+    exhausted: final.event.counted ? exhaustion(decision, claims) : undefined,
+    // Only a possible refund's final version went to the link's outbox.
+    linkLacksFinal: !refundable,
+  });
 }
 
 /** The count and limit after the download `decision` took, when that used the link up. */

@@ -33,12 +33,17 @@ export async function emitWebhookEvents(env: Env, tenantId: string, events: read
           `webhooks: ${chunk.length} event(s) of tenant ${tenantId} could not be queued; kept as dead letters`,
           error,
         );
-        await storeUnqueued(env.DB, chunk, error);
+        await storeUnqueued(env.DB, chunk, error).catch((stored: unknown) =>
+          console.error(
+            `webhooks: ${chunk.length} event(s) of tenant ${tenantId} lost: neither queued nor stored`,
+            stored,
+          ),
+        );
       }
     }
     return queued;
   } catch (error) {
-    console.error(`webhooks: event(s) of tenant ${tenantId} were lost: neither queued nor stored`, error);
+    console.error(`webhooks: ${events.length} event(s) of tenant ${tenantId} could not be queued`, error);
     return queued;
   }
 }
