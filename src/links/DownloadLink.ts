@@ -8,6 +8,7 @@ import { admitNow, type AdmissionParts } from "./admission.ts";
 import { finalEvent, mayRefund } from "./deliveryOutcome.ts";
 import { emitWebhookEvents } from "../webhooks/emitWebhookEvents.ts";
 import { LinkClaimsMemory } from "./LinkClaimsMemory.ts";
+import { limitBreach, type ChangeResult, type LinkChange } from "./linkChange.ts";
 import { linkFlaggedEvent } from "./linkFlaggedEvent.ts";
 import { LinkStorage } from "./linkStorage.ts";
 import { hashNetwork } from "./networkHash.ts";
@@ -175,32 +176,31 @@ export class DownloadLink extends DurableObject<Env> {
     return this.snapshot();
   }
 
-  /** Blocks the link (`true`), or clears a block or sharing flag and what sharing detection saw (`false`). */
-  setSuspended(suspended: boolean): LinkSnapshot {
-    this.store.setSuspended(suspended);
-    if (!suspended) this.parts.sharing.clear();
-    return this.snapshot();
-  }
-
   setPending(pending: boolean): LinkSnapshot {
     this.store.setPending(pending);
     return this.snapshot();
   }
 
-  setLimit(limit: number | null): LinkSnapshot {
-    this.store.setLimitOverride(limit);
-    return this.snapshot();
-  }
-
-  addDownloads(extra: number): LinkSnapshot {
-    this.store.addDownloads(extra);
-    return this.snapshot();
-  }
-
-  /** New expiry in Unix seconds, or null to fall back to the token's `exp`. */
-  setExpiry(expiresAt: number | null): LinkSnapshot {
-    this.store.setExpiryOverride(expiresAt);
-    return this.snapshot();
+  /**
+   * A store's change (`PATCH /links/:id`, linkChange.ts), checked against this object's
+   * state and applied in one transaction: checked here, not in the Worker, because only
+   * here can no other change land between the check and the write. `grantLimit` is the
+   * grant's `download_limit` as the issuer API stored it.
+   */
+  change(change: LinkChange, grantLimit: number | null): ChangeResult {
+    const breach = limitBreach(change, this.store.overrides(), grantLimit);
+    if (breach) return { ok: false, breach };
+    this.ctx.storage.transactionSync(() => {
+      if (change.limitOverride !== undefined) this.store.setLimitOverride(change.limitOverride);
+      if (change.addDownloads !== undefined) this.store.addDownloads(change.addDownloads);
+      if (change.expiresAtOverride !== undefined) this.store.setExpiryOverride(change.expiresAtOverride);
+      if (change.revoked !== undefined) this.store.setRevoked(change.revoked);
+      if (change.suspended !== undefined) {
+        this.store.setSuspended(change.suspended);
+        if (!change.suspended) this.parts.sharing.clear();
+      }
+    });
+    return { ok: true, state: this.snapshot() };
   }
 
   reset(): LinkSnapshot {

@@ -225,6 +225,15 @@ export class LinkStorage {
     this.sql.exec("UPDATE link SET pending = ?, version = version + 1 WHERE id = 1", pending ? 1 : 0);
   }
 
+  /** The store's limit override and extra downloads, which a change's limit check starts from. */
+  overrides(): { limitOverride: number | null; extraDownloads: number } {
+    return this.sql
+      .exec<{ limitOverride: number | null; extraDownloads: number }>(
+        "SELECT limit_override AS limitOverride, extra_downloads AS extraDownloads FROM link WHERE id = 1",
+      )
+      .one();
+  }
+
   setLimitOverride(limit: number | null): void {
     this.sql.exec("UPDATE link SET limit_override = ?, version = version + 1 WHERE id = 1", limit);
   }

@@ -133,9 +133,9 @@ describe("DownloadLink counting", () => {
   it("keeps count, devices and overrides across an eviction of the object", async () => {
     const link = newLink();
     await link.stub.admit(admitRequest(link, { lim: 5, dev: 2 }));
-    await link.stub.setLimit(9);
-    await link.stub.addDownloads(1);
-    await link.stub.setExpiry(2_000_000_000);
+    await link.stub.change({ limitOverride: 9 }, null);
+    await link.stub.change({ addDownloads: 1 }, null);
+    await link.stub.change({ expiresAtOverride: 2_000_000_000 }, null);
     await link.stub.setRevoked(true);
     await evictDurableObject(link.stub);
     expect(await link.stub.snapshot()).toMatchObject({
@@ -151,7 +151,7 @@ describe("DownloadLink counting", () => {
   it("lets a new device download on a one-device link after reset, keeping the overrides", async () => {
     const link = newLink();
     await link.stub.admit(admitRequest(link, { dev: 1 }));
-    await link.stub.setLimit(4);
+    await link.stub.change({ limitOverride: 4 }, null);
     expect(await link.stub.admit(admitRequest(link, { dev: 1 }, { device: "device-b" }))).toMatchObject({
       ok: false,
       reason: "device_limit_reached",

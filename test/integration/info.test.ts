@@ -145,7 +145,7 @@ describe("/info reflects the store's overrides held by the Durable Object", () =
   it("reports a new limit from setLimit and lets an exhausted link download again", async () => {
     const { tenant, link } = await setup({ limit: 1 });
     expect(await download(tenant, link)).toBe(200);
-    await link.stub.setLimit(3);
+    await link.stub.change({ limitOverride: 3 }, null);
     expect(await info(tenant, link.token)).toMatchObject({
       download_limit: 3,
       remaining_downloads: 2,
@@ -157,11 +157,11 @@ describe("/info reflects the store's overrides held by the Durable Object", () =
 
   it("turns an unlimited link into a limited one with setLimit, and back with setLimit(null)", async () => {
     const { tenant, link } = await setup();
-    await link.stub.setLimit(1);
+    await link.stub.change({ limitOverride: 1 }, null);
     expect(await download(tenant, link)).toBe(200);
     expect(await download(tenant, link)).toBe(403);
     expect(await info(tenant, link.token)).toMatchObject({ download_limit: 1, is_limit_reached: true });
-    await link.stub.setLimit(null);
+    await link.stub.change({ limitOverride: null }, null);
     expect(await info(tenant, link.token)).toMatchObject({ download_limit: null, remaining_downloads: null });
     expect(await download(tenant, link)).toBe(200);
   });
@@ -169,7 +169,7 @@ describe("/info reflects the store's overrides held by the Durable Object", () =
   it("adds addDownloads to the limit in force", async () => {
     const { tenant, link } = await setup({ limit: 1 });
     expect(await download(tenant, link)).toBe(200);
-    await link.stub.addDownloads(2);
+    await link.stub.change({ addDownloads: 2 }, null);
     expect(await info(tenant, link.token)).toMatchObject({ download_limit: 3, remaining_downloads: 2 });
     expect(await download(tenant, link)).toBe(200);
     expect(await download(tenant, link)).toBe(200);
@@ -181,7 +181,7 @@ describe("/info reflects the store's overrides held by the Durable Object", () =
     const { tenant, file, link } = await setup({ expires: nowSeconds() - 3600 });
     expect(await download(tenant, link)).toBe(410);
     const newExpiry = nowSeconds() + 7200;
-    await link.stub.setExpiry(newExpiry);
+    await link.stub.change({ expiresAtOverride: newExpiry }, null);
     expect(await info(tenant, link.token)).toMatchObject({
       is_expired: false,
       expires_at: new Date(newExpiry * 1000).toISOString(),
@@ -190,21 +190,21 @@ describe("/info reflects the store's overrides held by the Durable Object", () =
     expect(response.status).toBe(200);
     expect(await bytesOf(response)).toEqual(file.bytes);
     expect((await link.stub.snapshot()).count).toBe(1);
-    await link.stub.setExpiry(null);
+    await link.stub.change({ expiresAtOverride: null }, null);
     expect(await info(tenant, link.token)).toMatchObject({ is_expired: true });
     expect(await download(tenant, link)).toBe(410);
   });
 
   it("expires a still-valid link early with a past setExpiry", async () => {
     const { tenant, link } = await setup({ expires: nowSeconds() + 3600 });
-    await link.stub.setExpiry(nowSeconds() - 3600);
+    await link.stub.change({ expiresAtOverride: nowSeconds() - 3600 }, null);
     expect(await info(tenant, link.token)).toMatchObject({ is_expired: true });
     expect(await download(tenant, link)).toBe(410);
   });
 
   it("starts the count over with reset, keeping the overrides", async () => {
     const { tenant, link } = await setup({ limit: 1 });
-    await link.stub.addDownloads(1);
+    await link.stub.change({ addDownloads: 1 }, null);
     expect(await download(tenant, link)).toBe(200);
     expect(await download(tenant, link)).toBe(200);
     expect(await download(tenant, link)).toBe(403);

@@ -148,6 +148,44 @@ describe("PATCH /admin/v1/links/:id: overrides within the claim bounds", () => {
     expect((await fetchUrl(`${url}/info`)).status).toBe(200);
   });
 
+  it("a refused change applies none of its fields", async () => {
+    const order = await placeOrder(shop, orderBody([upload.id], {}, { download_limit: MAX_COUNT }));
+    const id = firstFile(order).link_id;
+    const before = (await admin(shop, "GET", `/links/${id}`)).body;
+    const refused = await admin(shop, "PATCH", `/links/${id}`, {
+      json: { revoked: true, suspended: true, expires_at: LAST_INSTANT, add_downloads: 1 },
+    });
+    expectError(refused, 400, "bad_request", ["add_downloads"]);
+    expect((await admin(shop, "GET", `/links/${id}`)).body).toEqual(before);
+  });
+
+  it("two concurrent changes that fit alone but not together: one is applied, the other refused", async () => {
+    // Each pair races a new limit near the bound against extra downloads on the grant of 3.
+    // Checked against the link's state before either landed, both would pass and together
+    // leave MAX_COUNT − 10 + 100 in force; the link's object checks each against the other.
+    const ids = await Promise.all(
+      Array.from({ length: 5 }, async () => {
+        const order = await placeOrder(shop, orderBody([upload.id], {}, { download_limit: 3 }));
+        return firstFile(order).link_id;
+      }),
+    );
+    const races = await Promise.all(
+      ids.map(async (id) => {
+        const [limit, extra] = await Promise.all([
+          admin(shop, "PATCH", `/links/${id}`, { json: { download_limit: MAX_COUNT - 10 } }),
+          admin(shop, "PATCH", `/links/${id}`, { json: { add_downloads: 100 } }),
+        ]);
+        const view = (await admin<{ download_limit: number }>(shop, "GET", `/links/${id}`)).body;
+        return { limit: limit.status, extra: extra.status, inForce: view.download_limit };
+      }),
+    );
+    for (const race of races) {
+      expect([race.limit, race.extra].sort()).toEqual([200, 400]);
+      // Whichever came first is what is in force; never both.
+      expect(race.inForce).toBe(race.limit === 200 ? MAX_COUNT - 10 : 103);
+    }
+  });
+
   it("dropping the override (download_limit: null) counts the extra downloads on the grant's limit", async () => {
     const order = await placeOrder(shop, orderBody([upload.id], {}, { download_limit: MAX_COUNT - 10 }));
     const id = firstFile(order).link_id;

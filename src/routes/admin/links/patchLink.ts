@@ -1,10 +1,9 @@
 import { z } from "zod";
 import { defineEndpoint } from "../../../http/endpoint.ts";
 import { HttpError } from "../../../http/HttpError.ts";
-import type { LinkSnapshot } from "../../../links/linkTypes.ts";
+import type { LinkChange } from "../../../links/linkChange.ts";
 import { linkStub } from "../../../links/linkStub.ts";
 import { boundedDateTimeSchema, countSchema, secondsOf } from "../../../orders/orderSchemas.ts";
-import { MAX_COUNT } from "../../../token/claims.ts";
 import { linkParams } from "./linkParams.ts";
 import { loadLink, respondWithState } from "./linkRecord.ts";
 import { linkSchema } from "./linkSchemas.ts";
@@ -43,49 +42,25 @@ export const patchLink = defineEndpoint({
   errors: ["not_found"],
   async handle({ env, tenant, params, body }) {
     const row = await loadLink(env, tenant.id, params.id);
-    const stub = linkStub(env, tenant.id, params.id);
-    let state = await stub.snapshot();
-    assertLimitFits(body, state, row.link.downloadLimit);
-    if (body.download_limit !== undefined) state = await stub.setLimit(body.download_limit);
-    if (body.add_downloads !== undefined) state = await stub.addDownloads(body.add_downloads);
-    if (body.expires_at !== undefined) {
-      state = await stub.setExpiry(body.expires_at === null ? null : secondsOf(body.expires_at));
+    const change: LinkChange = {
+      limitOverride: body.download_limit,
+      addDownloads: body.add_downloads,
+      expiresAtOverride:
+        body.expires_at === undefined ? undefined : body.expires_at === null ? null : secondsOf(body.expires_at),
+      revoked: body.revoked,
+      suspended: body.suspended,
+    };
+    // One call: the object checks the limit against its own state and applies all of it, or nothing.
+    const result = await linkStub(env, tenant.id, params.id).change(change, row.link.downloadLimit);
+    if (!result.ok) {
+      const { fields, message } = result.breach;
+      throw new HttpError(
+        "bad_request",
+        `Invalid input: ${message}.`,
+        {},
+        fields.map((path) => ({ path, message })),
+      );
     }
-    if (body.revoked !== undefined) state = await stub.setRevoked(body.revoked);
-    if (body.suspended !== undefined) state = await stub.setSuspended(body.suspended);
-    return respondWithState(env, tenant.id, row, state);
+    return respondWithState(env, tenant.id, row, result.state);
   },
 });
-
-/**
- * The limit in force is the override (else the grant) plus the extra downloads, and like the
- * token's `lim` it stays at most 2^31 − 1 (MAX_COUNT). A change that would take it past is
- * refused, naming the fields given, rather than clamped: the store learns that its number was
- * not applied. On an unlimited link extra downloads count from the smallest limit, 1, so any
- * limit set later still fits or is refused itself.
- */
-function assertLimitFits(
-  body: z.infer<typeof patchLinkSchema>,
-  state: Pick<LinkSnapshot, "limitOverride" | "extraDownloads">,
-  grantLimit: number | null,
-): void {
-  const fields = (["download_limit", "add_downloads"] as const).filter((field) => body[field] !== undefined);
-  // Revoking or extending a link (even one over the bound from before it) is never refused for it.
-  if (fields.length === 0) return;
-  // `download_limit: null` drops the override: the grant's limit is in force again.
-  const override = body.download_limit !== undefined ? body.download_limit : state.limitOverride;
-  const base = override ?? grantLimit;
-  const extra = state.extraDownloads + (body.add_downloads ?? 0);
-  const limit = (base ?? 1) + extra;
-  if (limit <= MAX_COUNT) return;
-  const message =
-    base === null
-      ? `extra downloads (${extra}) would leave no room for a limit of 1 within ${MAX_COUNT}`
-      : `the limit in force (${base} + ${extra} extra downloads = ${limit}) may be at most ${MAX_COUNT}`;
-  throw new HttpError(
-    "bad_request",
-    `Invalid input: ${message}.`,
-    {},
-    fields.map((path) => ({ path, message })),
-  );
-}
