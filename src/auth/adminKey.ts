@@ -1,4 +1,4 @@
-import { randomToken, sha256Hex } from "../utils/encoding.ts";
+import { randomHex, randomToken, sha256Hex } from "../utils/encoding.ts";
 
 /**
  * Issuer API keys look like `dlgk_<8 hex>_<43 chars>`. The prefix is stored in clear to
@@ -6,7 +6,7 @@ import { randomToken, sha256Hex } from "../utils/encoding.ts";
  * so a plain hash is enough — no password stretching needed).
  */
 export async function newAdminKey(): Promise<{ id: string; key: string; hash: string }> {
-  const id = `dlgk_${[...crypto.getRandomValues(new Uint8Array(4))].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+  const id = `dlgk_${randomHex(4)}`;
   const key = `${id}_${randomToken(32)}`;
   return { id, key, hash: await sha256Hex(key) };
 }

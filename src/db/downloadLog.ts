@@ -72,3 +72,16 @@ export async function eventsMissingFromLog(d1: D1Database, events: readonly Down
     return final === undefined || (!final && isFinal(e));
   });
 }
+
+/**
+ * Erasure: clears the address, User-Agent, country and device of these events (ids from a
+ * link's outbox, links/Outbox.ts `forgetPersonalData`), the same fields that
+ * events/erasePersonalData.ts clears in the customer's older rows.
+ */
+export async function clearEventPersonalData(d1: D1Database, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await drizzle(d1)
+    .update(downloadEvents)
+    .set({ ip: null, userAgent: null, country: null, device: null })
+    .where(inArray(downloadEvents.id, [...ids]));
+}

@@ -1,5 +1,13 @@
+import { inChunks } from "../db/inChunks.ts";
+import type { Env } from "../env.ts";
+import { linkStub } from "../links/linkStub.ts";
+import type { LinkErasure } from "../links/linkTypes.ts";
+import { randomHex } from "../utils/encoding.ts";
+
 /** Log rows changed per statement: short transactions, so downloads' log writes are never held up for long. */
 const ROWS_PER_STATEMENT = 1000;
+/** Link objects erased at once: a customer's links are reached in bounded waves, not all together. */
+const LINK_OBJECTS_AT_ONCE = 25;
 
 export interface Erasure {
   /** What the customer id was replaced with in orders and links (`erased-` + 16 random hex digits). */
@@ -7,21 +15,29 @@ export interface Erasure {
   logRows: number;
   orders: number;
   links: number;
+  /** What the customer's links' Durable Objects erased, summed over the links. */
+  linkObjects: { devices: number; storedTokens: number; pendingEvents: number };
 }
 
 /**
  * Erases one customer's personal data (GDPR art. 17) while keeping what the store must keep
  * and what makes the gateway work:
- * - the download log rows of the customer's links and orders lose the address, User-Agent,
- *   country and device id (set to null); their time, status, bytes, outcome, counted and
- *   reason stay, so counts, suppressed-request figures and the store's accounting still add up;
- * - orders and links get a random pseudonym instead of the customer id (never a hash of it:
- *   customer ids are often e-mail addresses or sequence numbers, which a hash would not hide);
- *   their counts, limits, expiry and revocation are untouched, and so is each link's
- *   Durable Object (its count and devices), so nothing about what was bought or used changes.
- * Null when D1 holds nothing of the customer.
+ * - first each of the customer's links' Durable Objects (DownloadLink.erasePersonalData):
+ *   device ids replaced by random ones, the remembered token's `sub` by the pseudonym, the
+ *   networks and countries sharing detection saw forgotten, and the events still waiting
+ *   for D1 cleared (in D1 too, by the link's alarm);
+ * - then the download log rows of the customer's links and orders lose the address,
+ *   User-Agent, country and device (set to null); their time, status, bytes, outcome,
+ *   counted and reason stay, so counts, suppressed-request figures and the store's
+ *   accounting still add up;
+ * - last, orders and links get a random pseudonym instead of the customer id (never a hash
+ *   of it: customer ids are often e-mail addresses or sequence numbers, which a hash would
+ *   not hide); their counts, limits, expiry, restrictions and revocation are untouched.
+ * In that order, so a failure part-way leaves the customer id in place and a retry finds
+ * every link again. Null when D1 holds nothing of the customer.
  */
-export async function erasePersonalData(d1: D1Database, tenantId: string, customerId: string): Promise<Erasure | null> {
+export async function erasePersonalData(env: Env, tenantId: string, customerId: string): Promise<Erasure | null> {
+  const d1 = env.DB;
   const held = await d1
     .prepare(
       `SELECT (SELECT COUNT(*) FROM orders WHERE tenant_id = ?1 AND customer_id = ?2) AS orders,
@@ -30,8 +46,23 @@ export async function erasePersonalData(d1: D1Database, tenantId: string, custom
     .bind(tenantId, customerId)
     .first<{ orders: number; links: number }>();
   if (!held || (held.orders === 0 && held.links === 0)) return null;
+  const pseudonym = `erased-${randomHex(8)}`;
 
-  // First the log (found through the links and orders that still name the customer), in
+  const { results: linkIds } = await d1
+    .prepare(
+      `SELECT id FROM links WHERE tenant_id = ?1
+         AND (customer_id = ?2 OR order_number IN (SELECT number FROM orders WHERE tenant_id = ?1 AND customer_id = ?2))`,
+    )
+    .bind(tenantId, customerId)
+    .all<{ id: string }>();
+  const erasedObjects = await inChunks(
+    linkIds,
+    (chunk) => Promise.all(chunk.map(({ id }) => linkStub(env, tenantId, id).erasePersonalData(pseudonym))),
+    LINK_OBJECTS_AT_ONCE,
+  );
+  const linkObjects = sumErasures(erasedObjects);
+
+  // The log (found through the links and orders that still name the customer), in
   // bounded statements; a retry after a failure finds what is left.
   const scrub = d1.prepare(
     `UPDATE download_events SET ip = NULL, user_agent = NULL, country = NULL, device = NULL
@@ -51,8 +82,6 @@ export async function erasePersonalData(d1: D1Database, tenantId: string, custom
   }
 
   // Then the id itself, in orders and links together.
-  const random = crypto.getRandomValues(new Uint8Array(8));
-  const pseudonym = `erased-${[...random].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
   const [orderUpdate, linkUpdate] = await d1.batch([
     d1
       .prepare("UPDATE orders SET customer_id = ?3 WHERE tenant_id = ?1 AND customer_id = ?2")
@@ -61,5 +90,19 @@ export async function erasePersonalData(d1: D1Database, tenantId: string, custom
       .prepare("UPDATE links SET customer_id = ?3 WHERE tenant_id = ?1 AND customer_id = ?2")
       .bind(tenantId, customerId, pseudonym),
   ]);
-  return { pseudonym, logRows, orders: orderUpdate?.meta.changes ?? 0, links: linkUpdate?.meta.changes ?? 0 };
+  return {
+    pseudonym,
+    logRows,
+    orders: orderUpdate?.meta.changes ?? 0,
+    links: linkUpdate?.meta.changes ?? 0,
+    linkObjects,
+  };
+}
+
+function sumErasures(erasures: readonly LinkErasure[]): Erasure["linkObjects"] {
+  return {
+    devices: erasures.reduce((sum, e) => sum + e.devices, 0),
+    storedTokens: erasures.filter((e) => e.claims).length,
+    pendingEvents: erasures.reduce((sum, e) => sum + e.pendingEvents, 0),
+  };
 }

@@ -19,6 +19,7 @@ import type {
   DeliveryReport,
   DownloadEvent,
   FinishResult,
+  LinkErasure,
   LinkIdentity,
   LinkSnapshot,
   LinkStateMirror,
@@ -210,6 +211,23 @@ export class DownloadLink extends DurableObject<Env> {
     this.store.setSuspended(false);
     this.parts.sharing.clear();
     return this.snapshot();
+  }
+
+  /**
+   * GDPR erasure of the link's customer (events/erasePersonalData.ts, which calls this for
+   * each of the customer's links before it clears D1): the device ids are replaced by
+   * random ones (the device limit's slots stay taken), the remembered token claims name
+   * `pseudonym` instead of the customer, the networks and countries sharing detection saw
+   * are forgotten, and the events waiting in the outbox lose their address, User-Agent,
+   * country and device (in D1 too, once the alarm has run). Count, limit, expiry,
+   * revocation, restrictions and flags are kept.
+   */
+  async erasePersonalData(pseudonym: string): Promise<LinkErasure> {
+    const erased = this.ctx.storage.transactionSync(() => {
+      this.parts.sharing.forgetSeen();
+      return { devices: this.store.pseudonymiseDevices(), claims: this.parts.claims.pseudonymise(pseudonym) };
+    });
+    return { ...erased, pendingEvents: await this.log.forgetPersonalData() };
   }
 
   /**

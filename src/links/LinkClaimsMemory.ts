@@ -29,6 +29,27 @@ export class LinkClaimsMemory {
     );
   }
 
+  /**
+   * Erasure (DownloadLink.erasePersonalData): the remembered claims name `pseudonym` as
+   * their customer (`sub`) instead, as D1's link row does. The rest is the grant and stays.
+   * Returns whether a customer was replaced. If the customer uses the link again, the
+   * token's claims are remembered again like any new request's.
+   */
+  pseudonymise(pseudonym: string): boolean {
+    const row = this.sql.exec<{ json: string }>("SELECT json FROM claims WHERE id = 1").toArray()[0];
+    let stored: Record<string, unknown>;
+    try {
+      stored = row ? (JSON.parse(row.json) as Record<string, unknown>) : {};
+    } catch {
+      stored = {};
+    }
+    if (typeof stored.sub !== "string" || stored.sub === pseudonym) return false;
+    const json = JSON.stringify({ ...stored, sub: pseudonym });
+    this.sql.exec("UPDATE claims SET json = ? WHERE id = 1", json);
+    this.written = json;
+    return true;
+  }
+
   /** The remembered claims, or null (never used, or used before this memory existed). */
   recall(): Claims | null {
     const row = this.sql.exec<{ json: string }>("SELECT json FROM claims WHERE id = 1").toArray()[0];

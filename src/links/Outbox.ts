@@ -1,5 +1,8 @@
 import type { DownloadEvent } from "./DownloadEvent.ts";
 
+/** What an erased event's personal fields become (the same columns D1's erasure clears). */
+const NO_PERSONAL_DATA = { ip: null, userAgent: null, country: null, device: null } satisfies Partial<DownloadEvent>;
+
 export interface OutboxEntry {
   event: DownloadEvent;
   /** The stored JSON, to tell whether the event was rewritten after it was read. */
@@ -43,6 +46,38 @@ export class Outbox {
     for (const { event, stored } of entries) {
       this.sql.exec("DELETE FROM outbox WHERE id = ? AND event = ?", event.id, stored);
     }
+  }
+
+  /**
+   * Erasure (DownloadLink.erasePersonalData): the waiting events lose their address,
+   * User-Agent, country and device, and their ids are kept (`erased_events`) until the
+   * alarm has cleared the same fields in D1, where the Worker's own write of an event may
+   * land after the erasure. Returns how many events were waiting.
+   */
+  forgetPersonalData(): number {
+    this.sql.exec("CREATE TABLE IF NOT EXISTS erased_events (id TEXT PRIMARY KEY) WITHOUT ROWID");
+    const waiting = this.sql.exec<{ id: string; event: string }>("SELECT id, event FROM outbox").toArray();
+    for (const { id, event } of waiting) {
+      this.sql.exec("INSERT OR IGNORE INTO erased_events (id) VALUES (?)", id);
+      const scrubbed = JSON.stringify({ ...(JSON.parse(event) as DownloadEvent), ...NO_PERSONAL_DATA });
+      if (scrubbed !== event) this.sql.exec("UPDATE outbox SET event = ? WHERE id = ?", scrubbed, id);
+    }
+    return waiting.length;
+  }
+
+  /** Ids of events whose personal data D1 must still lose (forgetPersonalData), at most `limit`. */
+  erasedIds(limit: number): string[] {
+    const exists = this.sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'erased_events'").toArray().length;
+    if (!exists) return [];
+    return this.sql
+      .exec<{ id: string }>("SELECT id FROM erased_events LIMIT ?", limit)
+      .toArray()
+      .map((row) => row.id);
+  }
+
+  /** D1 has lost these events' personal data. */
+  dropErasedIds(ids: readonly string[]): void {
+    for (const id of ids) this.sql.exec("DELETE FROM erased_events WHERE id = ?", id);
   }
 
   size(): number {

@@ -1,4 +1,5 @@
 import type { LinkState } from "../policy/decideAccess.ts";
+import { randomHex } from "../utils/encoding.ts";
 import { prepareLinkTables } from "./linkTables.ts";
 import type { LinkIdentity } from "./linkTypes.ts";
 
@@ -8,6 +9,8 @@ export type { LinkIdentity };
 const GRANTS_KEPT = 100;
 /** Enough for any sane device limit, bounded so an unlimited public link cannot grow storage forever. */
 const DEVICES_KEPT = 1000;
+/** How an erased device id begins (pseudonymiseDevices). */
+const ERASED_DEVICE = "erased:";
 
 interface LinkRow extends Record<string, SqlStorageValue> {
   tenant_id: string | null;
@@ -244,6 +247,29 @@ export class LinkStorage {
 
   setExpiryOverride(expiresAt: number | null): void {
     this.sql.exec("UPDATE link SET expires_at_override = ?, version = version + 1 WHERE id = 1", expiresAt);
+  }
+
+  /**
+   * Erasure (DownloadLink.erasePersonalData): every device id, in the device list and the
+   * grants, is replaced by a random one no client can present (`:` is outside the
+   * `dlg_device` cookie's alphabet, and a derived id is base64url). The device limit's
+   * slots and each grant's refund stay as they were; no device is recognised any more, so
+   * its next download is a new one (a resume is counted once more). Returns how many ids
+   * were replaced; ids an earlier erasure replaced are left alone.
+   */
+  pseudonymiseDevices(): number {
+    const ids = this.sql
+      .exec<{ device: string }>(
+        `SELECT device FROM devices WHERE device NOT LIKE '${ERASED_DEVICE}%'
+         UNION SELECT device FROM grants WHERE device IS NOT NULL AND device NOT LIKE '${ERASED_DEVICE}%'`,
+      )
+      .toArray();
+    for (const { device } of ids) {
+      const pseudonym = `${ERASED_DEVICE}${randomHex(8)}`;
+      this.sql.exec("UPDATE devices SET device = ? WHERE device = ?", pseudonym, device);
+      this.sql.exec("UPDATE grants SET device = ? WHERE device = ?", pseudonym, device);
+    }
+    return ids.length;
   }
 
   /** Starts the link over: count, devices and resume history cleared; overrides kept. */

@@ -30,6 +30,16 @@ export type LinkSnapshot = Omit<LinkState, "devices" | "deviceLastCountedAt"> & 
   flagged: LinkFlag | null;
 };
 
+/** What a link's Durable Object erased of its customer (DownloadLink.erasePersonalData). */
+export interface LinkErasure {
+  /** Device ids replaced by random ones. */
+  devices: number;
+  /** Whether the remembered token claims named the customer (`sub`) and now name the pseudonym. */
+  claims: boolean;
+  /** Events still waiting for D1, cleared of their personal data. */
+  pendingEvents: number;
+}
+
 /** The part of a link's Durable Object state that D1 copies for listings. */
 export type MirroredLinkState = Pick<
   LinkSnapshot,

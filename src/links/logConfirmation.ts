@@ -1,4 +1,4 @@
-import { eventsMissingFromLog, writeDownloadLog } from "../db/downloadLog.ts";
+import { clearEventPersonalData, eventsMissingFromLog, writeDownloadLog } from "../db/downloadLog.ts";
 import type { DownloadEvent, LinkStateMirror } from "./linkTypes.ts";
 import { Outbox } from "./Outbox.ts";
 
@@ -51,6 +51,21 @@ export class LogConfirmation {
       });
   }
 
+  /**
+   * Erasure: the waiting events lose their personal data here, and the alarm (already set
+   * for them, 5–10 minutes after the first, so after the Worker's own write) clears it in
+   * D1 too. Returns how many events were waiting.
+   */
+  async forgetPersonalData(): Promise<number> {
+    const waiting = this.outbox.forgetPersonalData();
+    // An outbox with events has its alarm; this makes sure of it rather than assume it.
+    if (waiting > 0 && (await this.ctx.storage.getAlarm()) === null) {
+      this.alarmPending = true;
+      await this.ctx.storage.setAlarm(Date.now() + CONFIRM_DELAY_MS);
+    }
+    return waiting;
+  }
+
   /** Events not yet written to D1. */
   pending(): number {
     return this.outbox.size();
@@ -71,6 +86,11 @@ export class LogConfirmation {
         );
         if (missing.length > 0) await writeDownloadLog(this.db(), missing, this.mirror());
         this.outbox.removeUnchanged(batch);
+      }
+      // After the events themselves: an erased event's row may have come from the Worker.
+      for (let ids = this.outbox.erasedIds(CONFIRM_BATCH); ids.length > 0; ids = this.outbox.erasedIds(CONFIRM_BATCH)) {
+        await clearEventPersonalData(this.db(), ids);
+        this.outbox.dropErasedIds(ids);
       }
       this.failures = 0;
     } catch (error) {

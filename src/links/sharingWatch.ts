@@ -135,6 +135,15 @@ export class SharingWatch {
   }
 
   /**
+   * Erasure (DownloadLink.erasePersonalData): the networks (keyed hashes) and countries
+   * seen are forgotten; a flag or block stays, as it names no network and no country.
+   */
+  forgetSeen(): void {
+    const exists = this.sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'sharing_seen'").toArray().length;
+    if (exists) this.sql.exec("DELETE FROM sharing_seen");
+  }
+
+  /**
    * The store has looked and clears it (`PATCH {"suspended": false}`, or a reset): not
    * flagged, and the networks and countries seen so far forgotten, so the customer's next
    * download does not cross the same bound again at once.

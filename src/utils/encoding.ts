@@ -9,6 +9,11 @@ export function hex(bytes: ArrayBuffer | Uint8Array): string {
   return [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** `byteLength` random bytes as hex (pseudonyms, key ids). */
+export function randomHex(byteLength: number): string {
+  return hex(crypto.getRandomValues(new Uint8Array(byteLength)));
+}
+
 export function randomToken(byteLength: number): string {
   return base64url(crypto.getRandomValues(new Uint8Array(byteLength)));
 }

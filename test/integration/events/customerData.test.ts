@@ -3,10 +3,11 @@
  * `DELETE /admin/v1/customers/:id/personal-data` erases the personal data of their log rows
  * and pseudonymises their id, keeping counts, link state and what was bought.
  */
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { linkStub } from "../../../src/links/linkStub.ts";
-import { deliveriesSettled } from "../../helpers/deliveries.ts";
+import { deliveriesSettled, outboxEvents } from "../../helpers/deliveries.ts";
 import { eventRows, flushOutboxes } from "../../helpers/fixtures.ts";
 import {
   admin,
@@ -19,6 +20,7 @@ import {
   orderBody,
   orderRow,
   placeOrder,
+  setTenantSettings,
   uploadFile,
   type FileEntry,
   type IssuerTenant,
@@ -125,7 +127,13 @@ describe("DELETE /admin/v1/customers/:id/personal-data", () => {
     expect(answer.body).toEqual({
       customer_id: ALICE,
       pseudonym: answer.body.pseudonym,
-      erased: { log_rows: 2, orders: 1, links: 1 },
+      erased: {
+        log_rows: 2,
+        orders: 1,
+        links: 1,
+        // The outbox was flushed (setup); the device was derived from User-Agent and network.
+        link_objects: { devices: 1, stored_tokens: 1, pending_events: 0 },
+      },
     });
 
     const after = await eventRows(s.tenant, s.alice.link_id);
@@ -176,6 +184,75 @@ describe("DELETE /admin/v1/customers/:id/personal-data", () => {
     expect(csv).not.toContain("AliceBrowser");
   });
 
+  it("reaches the customer's links' Durable Objects: devices, the remembered token, sharing, waiting events", async () => {
+    const tenant = await createTenantWithAdminKey();
+    await setTenantSettings(tenant, { sharing: { max_networks: 5, action: "flag" } });
+    const file = await uploadFile(tenant, { name: "font.zip", size: 300 });
+    const order = orderBody(
+      [file.id],
+      { order_number: "C-1", customer_id: ALICE },
+      { download_limit: 5, device_limit: 1 },
+    );
+    const entry = firstFile(await placeOrder(tenant, order));
+    const stub = linkStub(env, tenant.id, entry.link_id);
+    const aliceDevice = { "User-Agent": "AliceBrowser/1", "CF-Connecting-IP": "192.0.2.44" };
+    const download = await fetchUrl(entry.download_url as string, { headers: aliceDevice });
+    expect(download.status).toBe(200);
+    await download.arrayBuffer();
+    await deliveriesSettled([stub]);
+
+    // What the object holds of Alice before: her device, her id in the token, her network, her event.
+    const before = await objectRows(stub);
+    expect(before.devices).toHaveLength(1);
+    expect(before.devices[0]).not.toMatch(/^erased:/);
+    expect(before.sharingSeen).toBeGreaterThan(0);
+    const waiting = await outboxEvents(stub);
+    expect(waiting.map((e) => [e.ip, e.userAgent])).toEqual([["192.0.2.44", "AliceBrowser/1"]]);
+    expect((await stub.knownLink())?.claims?.sub).toBe(ALICE);
+
+    const answer = await admin<{ pseudonym: string; erased: Record<string, unknown> }>(
+      tenant,
+      "DELETE",
+      `/customers/${encodeURIComponent(ALICE)}/personal-data`,
+    );
+    expect(answer.status).toBe(200);
+    expect(answer.body.erased).toMatchObject({
+      links: 1,
+      link_objects: { devices: 1, stored_tokens: 1, pending_events: 1 },
+    });
+
+    const after = await objectRows(stub);
+    expect(after.devices).toEqual([expect.stringMatching(/^erased:[0-9a-f]{16}$/)]);
+    expect(after.grantDevices).toEqual(after.devices);
+    expect(after.sharingSeen).toBe(0);
+    expect((await outboxEvents(stub)).map((e) => [e.ip, e.userAgent, e.country, e.device])).toEqual([
+      [null, null, null, null],
+    ]);
+    const remembered = await stub.knownLink();
+    expect(remembered?.claims).toMatchObject({ sub: answer.body.pseudonym, lid: entry.link_id, lim: 5, dev: 1 });
+    // Count and device slots are kept.
+    expect(await stub.snapshot()).toMatchObject({ count: 1, deviceCount: 1 });
+
+    // The Worker's own write of the waiting event may land after the erasure: the link's
+    // alarm clears it in D1 as well, and then forgets the id.
+    await env.DB.prepare("UPDATE download_events SET ip = ?, user_agent = ?, device = ? WHERE link_id = ?")
+      .bind("192.0.2.44", "AliceBrowser/1", "late-device", entry.link_id)
+      .run();
+    await flushOutboxes([stub]);
+    expect((await eventRows(tenant, entry.link_id)).map((r) => [r.ip, r.user_agent, r.device])).toEqual([
+      [null, null, null],
+    ]);
+    expect((await objectRows(stub)).erasedIds).toEqual([]);
+
+    // Her device is no longer recognised: with the one device slot taken, it is a second device.
+    const again = await fetchUrl(entry.download_url as string, { headers: aliceDevice });
+    expectError(
+      { status: again.status, headers: again.headers, body: (await again.json()) as unknown },
+      403,
+      "device_limit_reached",
+    );
+  });
+
   it("answers 404 for an unknown customer and to another tenant's key, changing nothing", async () => {
     const s = await setup();
     expectError(await admin(s.tenant, "DELETE", "/customers/nobody/personal-data"), 404, "not_found");
@@ -196,3 +273,28 @@ describe("DELETE /admin/v1/customers/:id/personal-data", () => {
     );
   });
 });
+
+/** What a link's Durable Object holds that can name a customer, read from its SQLite tables. */
+async function objectRows(stub: ReturnType<typeof linkStub>) {
+  return runInDurableObject(stub, (_instance, state) => {
+    const sql = state.storage.sql;
+    const has = (table: string) => sql.exec("SELECT 1 FROM sqlite_master WHERE name = ?", table).toArray().length > 0;
+    return {
+      devices: sql
+        .exec<{ device: string }>("SELECT device FROM devices")
+        .toArray()
+        .map((r) => r.device),
+      grantDevices: sql
+        .exec<{ device: string }>("SELECT DISTINCT device FROM grants WHERE device IS NOT NULL")
+        .toArray()
+        .map((r) => r.device),
+      sharingSeen: has("sharing_seen") ? sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM sharing_seen").one().n : 0,
+      erasedIds: has("erased_events")
+        ? sql
+            .exec<{ id: string }>("SELECT id FROM erased_events")
+            .toArray()
+            .map((r) => r.id)
+        : [],
+    };
+  });
+}
