@@ -7,6 +7,7 @@
  */
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { pullFromOrigin } from "../../../src/files/pullThrough.ts";
 import { forgetTenant } from "../../../src/tenants/resolveTenant.ts";
 import { bytesOf, createTenant, fileBytes, gateway, signLink, uid, type TestTenant } from "../../helpers/fixtures.ts";
 import { admin, createTenantWithAdminKey, type IssuerTenant } from "../../helpers/issuer.ts";
@@ -132,6 +133,41 @@ describe("pull-through from an origin that hangs", () => {
     expect(await bytesOf(after)).toEqual(bytes);
     expect(origin.asked).toHaveLength(2);
     expect((await link.stub.snapshot()).count).toBe(1);
+  });
+
+  it("gives up on a pull that went silent outside the origin's deadlines, and the next download pulls afresh", async () => {
+    // The origin delivers the whole file at once, then the pull stops making progress where
+    // no origin deadline watches it: here R2's put takes the body and never answers (in
+    // production, the pull's request context going away stops its timers the same way).
+    // Every waiter watches the pull's last sign of life (1 s deadlines + 1 s grace) and
+    // gives up with 504, dropping the pull so that the next download starts a new one.
+    const { tenant, fileId, bytes } = await pullThroughFile();
+    const origin = switchableOrigin(serves(bytes));
+    const warnings = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const stuckPut = async (_key: string, body: ReadableStream) => {
+      await new Response(body).arrayBuffer();
+      return new Promise<never>(() => setTimeout(() => {}, MUCH_LATER_MS));
+    };
+    const stuckR2 = new Proxy(env.FILES, {
+      get: (bucket, name) => (name === "put" ? stuckPut : Reflect.get(bucket, name, bucket)),
+    });
+    const stuckEnv = { ...env, FILES: stuckR2 };
+    const waiters = await Promise.all(
+      [1, 2].map(() =>
+        pullFromOrigin(stuckEnv, tenant.id, fileId).then(
+          () => null,
+          (error: unknown) => error,
+        ),
+      ),
+    );
+    for (const failure of waiters) expect(failure).toMatchObject({ code: "origin_timeout", status: 504 });
+    expect(origin.asked).toHaveLength(1);
+    expect(warnings.mock.calls.flat().join(" ")).toContain("the pull went silent");
+
+    // The silent pull was dropped: the next download pulls afresh and gets the file.
+    const metadata = await pullFromOrigin(env, tenant.id, fileId);
+    expect(metadata).toMatchObject({ size: bytes.byteLength });
+    expect(origin.asked).toHaveLength(2);
   });
 
   it("still answers 502 origin_error (not a timeout) for an origin that fails fast", async () => {
