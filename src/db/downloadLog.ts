@@ -1,6 +1,7 @@
 import { getTableColumns, inArray, type Column } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import type { DownloadEvent } from "../links/linkTypes.ts";
+import { inChunks } from "./inChunks.ts";
 import { mirrorLinkState, toDriver, type LinkStateMirror } from "./mirrorLinkState.ts";
 import { downloadEvents } from "./schema.ts";
 
@@ -79,9 +80,11 @@ export async function eventsMissingFromLog(d1: D1Database, events: readonly Down
  * events/erasePersonalData.ts clears in the customer's older rows.
  */
 export async function clearEventPersonalData(d1: D1Database, ids: readonly string[]): Promise<void> {
-  if (ids.length === 0) return;
-  await drizzle(d1)
-    .update(downloadEvents)
-    .set({ ip: null, userAgent: null, country: null, device: null })
-    .where(inArray(downloadEvents.id, [...ids]));
+  await inChunks(ids, async (chunk) => {
+    await drizzle(d1)
+      .update(downloadEvents)
+      .set({ ip: null, userAgent: null, country: null, device: null })
+      .where(inArray(downloadEvents.id, chunk));
+    return [];
+  });
 }

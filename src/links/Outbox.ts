@@ -50,33 +50,30 @@ export class Outbox {
 
   /**
    * Erasure (DownloadLink.erasePersonalData): the waiting events lose their address,
-   * User-Agent, country and device, and their ids are kept (`erased_events`) until the
-   * alarm has cleared the same fields in D1, where the Worker's own write of an event may
-   * land after the erasure. Returns how many events were waiting.
+   * User-Agent, country and device, and are listed in `erased_events` until the alarm has
+   * cleared the same fields in D1, where the Worker's own write of an event may land after
+   * the erasure (logConfirmation.ts). Returns how many events were waiting.
    */
   forgetPersonalData(): number {
-    this.sql.exec("CREATE TABLE IF NOT EXISTS erased_events (id TEXT PRIMARY KEY) WITHOUT ROWID");
+    this.sql.exec("CREATE TABLE IF NOT EXISTS erased_events (id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID");
     const waiting = this.sql.exec<{ id: string; event: string }>("SELECT id, event FROM outbox").toArray();
     for (const { id, event } of waiting) {
-      this.sql.exec("INSERT OR IGNORE INTO erased_events (id) VALUES (?)", id);
-      const scrubbed = JSON.stringify({ ...(JSON.parse(event) as DownloadEvent), ...NO_PERSONAL_DATA });
+      const parsed = JSON.parse(event) as DownloadEvent;
+      this.sql.exec("INSERT OR IGNORE INTO erased_events (id, at) VALUES (?, ?)", id, parsed.at);
+      const scrubbed = JSON.stringify({ ...parsed, ...NO_PERSONAL_DATA });
       if (scrubbed !== event) this.sql.exec("UPDATE outbox SET event = ? WHERE id = ?", scrubbed, id);
     }
     return waiting.length;
   }
 
-  /** Ids of events whose personal data D1 must still lose (forgetPersonalData), at most `limit`. */
-  erasedIds(limit: number): string[] {
+  /** Events whose personal data D1 must lose (forgetPersonalData), with the time of their request. */
+  erasedEvents(): { id: string; at: number }[] {
     const exists = this.sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'erased_events'").toArray().length;
-    if (!exists) return [];
-    return this.sql
-      .exec<{ id: string }>("SELECT id FROM erased_events LIMIT ?", limit)
-      .toArray()
-      .map((row) => row.id);
+    return exists ? this.sql.exec<{ id: string; at: number }>("SELECT id, at FROM erased_events").toArray() : [];
   }
 
-  /** D1 has lost these events' personal data. */
-  dropErasedIds(ids: readonly string[]): void {
+  /** No late write of these events can come any more. */
+  dropErasedEvents(ids: readonly string[]): void {
     for (const id of ids) this.sql.exec("DELETE FROM erased_events WHERE id = ?", id);
   }
 

@@ -12,6 +12,8 @@ import { Outbox } from "./Outbox.ts";
 const CONFIRM_DELAY_MS = 5 * 60_000;
 const CONFIRM_SPREAD_MS = 5 * 60_000;
 const CONFIRM_BATCH = 50;
+/** Far longer than the Worker's batched write of an event may take (downloadLogBatch.ts: ≤ 10 s). */
+const LATE_WRITE_MS = 60_000;
 /** Retries after failed confirmations wait 2 s, 4 s, 8 s … up to 5 minutes. */
 const RETRY_BASE_MS = 1_000;
 const MAX_BACKOFF_MS = 5 * 60_000;
@@ -52,6 +54,27 @@ export class LogConfirmation {
   }
 
   /**
+   * After the events themselves: an erased event's row in D1 may have come from the
+   * Worker's own write, so its personal fields are cleared by id at every confirmation
+   * until the event is LATE_WRITE_MS old; by then that write has landed or failed (a failed
+   * one hands the event to this outbox, where the loop above writes it).
+   */
+  private async clearErasedEvents(): Promise<void> {
+    const erased = this.outbox.erasedEvents();
+    if (erased.length === 0) return;
+    await clearEventPersonalData(
+      this.db(),
+      erased.map((e) => e.id),
+    );
+    const settledBefore = Date.now() - LATE_WRITE_MS;
+    this.outbox.dropErasedEvents(erased.filter((e) => e.at <= settledBefore).map((e) => e.id));
+    if (erased.some((e) => e.at > settledBefore)) {
+      this.alarmPending = true;
+      await this.ctx.storage.setAlarm(Date.now() + LATE_WRITE_MS);
+    }
+  }
+
+  /**
    * Erasure: the waiting events lose their personal data here, and the alarm (already set
    * for them, 5–10 minutes after the first, so after the Worker's own write) clears it in
    * D1 too. Returns how many events were waiting.
@@ -87,11 +110,7 @@ export class LogConfirmation {
         if (missing.length > 0) await writeDownloadLog(this.db(), missing, this.mirror());
         this.outbox.removeUnchanged(batch);
       }
-      // After the events themselves: an erased event's row may have come from the Worker.
-      for (let ids = this.outbox.erasedIds(CONFIRM_BATCH); ids.length > 0; ids = this.outbox.erasedIds(CONFIRM_BATCH)) {
-        await clearEventPersonalData(this.db(), ids);
-        this.outbox.dropErasedIds(ids);
-      }
+      await this.clearErasedEvents();
       this.failures = 0;
     } catch (error) {
       this.failures += 1;

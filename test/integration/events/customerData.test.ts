@@ -3,7 +3,7 @@
  * `DELETE /admin/v1/customers/:id/personal-data` erases the personal data of their log rows
  * and pseudonymises their id, keeping counts, link state and what was bought.
  */
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { linkStub } from "../../../src/links/linkStub.ts";
@@ -234,14 +234,25 @@ describe("DELETE /admin/v1/customers/:id/personal-data", () => {
     expect(await stub.snapshot()).toMatchObject({ count: 1, deviceCount: 1 });
 
     // The Worker's own write of the waiting event may land after the erasure: the link's
-    // alarm clears it in D1 as well, and then forgets the id.
-    await env.DB.prepare("UPDATE download_events SET ip = ?, user_agent = ?, device = ? WHERE link_id = ?")
-      .bind("192.0.2.44", "AliceBrowser/1", "late-device", entry.link_id)
-      .run();
+    // alarm clears it in D1 as well, and keeps doing so while such a write may still come.
+    const lateWrite = () =>
+      env.DB.prepare("UPDATE download_events SET ip = ?, user_agent = ?, device = ? WHERE link_id = ?")
+        .bind("192.0.2.44", "AliceBrowser/1", "late-device", entry.link_id)
+        .run();
+    const logged = async () => (await eventRows(tenant, entry.link_id)).map((r) => [r.ip, r.user_agent, r.device]);
+    await lateWrite();
     await flushOutboxes([stub]);
-    expect((await eventRows(tenant, entry.link_id)).map((r) => [r.ip, r.user_agent, r.device])).toEqual([
-      [null, null, null],
-    ]);
+    expect(await logged()).toEqual([[null, null, null]]);
+    const kept = await objectRows(stub);
+    expect(kept.erasedIds).toEqual([waiting[0]?.id]);
+    expect(kept.alarm).not.toBeNull();
+    // A minute after the request no write of it can come any more: the id is forgotten.
+    await lateWrite();
+    await runInDurableObject(stub, (_instance, state) => {
+      state.storage.sql.exec("UPDATE erased_events SET at = at - 61000");
+    });
+    await runDurableObjectAlarm(stub);
+    expect(await logged()).toEqual([[null, null, null]]);
     expect((await objectRows(stub)).erasedIds).toEqual([]);
 
     // Her device is no longer recognised: with the one device slot taken, it is a second device.
@@ -274,9 +285,9 @@ describe("DELETE /admin/v1/customers/:id/personal-data", () => {
   });
 });
 
-/** What a link's Durable Object holds that can name a customer, read from its SQLite tables. */
+/** What a link's Durable Object holds that can name a customer, read from its SQLite tables, and its alarm. */
 async function objectRows(stub: ReturnType<typeof linkStub>) {
-  return runInDurableObject(stub, (_instance, state) => {
+  return runInDurableObject(stub, async (_instance, state) => {
     const sql = state.storage.sql;
     const has = (table: string) => sql.exec("SELECT 1 FROM sqlite_master WHERE name = ?", table).toArray().length > 0;
     return {
@@ -295,6 +306,7 @@ async function objectRows(stub: ReturnType<typeof linkStub>) {
             .toArray()
             .map((r) => r.id)
         : [],
+      alarm: await state.storage.getAlarm(),
     };
   });
 }
