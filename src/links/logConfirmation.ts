@@ -75,9 +75,8 @@ export class LogConfirmation {
   }
 
   /**
-   * Erasure: the waiting events lose their personal data here, and the alarm (already set
-   * for them, 5–10 minutes after the first, so after the Worker's own write) clears it in
-   * D1 too. Returns how many events were waiting.
+   * Erasure: the waiting events lose their personal data here, and the alarm that confirms
+   * them clears it in D1 too (clearErasedEvents). Returns how many events were waiting.
    */
   async forgetPersonalData(): Promise<number> {
     const waiting = this.outbox.forgetPersonalData();
