@@ -139,7 +139,11 @@ export class DownloadLink extends DurableObject<Env> {
    * until the refund has landed, never over-served.
    */
   finish(report: DeliveryReport): FinishResult {
-    const refunded = mayRefund(report) && this.store.refund(report.grantId);
+    // A client's early abort is charged against the link's refund budget; a source failure is not.
+    const abort = report.failed
+      ? undefined
+      : { chargeBytes: report.refundBelowBytes, budgetBytes: report.refundBudgetBytes };
+    const refunded = mayRefund(report) && this.store.refund(report.grantId, abort);
     const event = finalEvent(report, refunded);
     this.parts.record(event);
     return { event, refunded, mirror: refunded ? (this.mirror()[0] ?? null) : null };

@@ -190,10 +190,23 @@ export class LinkStorage {
 
   /**
    * Gives a download back (docs/CONTRACT.md §6 rule 4). Returns false, changing nothing, when the
-   * grant is unknown, already refunded, or relied upon by a resume. A device left without
-   * a counted download no longer holds a slot of the device limit.
+   * grant is unknown, already refunded, or relied upon by a resume, or when `abort` (a refund
+   * for a client's early abort) would take the link past its refund budget. A device left
+   * without a counted download no longer holds a slot of the device limit.
+   *
+   * The budget: the responses a link gives back for early aborts may together have written
+   * at most `abort.budgetBytes` (the refund fraction of the file). Each is charged its
+   * threshold, the most it can have written while still given back, so the bytes a client
+   * takes without a count stay under that share of the file however it chains ranges that
+   * each stop short of their own threshold. A source failure is never charged.
    */
-  refund(grantId: number): boolean {
+  refund(grantId: number, abort?: { chargeBytes: number; budgetBytes: number }): boolean {
+    if (abort) {
+      const spent = this.sql
+        .exec<{ spent: number }>("SELECT refunded_bytes AS spent FROM link WHERE id = 1")
+        .one().spent;
+      if (spent + abort.chargeBytes > abort.budgetBytes) return false;
+    }
     const grant = this.sql
       .exec<{ device: string | null }>(
         "UPDATE grants SET refunded = 1 WHERE id = ? AND refunded = 0 AND relied = 0 RETURNING device",
@@ -201,7 +214,10 @@ export class LinkStorage {
       )
       .toArray()[0];
     if (!grant) return false;
-    this.sql.exec("UPDATE link SET count = MAX(count - 1, 0), version = version + 1 WHERE id = 1");
+    this.sql.exec(
+      "UPDATE link SET count = MAX(count - 1, 0), refunded_bytes = refunded_bytes + ?, version = version + 1 WHERE id = 1",
+      abort?.chargeBytes ?? 0,
+    );
     if (grant.device !== null) {
       this.sql.exec("UPDATE devices SET downloads = downloads - 1 WHERE device = ?", grant.device);
       this.sql.exec("DELETE FROM devices WHERE device = ? AND downloads <= 0", grant.device);
@@ -272,9 +288,9 @@ export class LinkStorage {
     return ids.length;
   }
 
-  /** Starts the link over: count, devices and resume history cleared; overrides kept. */
+  /** Starts the link over: count, devices, resume history and refund budget cleared; overrides kept. */
   reset(): void {
-    this.sql.exec("UPDATE link SET count = 0, version = version + 1 WHERE id = 1");
+    this.sql.exec("UPDATE link SET count = 0, refunded_bytes = 0, version = version + 1 WHERE id = 1");
     this.sql.exec("DELETE FROM grants");
     this.sql.exec("DELETE FROM devices");
   }

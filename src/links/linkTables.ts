@@ -90,15 +90,17 @@ const ADDED_COLUMNS: readonly { table: string; column: string; definition: strin
   { table: "link", column: "held", definition: "INTEGER NOT NULL DEFAULT 0" },
   // Blocked, by sharing detection (sharingWatch.ts) or by the store: `suspended` until cleared.
   { table: "link", column: "suspended", definition: "INTEGER NOT NULL DEFAULT 0" },
+  { table: "link", column: "refunded_bytes", definition: "INTEGER NOT NULL DEFAULT 0" },
 ];
 
 /**
- * The shape this release's tables have (2: the claims table joined SCHEMA). Bump it
+ * The shape this release's tables have (2: the claims table joined SCHEMA; 3: the refund
+ * budget, `link.refunded_bytes`). Bump it
  * whenever SCHEMA, ADDED_COLUMNS or a rebuild changes: an object stamped with an older
  * number (or none: objects of releases before the stamp) is brought up to date on its
  * next wake-up.
  */
-export const LINK_SCHEMA_VERSION = 2;
+export const LINK_SCHEMA_VERSION = 3;
 
 /**
  * Creates the tables, or brings an object created by an older release up to date, on each

@@ -107,6 +107,8 @@ export interface DeliveryReport {
   failed: boolean;
   /** An abort with fewer bytes written than this gives the download back (rule 4). */
   refundBelowBytes: number;
+  /** What the link's early-abort refunds may write in all: the refund fraction of the file (rule 4). */
+  refundBudgetBytes: number;
 }
 
 /** The event's final version and, when the count changed, the link's new state. */

@@ -28,7 +28,7 @@ export async function reportDelivery(
   ctx: ExecutionContext,
   link: ReturnType<typeof linkStub>,
   decision: AdmitResult & { ok: true },
-  responseBytes: number,
+  sizes: { response: number; file: number },
   refundFraction: number,
   delivery: Delivery,
   claims: Claims,
@@ -37,7 +37,8 @@ export async function reportDelivery(
     event: decision.event,
     grantId: decision.grantId,
     ...delivery,
-    refundBelowBytes: refundFraction * responseBytes,
+    refundBelowBytes: refundFraction * sizes.response,
+    refundBudgetBytes: refundFraction * sizes.file,
   };
   const refundable = mayRefund(report);
   let final: Pick<FinishResult, "event" | "mirror">;

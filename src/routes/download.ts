@@ -143,7 +143,8 @@ export async function serveDownload({
         const later = (part: Part) => readPart(part).then((o) => (o && "body" in o ? o.body : null));
         const { body, delivery } = deliveryBody(object.body, parts, later, plan.length);
         const fraction = tenant.settings.abort_refund_fraction;
-        ctx.waitUntil(delivery.then((d) => reportDelivery(env, ctx, link, decision, plan.length, fraction, d, claims)));
+        const sizes = { response: plan.length, file: file.size };
+        ctx.waitUntil(delivery.then((d) => reportDelivery(env, ctx, link, decision, sizes, fraction, d, claims)));
         return new Response(body, { status: plan.status, headers });
       }
     } catch (error) {

@@ -197,11 +197,37 @@ describe("DownloadLink resumes and finished bodies (rules 3, 4, 6)", () => {
     const link = newLink();
     const first = await link.stub.admit(admitRequest(link, { lim: 1 }));
     if (!first.ok) throw new Error("expected an admission");
-    const report = { event: first.event, grantId: first.grantId, failed: false, refundBelowBytes: 50 };
+    const report = {
+      event: first.event,
+      grantId: first.grantId,
+      failed: false,
+      refundBelowBytes: 50,
+      refundBudgetBytes: 50,
+    };
     const done = await link.stub.finish({ ...report, bytesSent: 49, outcome: "aborted" });
     expect(done).toMatchObject({ refunded: true, event: { bytesSent: 49, outcome: "aborted", counted: false } });
     expect(done.event.reason).toBe("refunded");
     expect(done.mirror?.state.count).toBe(0);
+    expect((await link.stub.snapshot()).count).toBe(0);
+  });
+
+  it("gives early aborts back only within the link's refund budget; a source failure and a reset are exempt", async () => {
+    const link = newLink();
+    // Each abort is charged its threshold (50); the budget is the fraction of the file (80).
+    const abortEarly = async (failed = false) => {
+      const admitted = await link.stub.admit(admitRequest(link));
+      if (!admitted.ok) throw new Error("expected an admission");
+      const report = { event: admitted.event, grantId: admitted.grantId, failed, refundBelowBytes: 50 };
+      return link.stub.finish({ ...report, refundBudgetBytes: 80, bytesSent: 1, outcome: "aborted" });
+    };
+    expect((await abortEarly()).refunded).toBe(true);
+    // 50 + 50 would pass 80: this abort keeps its count, logged as an abort like any other.
+    const second = await abortEarly();
+    expect(second).toMatchObject({ refunded: false, event: { counted: true, outcome: "aborted", reason: null } });
+    expect((await abortEarly(true)).refunded).toBe(true);
+    expect((await link.stub.snapshot()).count).toBe(1);
+    await link.stub.reset();
+    expect((await abortEarly()).refunded).toBe(true);
     expect((await link.stub.snapshot()).count).toBe(0);
   });
 
@@ -218,6 +244,7 @@ describe("DownloadLink resumes and finished bodies (rules 3, 4, 6)", () => {
         grantId: admitted.grantId,
         failed: false,
         refundBelowBytes: 50,
+        refundBudgetBytes: 50,
         bytesSent,
         outcome,
       });
@@ -235,6 +262,7 @@ describe("DownloadLink resumes and finished bodies (rules 3, 4, 6)", () => {
       grantId: first.grantId,
       failed: true,
       refundBelowBytes: 50,
+      refundBudgetBytes: 50,
       bytesSent: 90,
       outcome: "aborted",
     });
@@ -252,6 +280,7 @@ describe("DownloadLink resumes and finished bodies (rules 3, 4, 6)", () => {
       grantId: first.grantId,
       failed: false,
       refundBelowBytes: 50,
+      refundBudgetBytes: 50,
       bytesSent: 0,
       outcome: "aborted",
     });
@@ -269,6 +298,7 @@ describe("DownloadLink resumes and finished bodies (rules 3, 4, 6)", () => {
       grantId: first.grantId,
       failed: false,
       refundBelowBytes: 50,
+      refundBudgetBytes: 50,
       bytesSent: 0,
       outcome: "aborted",
     });
@@ -284,6 +314,7 @@ describe("DownloadLink resumes and finished bodies (rules 3, 4, 6)", () => {
       grantId: first.grantId,
       failed: false,
       refundBelowBytes: 50,
+      refundBudgetBytes: 50,
       bytesSent: 1,
       outcome: "aborted",
     });

@@ -179,6 +179,28 @@ describe("rule 4: an early abort gives the download back", () => {
     await expectCount(s, 1);
   });
 
+  it("gives early aborts back only within the link's budget: chained ranges that each stop short are counted", async () => {
+    // An attacker with a valid link asks for the file, stops early, asks for the rest from
+    // where it stopped, stops early again…, each time as another device (so no request is
+    // a free resume): each answer alone is under its own threshold. The link gives back at
+    // most half the file's worth of early aborts (each charged its threshold), so the
+    // second such request already keeps its count.
+    const s = await setup({ limit: 3 });
+    const first = await readThenCancel(await open(s), s, 1);
+    await deliveriesSettled([s.link.stub]);
+    await expectCount(s, 0);
+    const asDevice = (n: number, from: number) => ({ Range: `bytes=${from}-`, "User-Agent": `harvester/${n}` });
+    const second = await readThenCancel(await open(s, asDevice(2, first)), s, 1, first);
+    await readThenCancel(await open(s, asDevice(3, first + second)), s, 1, first + second);
+    const rows = await settledRows(s);
+    expect(rows.map((r) => [r.status, r.counted, r.outcome, r.reason])).toEqual([
+      [200, 0, "aborted", "refunded"],
+      [206, 1, "aborted", null],
+      [206, 1, "aborted", null],
+    ]);
+    await expectCount(s, 2);
+  });
+
   it("refuses the resume of a refunded partial at the limit", async () => {
     const s = await setup({ limit: 1 });
     const first = await open(s);
