@@ -86,7 +86,7 @@ export interface Endpoint<
    * storefront scripts append to (`utm_*`, `_=`); their answer never depends on it.
    */
   anyQuery?: true;
-  /** The body; absent means the endpoint reads none (GET, DELETE, uploads declare `stream`). */
+  /** The body; absent only on GET (other methods declare `"none"` to refuse one; uploads declare `stream`). */
   body?: B;
   /** Documents request headers that change the answer (Range, conditionals, Sec-Purpose). */
   headers?: z.ZodObject;
@@ -117,6 +117,12 @@ export function defineEndpoint<
   B extends BodySpec = "none",
   A extends Access = Access,
 >(endpoint: Endpoint<P, Q, B, A>): Endpoint {
+  // A method that can carry a body says what it takes: a body sent where none is read must be
+  // refused (`body: "none"`), never ignored while the action goes ahead.
+  if (!["get", "head", "all"].includes(endpoint.method) && endpoint.body === undefined)
+    throw new Error(
+      `${endpoint.operationId}: a ${endpoint.method} endpoint declares its body ("none" if it takes none)`,
+    );
   return endpoint as unknown as Endpoint;
 }
 

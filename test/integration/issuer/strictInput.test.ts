@@ -272,6 +272,34 @@ describe("POST routes without a body refuse fields sent to them", () => {
   });
 });
 
+describe("DELETE routes refuse a body instead of ignoring it", () => {
+  it("refuses a field or garbage on every DELETE, retiring, deleting and aborting nothing", async () => {
+    const tenant = await createTenantWithAdminKey();
+    expect((await admin(tenant, "POST", "/keys", { json: { alg: "HS256", kid: "tmp1" } })).status).toBe(201);
+    const file = await uploadFile(tenant);
+    const newKey = await admin<{ id: string; key: string }>(tenant, "POST", "/admin-keys", { json: { name: "ci" } });
+    const started = await admin<{ upload_id: string }>(tenant, "POST", "/files/big-1/uploads", {});
+    expect(started.status).toBe(201);
+    const uploadPath = `/files/big-1/uploads/${started.body.upload_id}`;
+
+    detail(await admin(tenant, "DELETE", "/keys/tmp1", { json: { confirm: false } }), "confirm");
+    detail(await admin(tenant, "DELETE", `/files/${file.id}`, { json: { force: true } }), "force");
+    detail(await admin(tenant, "DELETE", `/admin-keys/${newKey.body.id}`, { json: { now: true } }), "now");
+    detail(await admin(tenant, "DELETE", uploadPath, { json: { parts: [] } }), "parts");
+    expectError(await admin(tenant, "DELETE", "/keys/tmp1", { body: "garbage{" }), 400, "bad_request");
+
+    // Nothing was done: the key is active, the file is there, the admin key works, the upload is open.
+    const keys = await admin<{ data: { kid: string; status: string }[] }>(tenant, "GET", "/keys");
+    expect(keys.body.data.find((k) => k.kid === "tmp1")?.status).toBe("active");
+    expect((await admin(tenant, "GET", `/files/${file.id}`)).status).toBe(200);
+    expect((await admin(tenant, "GET", "/keys", { key: newKey.body.key })).status).toBe(200);
+    // Without a body each DELETE goes ahead.
+    expect((await admin(tenant, "DELETE", uploadPath)).status).toBe(204);
+    expect((await admin(tenant, "DELETE", "/keys/tmp1")).status).toBe(200);
+    expect((await admin(tenant, "DELETE", `/files/${file.id}`)).status).toBe(204);
+  });
+});
+
 describe("query strings are strict", () => {
   it("refuses an unknown parameter with a hint, and one given twice", async () => {
     const tenant = await createTenantWithAdminKey();

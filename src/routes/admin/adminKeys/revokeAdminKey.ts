@@ -12,6 +12,8 @@ import { adminKeySchema } from "./adminKeySchemas.ts";
 /** Revokes a key of the caller's own tenant; another tenant's key id is simply not found. */
 export const revokeAdminKey = defineEndpoint({
   method: "delete",
+  // A field sent along is refused, not ignored while the delete goes ahead.
+  body: "none",
   path: "/admin-keys/:id",
   access: "admin",
   operationId: "revokeAdminKey",

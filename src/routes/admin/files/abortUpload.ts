@@ -5,6 +5,8 @@ import { multipartUpload, refusedAsBadRequest } from "./multipartUpload.ts";
 /** Drops the parts stored so far; the upload id then takes no more parts and cannot complete. */
 export const abortUpload = defineEndpoint({
   method: "delete",
+  // A field sent along is refused, not ignored while the delete goes ahead.
+  body: "none",
   path: "/files/:fileId/uploads/:uploadId",
   access: "admin",
   operationId: "abortUpload",

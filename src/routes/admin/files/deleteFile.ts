@@ -8,6 +8,8 @@ import { findFile, forgetFile } from "./fileRecord.ts";
 /** Deletes the bytes and the row; links to it then answer 404 not_found. */
 export const deleteFile = defineEndpoint({
   method: "delete",
+  // A field sent along is refused, not ignored while the delete goes ahead.
+  body: "none",
   path: "/files/:fileId",
   access: "admin",
   operationId: "deleteFile",

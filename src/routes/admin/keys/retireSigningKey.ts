@@ -16,6 +16,8 @@ import { signingKeyView } from "./signingKeyRecord.ts";
  */
 export const retireSigningKey = defineEndpoint({
   method: "delete",
+  // A field sent along is refused, not ignored while the delete goes ahead.
+  body: "none",
   path: "/keys/:kid",
   access: "admin",
   operationId: "retireSigningKey",
