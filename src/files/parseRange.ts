@@ -13,11 +13,8 @@ export function parseRange(header: string | null, size: number): RangePlan {
   if (!match) return { type: "full" };
   const [, first = "", last = ""] = match;
   if (first === "" && last === "") return { type: "full" };
-  const a = first === "" ? undefined : Number(first);
-  const b = last === "" ? undefined : Number(last);
-  if ((a !== undefined && !Number.isSafeInteger(a)) || (b !== undefined && !Number.isSafeInteger(b))) {
-    return { type: "full" };
-  }
+  const a = first === "" ? undefined : position(first);
+  const b = last === "" ? undefined : position(last);
 
   if (a === undefined) {
     // Suffix range "-n": the last n bytes. A zero-length suffix selects nothing.
@@ -28,4 +25,28 @@ export function parseRange(header: string | null, size: number): RangePlan {
   if (b !== undefined && b < a) return { type: "full" }; // syntactically invalid: ignore the header
   if (a >= size) return { type: "unsatisfiable" };
   return { type: "partial", start: a, end: b === undefined ? size - 1 : Math.min(b, size - 1) };
+}
+
+/**
+ * A position as sent: any number of digits (RFC 9110 §14.1.1 sets no bound). One past 2^53
+ * is still a position, past the end of any file: read as Infinity, so an end past the file
+ * is clamped, a start past it is unsatisfiable and a suffix longer than it is all of it,
+ * and no digit string, however long, costs more than a scan of it.
+ */
+function position(digits: string): number {
+  const value = Number(digits);
+  return Number.isSafeInteger(value) ? value : Infinity;
+}
+
+/**
+ * True when `header` asks for a single range that starts after byte 0 and would be served
+ * as one from some file (`bytes=500-`, `bytes=500-999`, `bytes=5-<any number of digits>`):
+ * a request that continues a download rather than starting one (docs/CONTRACT.md §6 rule 3).
+ * A header the gateway would ignore (`bytes=1-0`, a multi-range) starts a download, since
+ * the whole file is what it gets. Suffix ranges are not continuations.
+ */
+export function continuesDownload(header: string | null): boolean {
+  if (header === null || /^\s*bytes\s*=\s*-/i.test(header)) return false;
+  const plan = parseRange(header, Number.MAX_SAFE_INTEGER);
+  return plan.type === "partial" && plan.start > 0;
 }

@@ -1,4 +1,5 @@
 import type { Env } from "../env.ts";
+import { continuesDownload } from "../files/parseRange.ts";
 import { prefersHtml } from "../http/prefersHtml.ts";
 import type { Tenant } from "../tenants/loadTenant.ts";
 import type { Claims } from "../token/claims.ts";
@@ -52,13 +53,4 @@ export async function screenRequest(
 
   const scanner = isScannerRequest(clientIp, userAgent, tenant.settings.scanner_networks);
   return { kind: "download", scannerPasses: scanner ? tenant.settings.scanner_passes : undefined };
-}
-
-/**
- * True for a single range that starts after byte 0 (`bytes=500-`, `bytes=500-999`). A
- * multi-range is answered with the whole file (docs/CONTRACT.md §5), so it starts a download.
- */
-function continuesDownload(range: string | null): boolean {
-  const match = range === null ? null : /^\s*bytes\s*=\s*(\d+)\s*-\s*\d*\s*$/i.exec(range);
-  return match !== null && Number(match[1]) > 0;
 }

@@ -136,6 +136,17 @@ describe("a browser gets the confirmation page first", () => {
     expect(results.at(-1)).toEqual({ status: 206, counted: 0, reason: "resume" });
   });
 
+  it("still shows the page for a Range the gateway ignores: the whole file is what it would get", async () => {
+    const s = await setup();
+    for (const range of ["bytes=1-0", "bytes=5-3", "bytes=1-2,4-5"]) {
+      const page = await request(s, `/downloads/${s.token}`, { ...NAVIGATION, Range: range });
+      expect(page.status).toBe(200);
+      expect(page.headers.get("Content-Type")).toBe("text/html; charset=utf-8");
+      expect(page.text).toContain('class="button"');
+    }
+    await expectCount(s, 0);
+  });
+
   it("still spends a scanner pass, not a download, when a scanner network clicks the button", async () => {
     const s = await setup();
     const safeLinks = { ...NAVIGATION, "CF-Connecting-IP": "40.107.22.33" };

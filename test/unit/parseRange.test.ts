@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseRange } from "../../src/files/parseRange.ts";
+import { continuesDownload, parseRange } from "../../src/files/parseRange.ts";
 
 const SIZE = 1000;
 
@@ -113,12 +113,30 @@ describe("parseRange: answered with the full file (200)", () => {
     expect(parseRange("bytes=5000-100", SIZE)).toStrictEqual({ type: "full" });
   });
 
-  it("ignores positions beyond 2^53 instead of misreading them", () => {
+  it("reads positions beyond 2^53 as past the end of the file (RFC 9110 §14.1.1)", () => {
     const huge = "9".repeat(30);
-    expect(parseRange(`bytes=${huge}-`, SIZE)).toStrictEqual({ type: "full" });
-    expect(parseRange(`bytes=0-${huge}`, SIZE)).toStrictEqual({ type: "full" });
-    expect(parseRange(`bytes=-${huge}`, SIZE)).toStrictEqual({ type: "full" });
-    expect(parseRange(`bytes=${"9".repeat(400)}-`, SIZE)).toStrictEqual({ type: "full" });
+    // A start past the end is unsatisfiable; an end past it is clamped; a suffix longer than the file is all of it.
+    expect(parseRange(`bytes=${huge}-`, SIZE)).toStrictEqual({ type: "unsatisfiable" });
+    expect(parseRange(`bytes=9007199254740993-`, SIZE)).toStrictEqual({ type: "unsatisfiable" });
+    expect(parseRange(`bytes=0-${huge}`, SIZE)).toStrictEqual({ type: "partial", start: 0, end: 999 });
+    expect(parseRange(`bytes=5-${huge}`, SIZE)).toStrictEqual({ type: "partial", start: 5, end: 999 });
+    expect(parseRange(`bytes=-${huge}`, SIZE)).toStrictEqual({ type: "partial", start: 0, end: 999 });
+    expect(parseRange(`bytes=${"9".repeat(400)}-`, SIZE)).toStrictEqual({ type: "unsatisfiable" });
+    expect(parseRange(`bytes=${"0".repeat(400)}5-${"9".repeat(100_000)}`, SIZE)).toStrictEqual({
+      type: "partial",
+      start: 5,
+      end: 999,
+    });
+  });
+
+  it("tells a continuation (a single range from after byte 0) from a request that starts a download", () => {
+    for (const header of ["bytes=500-", "bytes=500-999", `bytes=5-${"9".repeat(30)}`, "bytes = 1 - 2"]) {
+      expect(continuesDownload(header)).toBe(true);
+    }
+    // Served whole (ignored headers), from byte 0, or suffixes: they start a download.
+    for (const header of [null, "bytes=0-", "bytes=1-0", "bytes=0-10,20-30", "bytes=-500", "bytes=x-", "items=5-"]) {
+      expect(continuesDownload(header)).toBe(false);
+    }
   });
 
   it("still reads the largest safe integer as a position", () => {
