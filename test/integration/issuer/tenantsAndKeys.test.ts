@@ -345,6 +345,63 @@ describe("PATCH /admin/v1/tenants/:id", () => {
     expect(JSON.parse((await tenantRow(id))?.settings as string)).toMatchObject({ resume_window_seconds: 60 });
   });
 
+  it("removes a setting given as null (its default applies again) and replaces an object setting whole", async () => {
+    const id = tenantId();
+    await operator("POST", "/tenants", {
+      json: {
+        id,
+        name: "Shop",
+        settings: {
+          webhook_url: "https://shop.example/hooks",
+          sharing: { max_networks: 4, max_countries: 2, action: "block" },
+          resume_window_seconds: 60,
+        },
+      },
+    });
+    const patched = await operator<{ settings: Record<string, unknown> }>("PATCH", `/tenants/${id}`, {
+      json: { settings: { webhook_url: null, sharing: { max_networks: 9 } } },
+    });
+    expect(patched.status).toBe(200);
+    // The object is replaced whole (max_countries and action gone, the schema's defaults filled in).
+    expect(patched.body.settings).toEqual({
+      resume_window_seconds: 60,
+      sharing: { max_networks: 9, action: "flag", window_seconds: 604800 },
+    });
+    const off = await operator<{ settings: Record<string, unknown> }>("PATCH", `/tenants/${id}`, {
+      json: { settings: { sharing: null } },
+    });
+    expect(off.body.settings).toEqual({ resume_window_seconds: 60 });
+    expect(JSON.parse((await tenantRow(id))?.settings as string)).toEqual({ resume_window_seconds: 60 });
+    // null is for removing; a misspelt setting is still refused, null or not.
+    expectError(
+      await operator("PATCH", `/tenants/${id}`, { json: { settings: { webhook: null } } }),
+      400,
+      "bad_request",
+      ["settings.webhook"],
+    );
+  });
+
+  it("applies concurrent PATCHes of different fields and settings all, losing none", async () => {
+    const id = tenantId();
+    await operator("POST", "/tenants", {
+      json: { id, name: "A", settings: { store_name: "A", scanner_passes: 1, log_retention_days: 10 } },
+    });
+    const answers = await Promise.all([
+      operator("PATCH", `/tenants/${id}`, { json: { settings: { store_name: "B" } } }),
+      operator("PATCH", `/tenants/${id}`, { json: { settings: { scanner_passes: 7 } } }),
+      operator("PATCH", `/tenants/${id}`, { json: { settings: { log_retention_days: 77 } } }),
+      operator("PATCH", `/tenants/${id}`, { json: { name: "Renamed" } }),
+      operator("PATCH", `/tenants/${id}`, { json: { origin_url: "https://origin.example" } }),
+    ]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
+    expect(await tenantRow(id)).toMatchObject({ name: "Renamed", origin_url: "https://origin.example" });
+    expect(JSON.parse((await tenantRow(id))?.settings as string)).toEqual({
+      store_name: "B",
+      scanner_passes: 7,
+      log_retention_days: 77,
+    });
+  });
+
   it("refuses bad fields with 400 and another tenant's host, changing nothing", async () => {
     const id = tenantId();
     const other = tenantId();

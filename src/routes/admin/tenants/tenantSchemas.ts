@@ -30,6 +30,19 @@ export function optionalWithoutDefaults<T extends z.ZodRawShape>(shape: T) {
  */
 const settingsInputSchema = z.strictObject(optionalWithoutDefaults(tenantSettingsSchema.shape));
 
+/**
+ * Settings as a PATCH sends them: like settingsInputSchema, and `null` removes a setting
+ * stored before, so its default applies again (sharing detection off, no webhooks…).
+ */
+export const settingsPatchSchema = z.strictObject(
+  Object.fromEntries(
+    Object.entries(optionalWithoutDefaults(tenantSettingsSchema.shape)).map(([key, field]) => [
+      key,
+      field.unwrap().nullable().optional(),
+    ]),
+  ),
+);
+
 export const createTenantSchema = z
   .strictObject({
     id: tenantIdSchema,

@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { eq, sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { z } from "zod";
 import { tenantHosts, tenants } from "../../../db/schema.ts";
@@ -7,13 +7,21 @@ import { json } from "../../../http/json.ts";
 import { forgetTenant } from "../../../tenants/resolveTenant.ts";
 import { tenantParams } from "./tenantParams.ts";
 import { encryptedCustomerSecret, tenantView, uniqueFreeHosts } from "./tenantRecord.ts";
-import { createTenantSchema, optionalWithoutDefaults, tenantSchema } from "./tenantSchemas.ts";
+import { createTenantSchema, optionalWithoutDefaults, settingsPatchSchema, tenantSchema } from "./tenantSchemas.ts";
 
 export const updateTenantSchema = z
-  .strictObject(optionalWithoutDefaults(createTenantSchema.omit({ id: true }).shape))
+  .strictObject({
+    ...optionalWithoutDefaults(createTenantSchema.omit({ id: true, settings: true }).shape),
+    settings: settingsPatchSchema.optional(),
+  })
   .meta({ id: "UpdateTenant" });
 
-/** Name, hosts (replaced as a whole), origin, settings (merged), customer secret. */
+/**
+ * Name, hosts (replaced as a whole), origin, settings (merged: a setting given replaces the
+ * stored one, `null` removes it so its default applies again), customer secret. Only the
+ * fields given are written, and the settings are merged by D1 in the UPDATE itself, so two
+ * concurrent PATCHes of different fields or settings both take effect.
+ */
 export const updateTenant = defineEndpoint({
   method: "patch",
   path: "/tenants/:id",
@@ -27,31 +35,48 @@ export const updateTenant = defineEndpoint({
   errors: ["not_found"],
   async handle({ env, params, body }) {
     const { id } = params;
-    const current = await tenantView(env, id);
+    await tenantView(env, id); // 404 for an unknown tenant
     const hosts = body.hosts ? await uniqueFreeHosts(env, body.hosts, id) : undefined;
-    const settings = body.settings ? { ...current.settings, ...body.settings } : current.settings;
     const customerSecretEnc = body.customer_secret
       ? await encryptedCustomerSecret(env, body.customer_secret)
       : undefined;
+    const changes: Partial<typeof tenants.$inferInsert> = {
+      ...(body.name !== undefined && { name: body.name }),
+      ...(body.origin_url !== undefined && { originUrl: body.origin_url }),
+      ...(customerSecretEnc && { customerSecretEnc }),
+    };
+    const settings = body.settings && Object.keys(body.settings).length > 0 ? mergedSettings(body.settings) : undefined;
     const db = drizzle(env.DB);
-    await db.batch([
-      db
-        .update(tenants)
-        .set({
-          name: body.name ?? current.name,
-          originUrl: body.origin_url === undefined ? current.origin_url : body.origin_url,
-          settings: JSON.stringify(settings),
-          ...(customerSecretEnc ? { customerSecretEnc } : {}),
-        })
-        .where(eq(tenants.id, id)),
-      ...(hosts
+    const update =
+      Object.keys(changes).length > 0 || settings
         ? [
-            db.delete(tenantHosts).where(eq(tenantHosts.tenantId, id)),
-            ...hosts.map((host) => db.insert(tenantHosts).values({ host, tenantId: id })),
+            db
+              .update(tenants)
+              .set({ ...changes, ...(settings && { settings }) })
+              .where(eq(tenants.id, id)),
           ]
-        : []),
-    ]);
+        : [];
+    const hostChanges = hosts
+      ? [
+          db.delete(tenantHosts).where(eq(tenantHosts.tenantId, id)),
+          ...hosts.map((host) => db.insert(tenantHosts).values({ host, tenantId: id })),
+        ]
+      : [];
+    const statements = [...update, ...hostChanges];
+    if (statements.length > 0) await db.batch(statements as [(typeof statements)[number], ...typeof statements]);
     forgetTenant();
     return json(await tenantView(env, id));
   },
 });
+
+/**
+ * The stored settings with `patch` merged in, as SQL that D1 evaluates against the row it
+ * updates (never a value read earlier, which a concurrent PATCH may have changed since).
+ * Each setting given is first removed, so an object value (`sharing`) replaces the stored
+ * one whole rather than merging into it; JSON Merge Patch (`json_patch`) then sets the
+ * given values and leaves a `null` one removed.
+ */
+function mergedSettings(patch: Record<string, unknown>): SQL {
+  const paths = Object.keys(patch).map((key) => sql`${`$.${key}`}`);
+  return sql`json_patch(json_remove(${tenants.settings}, ${sql.join(paths, sql`, `)}), ${JSON.stringify(patch)})`;
+}
