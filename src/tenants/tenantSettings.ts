@@ -100,8 +100,17 @@ export const tenantSettingsSchema = z.strictObject({
   account_text: z
     .strictObject({ title: singleLine(0, 500), text: multiLine(5000).nullable() })
     .default({ title: "Download files for your orders", text: null }),
-  /** Public base URL for links the gateway mints (listings, issuer API); default: the request's origin. */
-  public_url: z.url({ protocol: /^https?$/ }).optional(),
+  /**
+   * Public base URL for links the gateway mints (listings, issuer API); default: the request's
+   * origin. A base, so `/downloads/<token>` is appended to it: a query, a fragment or user
+   * info would leave every minted URL broken (the token in the query or fragment).
+   */
+  public_url: z
+    .url({ protocol: /^https?$/ })
+    .refine((value) => !/[?#]/.test(value) && !/^https?:\/\/[^/]*@/i.test(value), {
+      message: "a base URL: scheme, host and an optional path, without query, fragment or user info",
+    })
+    .optional(),
   /**
    * docs/CONTRACT.md §6 rule 4: a download whose client aborts before this fraction of the
    * response was written is given back.

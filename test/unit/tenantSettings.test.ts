@@ -12,6 +12,22 @@ describe("parseTenantSettings", () => {
     expect(tenantSettingsSchema.safeParse({ resume_window: 60 }).success).toBe(false);
   });
 
+  it("takes a public_url that is a base for /downloads/<token>, never one that would break every minted URL", () => {
+    for (const base of ["https://dl.example.com", "https://dl.example.com/shop/", "http://localhost:8787"]) {
+      expect(tenantSettingsSchema.safeParse({ public_url: base }).success).toBe(true);
+    }
+    for (const broken of [
+      "https://dl.example.com/path?q=1",
+      "https://dl.example.com/?",
+      "https://dl.example.com/#frag",
+      "https://user:pass@dl.example.com",
+      "https://user@dl.example.com/",
+      "ftp://dl.example.com",
+    ]) {
+      expect(tenantSettingsSchema.safeParse({ public_url: broken }).success).toBe(false);
+    }
+  });
+
   it("drops unknown keys of stored settings and keeps everything else", () => {
     const settings = parseTenantSettings(
       JSON.stringify({
