@@ -94,8 +94,10 @@ export function decideAccess(req: AccessRequest, state: LinkState): AccessDecisi
   if (claims.nbf !== undefined && now / 1000 < claims.nbf - CLOCK_SKEW_SECONDS)
     return { ok: false, reason: "not_yet_valid" };
   if (state.revoked) return { ok: false, reason: "revoked" };
-  if (state.pending) return { ok: false, reason: "pending" };
+  // A hold (or block) is the store's word on the order or link and wins over its payment
+  // status: a held pending order answers `suspended` (docs/CONTRACT.md §9).
   if (state.held || state.suspended) return { ok: false, reason: "suspended" };
+  if (state.pending) return { ok: false, reason: "pending" };
   if (isExpired(claims, state, now)) return { ok: false, reason: "expired" };
   if (claims.ips !== undefined && !addressAllowed(req.clientIp, claims.ips))
     return { ok: false, reason: "ip_not_allowed" };

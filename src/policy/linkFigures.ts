@@ -65,7 +65,7 @@ export function isPastExpiry(expiresAt: number | null, nowMs: number): boolean {
 
 /**
  * The one formula for a link's figures. The status follows the order of the access
- * decision's checks (decideAccess: revoked, pending, suspended, expired, limit), so a listing or
+ * decision's checks (decideAccess: revoked, suspended, pending, expired, limit), so a listing or
  * `/info` says what a download would do.
  */
 export function figuresOf(input: FigureInputs, nowMs: number): LinkFigures {
@@ -75,10 +75,10 @@ export function figuresOf(input: FigureInputs, nowMs: number): LinkFigures {
   const isLimitReached = limit !== null && input.count >= limit;
   const status: LinkStatus = input.revoked
     ? "revoked"
-    : input.pending
-      ? "pending"
-      : input.suspended
-        ? "suspended"
+    : input.suspended
+      ? "suspended"
+      : input.pending
+        ? "pending"
         : isExpired
           ? "expired"
           : isLimitReached

@@ -278,6 +278,8 @@ describe("decideAccess: revocation and expiry", () => {
   it("refuses a link whose order is not paid yet", () => {
     expect(decideAccess(get(), linkState({ pending: true }))).toStrictEqual(refused("pending"));
     expect(decideAccess(get({ delivers: false }), linkState({ pending: true }))).toStrictEqual(refused("pending"));
+    // A hold is the store's word and wins over the payment status (docs/CONTRACT.md §9).
+    expect(decideAccess(get(), linkState({ pending: true, held: true }))).toStrictEqual(refused("suspended"));
   });
 
   it("reports revoked before expired", () => {

@@ -77,7 +77,7 @@ const cases: {
   { name: "pending order", row: { expiresAt: NOW_S - 3600 }, order: "pending", status: "pending" },
   { name: "canceled order", row: {}, order: "canceled", status: "revoked" },
   { name: "held order", row: { held: true, downloadLimit: 1, downloadCount: 1 }, status: "suspended" },
-  { name: "held order, still unpaid", row: { held: true }, order: "pending", status: "pending" },
+  { name: "held order, still unpaid", row: { held: true }, order: "pending", status: "suspended" },
   { name: "blocked for sharing, also expired", row: { suspended: true, expiresAt: NOW_S - 3600 }, status: "suspended" },
   { name: "revoked and blocked", row: { suspended: true, revoked: true }, status: "revoked" },
 ];

@@ -162,7 +162,9 @@ describe("holding an order", () => {
     const url = (await admin<{ download_url: string }>(tenant, "POST", `/links/${entry.link_id}/url`)).body
       .download_url;
     expect((await hold(tenant, order.order_number)).body.status).toBe("held");
-    expect(await (await fetchFrom(url ?? "", {})).json()).toMatchObject({ error: "pending" });
+    // Held, every link answers suspended, paid or not (docs/CONTRACT.md §9); the listing agrees.
+    expect(await (await fetchFrom(url ?? "", {})).json()).toMatchObject({ error: "suspended" });
+    expect((await admin(tenant, "GET", `/links/${entry.link_id}`)).body).toMatchObject({ status: "suspended" });
     expect((await release(tenant, order.order_number)).body.status).toBe("pending");
     expect(await (await fetchFrom(url ?? "", {})).json()).toMatchObject({ error: "pending" });
     const completed = await admin<OrderView>(tenant, "POST", `/orders/${order.order_number}/complete`);
