@@ -513,7 +513,17 @@ describe("POST /admin/v1/orders/:orderNumber/cancel", () => {
     expectError(await admin(tenant, "POST", `/orders/${order.order_number}/complete`), 400, "bad_request", ["status"]);
     expect(await orderRow(tenant.id, order.order_number)).toMatchObject({ status: "canceled" });
     // No fresh URL for a canceled order's link either: the issuer API answers that it is revoked.
-    expectError(await admin(tenant, "POST", `/links/${entry.link_id}/url`), 410, "revoked");
+    const resend = await admin<{ message: string }>(tenant, "POST", `/links/${entry.link_id}/url`);
+    expectError(resend, 410, "revoked");
+    expect(resend.body.message).toContain("order is canceled");
+    // The link view says revoked, though the link's object has not heard of the cancel yet.
+    expect((await admin(tenant, "GET", `/links/${entry.link_id}`)).body).toMatchObject({
+      status: "revoked",
+      revoked: true,
+    });
+    // Un-revoking a canceled order's link is refused: it would answer 200 and change nothing.
+    expectError(await admin(tenant, "PATCH", `/links/${entry.link_id}`, { json: { revoked: false } }), 409, "conflict");
+    expect((await admin(tenant, "GET", `/links/${entry.link_id}`)).body).toMatchObject({ revoked: true });
     // A token for the link signed with the tenant's key does not open it.
     const token = await sign(tenant, file, { link: entry.link_id });
     const base = `https://${tenant.host}/downloads/`;

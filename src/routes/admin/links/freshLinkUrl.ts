@@ -21,10 +21,13 @@ export const freshLinkUrl = defineEndpoint({
   errors: ["not_found", "revoked"],
   async handle({ request, env, tenant, params }) {
     const row = await loadLink(env, tenant.id, params.id);
-    if (row.link.revoked || row.orderStatus === "canceled") {
+    if (row.orderStatus === "canceled") {
+      throw new HttpError("revoked", "This link's order is canceled: its links stay revoked and cannot be sent again.");
+    }
+    if (row.link.revoked) {
       throw new HttpError(
         "revoked",
-        "This link is revoked (by the store, or with its order): it cannot be sent again until PATCH revoked: false.",
+        "This link is revoked by the store: it cannot be sent again until PATCH revoked: false.",
       );
     }
     if ("claims" in row) return json(await externalLinkUrl(request, tenant, row));

@@ -42,7 +42,8 @@ export function linkView(row: LinkRecord, state: LinkSnapshot, suppressed: Suppr
     remaining_downloads: figures.remaining,
     expires_at: isoFromSeconds(figures.expiresAt),
     is_expired: figures.isExpired,
-    revoked: live.revoked,
+    // A canceled order's links are revoked even where the link's object has not heard yet.
+    revoked: live.revoked || row.orderStatus === "canceled",
     suspended: state.suspended,
     flagged: state.flagged && {
       at: isoFromMs(state.flagged.at) as string,

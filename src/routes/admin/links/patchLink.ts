@@ -39,9 +39,16 @@ export const patchLink = defineEndpoint({
   params: linkParams,
   body: patchLinkSchema,
   responses: { 200: { description: "The link as it is now", schema: linkSchema } },
-  errors: ["not_found"],
+  errors: ["not_found", "conflict"],
   async handle({ env, tenant, params, body }) {
     const row = await loadLink(env, tenant.id, params.id);
+    // A canceled order revokes its links for good (its objects re-read the status): an
+    // un-revoke would answer 200 and change nothing, so it is refused instead.
+    if (body.revoked === false && row.orderStatus === "canceled") {
+      throw new HttpError("conflict", "This link's order is canceled: its links stay revoked.", {}, [
+        { path: "revoked", message: "the order is canceled" },
+      ]);
+    }
     const change: LinkChange = {
       limitOverride: body.download_limit,
       addDownloads: body.add_downloads,
