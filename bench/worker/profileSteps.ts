@@ -34,6 +34,8 @@ const TENANT = "bench";
 /** The object the floors stream (the bench seeds it with PUT /r2/one-kib). */
 const R2_KEY = "one-kib";
 const SECRET = "bench-profile-secret-0123456789abcdef";
+/** A MASTER_KEY for the device-id step (32 bytes, base64): the step prices the HMAC, not the secret. */
+const PROFILE_MASTER_KEY = btoa("bench-profile-master-key-32bytes");
 /** A browser's User-Agent, so the Content-Disposition and device hash do their real work. */
 const USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
 const FILE: FileMetadata = {
@@ -111,7 +113,7 @@ export async function profileWorkerStep(env: BenchEnv, step: WorkerStep, n: numb
       for (let i = 0; i < n; i++) sink += (await verifyToken(token, keyring, TENANT)).ok ? 1 : 0;
       return sink;
     case "device":
-      for (let i = 0; i < n; i++) sink += (await deviceId(headers, "127.0.0.1")).id.length;
+      for (let i = 0; i < n; i++) sink += (await deviceId(headers, "127.0.0.1", PROFILE_MASTER_KEY)).id.length;
       return sink;
     case "plan":
       for (let i = 0; i < n; i++) sink += planResponse(headers, FILE).status;

@@ -1,24 +1,35 @@
 import { readCookie } from "../http/readCookie.ts";
+import { derivedHmacKey } from "../tenants/derivedKey.ts";
 import { base64url } from "../utils/encoding.ts";
 import { addressPrefix } from "./clientAddress.ts";
 
 export const DEVICE_COOKIE = "dlg_device";
 const DEVICE_VALUE = /^[A-Za-z0-9_-]{16,64}$/;
 
+/** HMAC key for derived device ids (its own label: it signs nothing else the MASTER_KEY protects). */
+function deviceKey(masterKeyBase64: string): Promise<CryptoKey> {
+  return derivedHmacKey(masterKeyBase64, "dlgate devices v1", ["sign"]);
+}
+
 /**
- * docs/CONTRACT.md §6 rule 6: the `dlg_device` cookie when present, else a hash of User-Agent and
- * the client's /24 or /64. The gateway sets the cookie to that same hash on a download,
- * so a browser stays one device when it later moves networks.
+ * docs/CONTRACT.md §6 rule 6: the `dlg_device` cookie when present, else a keyed hash of
+ * User-Agent and the client's /24 or /64. The gateway sets the cookie to that same value on
+ * a download, so a browser stays one device when it later moves networks.
+ *
+ * Keyed (HMAC under a key derived from MASTER_KEY), not a plain hash: anyone who knows a
+ * buyer's User-Agent and network could otherwise compute the buyer's device id offline and
+ * present it as a cookie from anywhere, taking the buyer's free resumes and `dev` slot.
  */
 export async function deviceId(
   headers: Headers,
   clientIp: string | null,
+  masterKey: string,
 ): Promise<{ id: string; fromCookie: boolean }> {
   const cookie = readCookie(headers.get("Cookie"), DEVICE_COOKIE);
   if (cookie !== null && DEVICE_VALUE.test(cookie)) return { id: cookie, fromCookie: true };
   const material = `${headers.get("User-Agent") ?? ""}\n${addressPrefix(clientIp)}`;
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(material)));
-  return { id: base64url(digest.slice(0, 16)), fromCookie: false };
+  const mac = await crypto.subtle.sign("HMAC", await deviceKey(masterKey), new TextEncoder().encode(material));
+  return { id: base64url(new Uint8Array(mac, 0, 16)), fromCookie: false };
 }
 
 export function deviceCookie(id: string, secure: boolean): string {

@@ -54,7 +54,7 @@ export async function serveDownload({
   const key = `${tenant.id}/${claims.fid}`;
   const link = linkStub(env, tenant.id, claims.lid);
   const ip = clientAddress(request.headers);
-  const device = await deviceId(request.headers, ip);
+  const device = await deviceId(request.headers, ip, env.MASTER_KEY);
   // Rule 4a: preview card, confirmation page, or a scanner's uncounted pass.
   const screening = await screenRequest(request, env, tenant, claims, token, ip);
 

@@ -217,6 +217,33 @@ describe("rule 4: an early abort gives the download back", () => {
   });
 });
 
+describe("rule 6: a device id cannot be computed from what others can know", () => {
+  it("refuses a resume at the limit whose cookie is the plain hash of the buyer's User-Agent and network", async () => {
+    const s = await setup({ limit: 1 });
+    // The buyer (the tests' usual client: dlgate-tests/1 from 203.0.113.10) downloads once.
+    const bought = await open(s);
+    expect(bought.status).toBe(200);
+    await bought.arrayBuffer();
+    const pinned = deviceCookieOf(bought);
+    // Someone who knows the buyer's browser and network computes the unkeyed id offline.
+    const material = new TextEncoder().encode("dlgate-tests/1\n203.0.113.0/24");
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", material)).slice(0, 16);
+    const guessed = btoa(String.fromCharCode(...digest))
+      .replace(/\+/g, "-")
+      .replace(/\//g, "_")
+      .replace(/=+$/, "");
+    expect(pinned).not.toBe(`dlg_device=${guessed}`);
+    const elsewhere = { "User-Agent": "someone-else/1", "CF-Connecting-IP": "198.51.100.7", Range: "bytes=1-" };
+    const forged = await open(s, { ...elsewhere, Cookie: `dlg_device=${guessed}` });
+    expect(forged.status).toBe(403);
+    // The buyer's own cookie is still the buyer's device: its resume is free.
+    const resumed = await open(s, { ...elsewhere, Cookie: pinned });
+    expect(resumed.status).toBe(206);
+    await resumed.arrayBuffer();
+    await expectCount(s, 1);
+  });
+});
+
 describe("rule 4: a download a resume relied on is never given back", () => {
   it("keeps a download manager's count at 1 when its first connection closes early after 3 parallel segments", async () => {
     const s = await setup({ limit: 1 });
