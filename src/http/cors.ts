@@ -30,7 +30,7 @@ const MAX_AGE_SECONDS = "600";
 const CORE_PATHS = ["/downloads/:token/info", "/my/downloads", "/orders/:orderNumber/downloads"];
 
 /** An itty-router pattern (`/a/:b/c`) as an anchored RegExp; `:name` is one path segment. */
-const patternOf = (path: string) => new RegExp(`^${path.replace(/[.]/g, "\\.").replace(/:(\w+)/g, "(?<$1>[^/]+)")}$`);
+const patternOf = (path: string) => new RegExp(`^${path.replace(/[.]/g, "\\.").replace(/:(\w+)/g, "(?<$1>[^/]+)")}/?$`);
 
 /** Each profile path once, with the profile that owns it. */
 const profilePatterns = [

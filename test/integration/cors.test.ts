@@ -73,22 +73,25 @@ async function orderWithLink(tenant: IssuerTenant, customer: string) {
 }
 
 describe("CORS preflight", () => {
-  it.each(["/my/downloads", "/orders/1001/downloads", "/downloads/x.y.z/info"])(
-    "answers a preflight on %s from an allowed origin itself, never asking the origin",
-    async (path) => {
-      const tenant = await corsTenant();
-      const asked = mockOrigin(() => new Response("from the origin", { status: 200 }));
-      const response = await preflight(`https://${tenant.host}${path}`, SHOP, "authorization,content-type");
-      expect(response.status).toBe(204);
-      expectAllowed(response);
-      const allowHeaders = (response.headers.get("Access-Control-Allow-Headers") ?? "").toLowerCase();
-      for (const name of ["authorization", "content-type", "x-storefront-key"]) expect(allowHeaders).toContain(name);
-      expect(response.headers.get("Access-Control-Allow-Methods")).toContain("GET");
-      expect(Number(response.headers.get("Access-Control-Max-Age"))).toBeGreaterThan(0);
-      expect(await response.text()).toBe("");
-      expect(asked).toEqual([]);
-    },
-  );
+  it.each([
+    "/my/downloads",
+    "/orders/1001/downloads",
+    "/downloads/x.y.z/info",
+    "/my/downloads/",
+    "/downloads/x.y.z/info/",
+  ])("answers a preflight on %s from an allowed origin itself, never asking the origin", async (path) => {
+    const tenant = await corsTenant();
+    const asked = mockOrigin(() => new Response("from the origin", { status: 200 }));
+    const response = await preflight(`https://${tenant.host}${path}`, SHOP, "authorization,content-type");
+    expect(response.status).toBe(204);
+    expectAllowed(response);
+    const allowHeaders = (response.headers.get("Access-Control-Allow-Headers") ?? "").toLowerCase();
+    for (const name of ["authorization", "content-type", "x-storefront-key"]) expect(allowHeaders).toContain(name);
+    expect(response.headers.get("Access-Control-Allow-Methods")).toContain("GET");
+    expect(Number(response.headers.get("Access-Control-Max-Age"))).toBeGreaterThan(0);
+    expect(await response.text()).toBe("");
+    expect(asked).toEqual([]);
+  });
 
   it("answers the /api/<tenant>/ form on a host that belongs to no tenant", async () => {
     const tenant = await corsTenant();
@@ -184,6 +187,10 @@ describe("CORS on the real answers", () => {
     const bad = await gatewayRaw(`https://${tenant.host}/downloads/not-a-token/info`, { headers: { Origin: SHOP } });
     expect(bad.status).toBe(403);
     expectAllowed(bad);
+    // The router serves the trailing-slash form too, so it gets the same headers.
+    const slash = await gatewayRaw(`${url}/info/`, { headers: { Origin: SHOP } });
+    expect(slash.status).toBe(200);
+    expectAllowed(slash);
   });
 
   it("adds them to a profile's answer", async () => {
