@@ -19,7 +19,8 @@ export async function readJson<S extends z.ZodType>(
   let text = "";
   if (request.body) {
     const reader = request.body.getReader();
-    const decoder = new TextDecoder();
+    // Fatal: bytes that are not UTF-8 are refused, not turned into U+FFFD and stored.
+    const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
     let size = 0;
     for (;;) {
       const { done, value } = await reader.read();
@@ -29,9 +30,9 @@ export async function readJson<S extends z.ZodType>(
         await reader.cancel();
         throw tooLarge(maxBytes);
       }
-      text += decoder.decode(value, { stream: true });
+      text += decodeUtf8(decoder, value);
     }
-    text += decoder.decode();
+    text += decodeUtf8(decoder);
   }
   let raw: unknown;
   try {
@@ -39,7 +40,55 @@ export async function readJson<S extends z.ZodType>(
   } catch {
     throw new HttpError("bad_request", "The body is not valid JSON.", {}, [{ path: "", message: "invalid JSON" }]);
   }
+  const unpaired = loneSurrogateAt(raw);
+  if (unpaired !== null) {
+    const message = "holds an unpaired UTF-16 surrogate (a \\uD800–\\uDFFF escape without its pair), which is no text";
+    throw new HttpError("bad_request", `Invalid input: ${unpaired || "(body)"} ${message}.`, {}, [
+      { path: unpaired, message },
+    ]);
+  }
   return parseInput(schema, raw);
+}
+
+function decodeUtf8(decoder: TextDecoder, bytes?: Uint8Array): string {
+  try {
+    return bytes ? decoder.decode(bytes, { stream: true }) : decoder.decode();
+  } catch {
+    throw new HttpError("bad_request", "The body is not valid UTF-8.", {}, [{ path: "", message: "invalid UTF-8" }]);
+  }
+}
+
+/** A surrogate without its pair: what JSON's \u escapes can spell but UTF-8 (and D1) cannot store. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * The path of the first key or string in `value` with an unpaired surrogate, or null. Stored
+ * as UTF-8 it would become U+FFFD: the stored value would differ from the one sent, and an
+ * identical retry of an order would no longer match it (409 instead of 200).
+ */
+function loneSurrogateAt(value: unknown): string | null {
+  // A stack, not recursion, and paths spelt only for the one found: a body may nest
+  // thousands of levels deep, and spelling every node's path would cost its depth each.
+  const nodes: { parent: number; key: string }[] = [{ parent: -1, key: "" }];
+  const pathOf = (node: number): string => {
+    const keys: string[] = [];
+    for (let at = node; at > 0; at = nodes[at]?.parent ?? 0) keys.push(nodes[at]?.key ?? "");
+    return keys.reverse().join(".");
+  };
+  const pending: [unknown, number][] = [[value, 0]];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [item, node] = next;
+    if (typeof item === "string") {
+      if (LONE_SURROGATE.test(item)) return pathOf(node);
+    } else if (typeof item === "object" && item !== null) {
+      for (const [key, child] of Object.entries(item)) {
+        nodes.push({ parent: node, key });
+        if (LONE_SURROGATE.test(key)) return pathOf(nodes.length - 1);
+        pending.push([child, nodes.length - 1]);
+      }
+    }
+  }
+  return null;
 }
 
 /**

@@ -272,6 +272,50 @@ describe("POST routes without a body refuse fields sent to them", () => {
   });
 });
 
+describe("bodies are text: invalid UTF-8 and unpaired surrogates are refused, not stored mangled", () => {
+  const order = (name: string, number: string) =>
+    `{"order_number":"${number}","customer_id":"c-1","items":[{"product":{"id":"p","name":"${name}"},"file_ids":["FILE"]}]}`;
+
+  it("refuses an unpaired surrogate escape, naming the field, and stores nothing", async () => {
+    const tenant = await createTenantWithAdminKey();
+    const file = await uploadFile(tenant);
+    const before = await rowCount("orders", tenant.id);
+    for (const name of ["Caf\\udce9", "\\ud800", "x\\ude00y"]) {
+      const answer = await admin(tenant, "POST", "/orders", { body: order(name, "U-1").replace("FILE", file.id) });
+      detail(answer, "items.0.product.name");
+    }
+    const key = await admin(tenant, "POST", "/orders", { body: `{"\\udce9": 1}` });
+    detail(key, "\udce9");
+    expect(await rowCount("orders", tenant.id)).toBe(before);
+  });
+
+  it("refuses bytes that are not UTF-8 and stores nothing", async () => {
+    const tenant = await createTenantWithAdminKey();
+    const file = await uploadFile(tenant);
+    const text = new TextEncoder().encode(order("cafX", "U-2").replace("FILE", file.id));
+    const bytes = new Uint8Array([...text]);
+    bytes[text.indexOf("X".charCodeAt(0))] = 0xff;
+    expectError(await admin(tenant, "POST", "/orders", { body: bytes }), 400, "bad_request");
+    expect(await rowCount("orders", tenant.id)).toBe(0);
+  });
+
+  it("keeps a character spelt as a surrogate pair exactly, so an identical retry answers the same order", async () => {
+    const tenant = await createTenantWithAdminKey();
+    const file = await uploadFile(tenant);
+    const body = order("Fonts \\ud83d\\ude00", "U-3").replace("FILE", file.id);
+    const first = await admin<{ items: { product: { name: string } }[] }>(tenant, "POST", "/orders", { body });
+    expect(first.status).toBe(201);
+    expect(first.body.items[0]?.product.name).toBe("Fonts 😀");
+    expect((await admin(tenant, "POST", "/orders", { body })).status).toBe(200);
+  });
+
+  it("answers a body nested 100,000 levels deep with 400, not a crash", async () => {
+    const tenant = await createTenantWithAdminKey();
+    const deep = `${"[".repeat(100_000)}"\\ud800"${"]".repeat(100_000)}`;
+    expectError(await admin(tenant, "POST", "/orders", { body: deep }), 400, "bad_request");
+  });
+});
+
 describe("DELETE routes refuse a body instead of ignoring it", () => {
   it("refuses a field or garbage on every DELETE, retiring, deleting and aborting nothing", async () => {
     const tenant = await createTenantWithAdminKey();
