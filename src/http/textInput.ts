@@ -48,3 +48,16 @@ export const mimeTypeSchema = z
     MEDIA_TYPE,
     'a media type such as "application/pdf" or "text/plain; charset=utf-8", without control characters',
   );
+
+/**
+ * A whole number sent as text (a query parameter, a path segment), spelt in decimal digits
+ * only: `Number()` would also read `0x10`, `1e1`, `0b11`, `+3`, ` 10` and `10.0`, which no
+ * client means as a count and which the API would otherwise answer as if it had.
+ */
+export function decimalInteger(min: number, max: number) {
+  return z
+    .string()
+    .regex(/^[0-9]{1,15}$/, "a whole number in decimal digits")
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+}

@@ -359,6 +359,18 @@ describe("query strings are strict", () => {
     detail(await operator("GET", "/tenants?page=2"), "page");
   });
 
+  it("reads counts in decimal digits only: 0x10, 1e1, +3, 10.0 and a space are refused, not read as numbers", async () => {
+    const tenant = await createTenantWithAdminKey();
+    const file = await uploadFile(tenant);
+    const link = firstFile(await placeOrder(tenant, orderBody([file.id]))).link_id;
+    for (const path of ["/events", `/links/${link}/events`, "/webhooks/dead-letters"]) {
+      for (const limit of ["0x10", "1e1", "0b11", "%2B3", "10.0", "%2010", "", "-1"]) {
+        detail(await admin(tenant, "GET", `${path}?limit=${limit}`), "limit");
+      }
+      expect((await admin(tenant, "GET", `${path}?limit=10`)).status).toBe(200);
+    }
+  });
+
   it("refuses an unknown upload parameter and stores nothing", async () => {
     const tenant = await createTenantWithAdminKey();
     const answer = await admin(tenant, "PUT", "/files/q-1?nme=a.pdf", {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { decimalInteger } from "../../../http/textInput.ts";
 import { CURSOR_PATTERN } from "../../../events/eventQuery.ts";
 import { orderNumberSchema } from "../../../orders/orderSchemas.ts";
 import { downloadEventSchema } from "../links/linkSchemas.ts";
@@ -27,13 +28,7 @@ export const eventsQuerySchema = z
       .enum(["json", "csv", "ndjson"])
       .default("json")
       .meta({ description: "`json`: one page; `csv` and `ndjson`: every matching row, streamed" }),
-    limit: z.coerce
-      .number()
-      .int()
-      .min(1)
-      .max(1000)
-      .optional()
-      .meta({ description: "rows per JSON page (default 100)" }),
+    limit: decimalInteger(1, 1000).optional().meta({ description: "rows per JSON page (default 100)" }),
     cursor: z.string().regex(CURSOR_PATTERN, "a next_cursor of a previous page").optional(),
   })
   .superRefine((query, issues) => {

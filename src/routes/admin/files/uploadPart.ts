@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { decimalInteger } from "../../../http/textInput.ts";
 import { defineEndpoint } from "../../../http/endpoint.ts";
 import { json } from "../../../http/json.ts";
 import { fileParamNames, uploadParams } from "./fileParams.ts";
@@ -7,7 +7,7 @@ import { multipartUpload, refusedAsBadRequest } from "./multipartUpload.ts";
 import { MAX_SINGLE_UPLOAD_BYTES, sizedBody, sizedHeaders, streamedBytes } from "./uploadInput.ts";
 
 const partParams = uploadParams.extend({
-  n: z.coerce.number().int().min(1).max(10000).meta({ description: "Part number" }),
+  n: decimalInteger(1, 10000).meta({ description: "Part number" }),
 });
 
 /** Streams one part into R2; its etag goes back in the complete call. */

@@ -1,4 +1,5 @@
 import { and, desc, eq, lt, or } from "drizzle-orm";
+import { decimalInteger } from "../../../http/textInput.ts";
 import { drizzle } from "drizzle-orm/d1";
 import { z } from "zod";
 import { downloadEvents } from "../../../db/schema.ts";
@@ -10,7 +11,7 @@ import { loadLink } from "./linkRecord.ts";
 import { downloadEventsPageSchema } from "./linkSchemas.ts";
 
 const eventsQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(500).default(100),
+  limit: decimalInteger(1, 500).default(100),
   cursor: z
     .string()
     .regex(/^\d+_[A-Za-z0-9-]+$/)

@@ -1,4 +1,5 @@
 import { and, desc, eq, lt, or } from "drizzle-orm";
+import { decimalInteger } from "../../../http/textInput.ts";
 import { drizzle } from "drizzle-orm/d1";
 import { z } from "zod";
 import { webhookDeadLetters } from "../../../db/schema.ts";
@@ -8,7 +9,7 @@ import { deadLetterView } from "./deadLetterRows.ts";
 import { deadLettersPageSchema } from "./webhookSchemas.ts";
 
 const deadLettersQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(500).default(100),
+  limit: decimalInteger(1, 500).default(100),
   cursor: z
     .string()
     .regex(/^\d+_[A-Za-z0-9_-]+$/)
