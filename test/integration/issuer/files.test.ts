@@ -274,9 +274,13 @@ describe("multipart upload", () => {
     // Nothing is visible before completion.
     expect(await fileRow(tenant.id, fileId)).toBeNull();
 
-    const completed = await admin(tenant, "POST", `/files/${fileId}/uploads/${encodeURIComponent(uploadId)}/complete`, {
-      json: { parts },
-    });
+    const completePath = `/files/${fileId}/uploads/${encodeURIComponent(uploadId)}/complete`;
+    // A part listed twice is refused by name (R2 would answer only "internal error"), and the upload stays open.
+    const twice = await admin(tenant, "POST", completePath, { json: { parts: [parts[0], parts[0], parts[1]] } });
+    expectError(twice, 400, "bad_request", ["parts.1.part_number"]);
+    expect(await fileRow(tenant.id, fileId)).toBeNull();
+
+    const completed = await admin(tenant, "POST", completePath, { json: { parts } });
     expect(completed.status).toBe(201);
     expect(completed.body).toEqual({
       id: fileId,

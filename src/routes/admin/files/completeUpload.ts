@@ -13,7 +13,16 @@ const completeUploadSchema = z
     parts: z
       .array(z.strictObject({ part_number: z.number().int().min(1).max(10000), etag: z.string().min(1) }))
       .min(1)
-      .max(10000),
+      .max(10000)
+      // R2 answers a repeated part only with an internal error: refused here, naming it.
+      .superRefine((parts, issues) => {
+        const seen = new Set<number>();
+        parts.forEach((part, index) => {
+          if (seen.has(part.part_number))
+            issues.addIssue({ code: "custom", path: [index, "part_number"], message: "this part is already listed" });
+          seen.add(part.part_number);
+        });
+      }),
   })
   .meta({ id: "CompleteUpload" });
 
