@@ -93,7 +93,12 @@ export const orderItemSchema = z.strictObject({
     vendor: singleLine(0, 300).optional(),
     tags: z.array(singleLine(0, 100)).max(50).default([]),
   }),
-  file_ids: z.array(fileIdSchema).min(1).max(50),
+  // One link per file of an item: a file listed twice would give the customer two links to it.
+  file_ids: z
+    .array(fileIdSchema)
+    .min(1)
+    .max(50)
+    .refine((ids) => new Set(ids).size === ids.length, "a file is listed twice"),
   grant: grantSchema.default({ require_login: false }),
 });
 

@@ -127,7 +127,11 @@ export const tenantSettingsSchema = z.strictObject({
   /** docs/CONTRACT.md §6 rule 4a: `browsers` shows browser navigations a confirmation page first. */
   confirm_downloads: z.enum(["off", "browsers"]).default("off"),
   /** docs/CONTRACT.md §4 CORS: storefront origins allowed to call the listing, info and profile routes. */
-  allowed_origins: z.array(exactOrigin).max(50).default([]),
+  allowed_origins: z
+    .array(exactOrigin)
+    .max(50)
+    .refine((origins) => new Set(origins).size === origins.length, "an origin is listed twice")
+    .default([]),
   /** Shown on every customer-facing page, with links back to the store. */
   store_name: singleLine(1, 200).optional(),
   store_url: z.url({ protocol: /^https?$/ }).optional(),

@@ -316,6 +316,34 @@ describe("bodies are text: invalid UTF-8 and unpaired surrogates are refused, no
   });
 });
 
+describe("lists and names that would be stored as garbage are refused", () => {
+  it("refuses a file listed twice in one item, an origin listed twice, and host names that are no DNS names", async () => {
+    const tenant = await createTenantWithAdminKey();
+    const file = await uploadFile(tenant);
+    const before = await rowCount("orders", tenant.id);
+    detail(await admin(tenant, "POST", "/orders", { json: orderBody([file.id, file.id]) }), "items.0.file_ids");
+    expect(await rowCount("orders", tenant.id)).toBe(before);
+    const id = `t-${uid("h")
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, "")}`.slice(0, 40);
+    const twice = ["https://shop.example", "https://shop.example"];
+    detail(
+      await operator("POST", "/tenants", { json: { id, name: "X", settings: { allowed_origins: twice } } }),
+      "settings.allowed_origins",
+    );
+    for (const host of ["a..b", "-", "-shop.example", "shop-.example", "shop.example.", "sh op.example"]) {
+      detail(await operator("POST", "/tenants", { json: { id, name: "X", hosts: [host] } }), "hosts.0");
+    }
+    const created = await operator("POST", "/tenants", {
+      json: { id, name: "X", hosts: ["Shop-1.Example.com", "localhost", "[::1]"] },
+    });
+    expect(created).toMatchObject({
+      status: 201,
+      body: { tenant: { hosts: ["[::1]", "localhost", "shop-1.example.com"] } },
+    });
+  });
+});
+
 describe("DELETE routes refuse a body instead of ignoring it", () => {
   it("refuses a field or garbage on every DELETE, retiring, deleting and aborting nothing", async () => {
     const tenant = await createTenantWithAdminKey();

@@ -6,10 +6,13 @@ import { signingKeySchema } from "../keys/keySchemas.ts";
 
 /** A tenant as the operator creates it (updateTenant.ts derives its body from it) and as it is shown. */
 
+/** A DNS name of letter-digit-hyphen labels (none empty, none starting or ending with a hyphen). */
+const DNS_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
 const hostSchema = z
   .string()
   .toLowerCase()
-  .regex(/^(localhost|[a-z0-9.-]{1,253}|\[[0-9a-f:.]+\])$/, "a host name without port");
+  .refine((host) => DNS_NAME.test(host) || /^\[[0-9a-f:.]+\]$/.test(host), "a host name without port");
 
 /**
  * Every field optional and *without* its default: zod's `.partial()` keeps defaults, so a
