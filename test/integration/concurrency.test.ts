@@ -133,11 +133,13 @@ describe("concurrency", () => {
     expect(await flushedEvents(tenant, [link])).toEqual({ events: 41, counted: 2 });
   });
 
-  it("never over-serves a limit while early aborts are being given back: full reads ≤ limit = final count", async () => {
+  it("never over-serves a limit while early aborts are being given back: full reads ≤ final count ≤ limit", async () => {
     const tenant = await createTenant();
     const file = await putFile(tenant, { size: 512 * 1024 });
     const link = await signLink(tenant, file, { limit: 3 });
-    // 40 clients at once: every other one leaves after its first chunk (refunded), the rest read to the end.
+    // 40 clients at once: every other one leaves after its first chunk, the rest read to the end.
+    // An early abort is given back within the link's refund budget (half the file's worth:
+    // one abort of this file), the others keep their count.
     const results = await Promise.all(
       Array.from({ length: 40 }, async (_, i) => {
         const response = await gateway(tenant, `/downloads/${link.token}`, {
@@ -156,12 +158,16 @@ describe("concurrency", () => {
     );
     await deliveriesSettled([link.stub]);
     const full = results.filter((r) => r.full).length;
+    const served = results.filter((r) => r.status === 200).length;
     const final = (await link.stub.snapshot()).count;
     expect(full).toBeGreaterThan(0);
-    expect(full).toBeLessThanOrEqual(3);
-    expect(final).toBe(full);
+    expect(final).toBeGreaterThanOrEqual(full);
+    expect(final).toBeLessThanOrEqual(3);
+    // Every 200 is counted but the one early abort the budget gives back, if one came first.
+    expect(served - final).toBeGreaterThanOrEqual(0);
+    expect(served - final).toBeLessThanOrEqual(1);
     for (const r of results.filter((x) => x.status !== 200))
       expect(JSON.parse(r.body)).toMatchObject({ error: "limit_reached" });
-    expect(await flushedEvents(tenant, [link])).toEqual({ events: 40, counted: full });
+    expect(await flushedEvents(tenant, [link])).toEqual({ events: 40, counted: final });
   });
 });
