@@ -7,6 +7,16 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { forgetTenant } from "../../src/tenants/resolveTenant.ts";
 import { bytesOf, createTenant, gateway, info, putFile, signLink, type TestTenant } from "../helpers/fixtures.ts";
+import {
+  admin,
+  createTenantWithAdminKey,
+  expectError,
+  firstFile,
+  operator,
+  orderBody,
+  placeOrder,
+  uploadFile,
+} from "../helpers/issuer.ts";
 
 /** A tenant with a storefront origin; every request that reaches it is recorded and answered 200. */
 async function tenantWithOrigin(): Promise<{ tenant: TestTenant; originCalls: string[] }> {
@@ -124,5 +134,31 @@ describe("405 method_not_allowed on the gateway's own paths", () => {
     const response = await gateway(tenant, "/cart", { method: "POST", body: "item=1" });
     expect(await response.text()).toBe("the origin answered");
     expect(originCalls).toEqual(["POST /cart"]);
+  });
+});
+
+describe("the issuer and operator APIs answer a known path's other methods with 405", () => {
+  it("names the methods a path takes in Allow, after the credentials are checked", async () => {
+    const tenant = await createTenantWithAdminKey();
+    const file = await uploadFile(tenant);
+    const order = await placeOrder(tenant, orderBody([file.id]));
+    const link = firstFile(order).link_id;
+    for (const [method, path, allow] of [
+      ["DELETE", `/orders/${order.order_number}`, "GET, OPTIONS"],
+      ["PUT", `/links/${link}`, "GET, PATCH, OPTIONS"],
+      ["GET", `/links/${link}/url`, "POST, OPTIONS"],
+      ["PATCH", "/keys", "GET, POST, OPTIONS"],
+    ] as const) {
+      const answer = await admin(tenant, method, path);
+      expectError(answer, 405, "method_not_allowed");
+      const sorted = (list: string) => list.split(", ").sort().join(", ");
+      expect({ path, allow: sorted(answer.headers.get("Allow") ?? "") }).toEqual({ path, allow: sorted(allow) });
+    }
+    expectError(await operator("DELETE", `/tenants/${tenant.id}`), 405, "method_not_allowed");
+    // Without credentials nothing is said about which paths exist; unknown paths stay 404.
+    expectError(await admin(tenant, "DELETE", `/orders/${order.order_number}`, { key: null }), 401, "auth_required");
+    expectError(await admin(tenant, "GET", "/no-such-thing"), 404, "not_found");
+    // Nothing was changed by the refused calls.
+    expect((await admin(tenant, "GET", `/orders/${order.order_number}`)).status).toBe(200);
   });
 });

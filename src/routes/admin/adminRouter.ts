@@ -29,7 +29,9 @@ async function withTenant(request: IRequest, env: Env): Promise<void> {
  */
 export const adminRouter = Router<IRequest, Args>({ base: "/admin/v1" });
 
+// A known path asked with a method it does not take is 405 with Allow (docs/CONTRACT.md §7),
+// after the gate: without credentials nothing is said about which paths exist.
 adminRouter.all("/tenants", withOperator).all("/tenants/*", withOperator);
-mountEndpoints(adminRouter, operatorEndpoints);
+mountEndpoints(adminRouter, operatorEndpoints, { refuseOtherMethods: true });
 adminRouter.all("*", withTenant);
-mountEndpoints(adminRouter, adminEndpoints);
+mountEndpoints(adminRouter, adminEndpoints, { refuseOtherMethods: true });
