@@ -12,7 +12,7 @@ export const MAX_SINGLE_UPLOAD_BYTES = 100 * 1000 * 1000;
 
 /** The query of the routes that name a file's bytes (single upload, multipart start). */
 export const uploadQuerySchema = z.strictObject({
-  name: fileNameSchema.optional().meta({ description: "File name; X-File-Name wins" }),
+  name: fileNameSchema.optional().meta({ description: "File name (or X-File-Name; not both)" }),
 });
 
 /** Documents the headers that name and type the file. */
@@ -34,11 +34,19 @@ export const streamedBytes = {
 
 /**
  * Name from `X-File-Name` (percent-encoded UTF-8 allowed) or `?name=`, else the id. Control
- * characters are refused (400 naming where they came from); path parts are cut off.
+ * characters are refused (400 naming where they came from); path parts are cut off. Both
+ * at once are refused: which of the two names the store meant cannot be known.
  */
 export function uploadName(request: Request, queryName: string | undefined, fileId: string): string {
   const header = request.headers.get("X-File-Name");
   if (header === null) return sanitizeFileName(queryName ?? fileId);
+  if (queryName !== undefined) {
+    const message = "the file is named twice (X-File-Name and ?name=); send one";
+    throw new HttpError("bad_request", `Invalid input: ${message}.`, {}, [
+      { path: "X-File-Name", message },
+      { path: "name", message },
+    ]);
+  }
   let decoded: string;
   try {
     decoded = decodeURIComponent(header);
