@@ -75,8 +75,8 @@ describe("where a link's Durable Object is created", () => {
 
   it("cancelling a pending order creates no object; its links then answer revoked", async () => {
     const tenant = await createTenantWithAdminKey();
-    const file = await uploadFile(tenant);
-    const order = await placeOrder(tenant, orderBody([file.id, file.id], { status: "pending" }));
+    const [one, two] = [await uploadFile(tenant), await uploadFile(tenant)];
+    const order = await placeOrder(tenant, orderBody([one.id, two.id], { status: "pending" }));
     const [tried, untouched] = orderFiles(order) as [
       ReturnType<typeof orderFiles>[0],
       ReturnType<typeof orderFiles>[0],
