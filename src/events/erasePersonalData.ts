@@ -15,6 +15,8 @@ export interface Erasure {
   logRows: number;
   orders: number;
   links: number;
+  /** Webhook dead letters about the customer's links and orders, cleared the same way. */
+  deadLetters: number;
   /** What the customer's links' Durable Objects erased, summed over the links. */
   linkObjects: { devices: number; storedTokens: number; pendingEvents: number };
 }
@@ -30,6 +32,8 @@ export interface Erasure {
  *   User-Agent, country and device (set to null); their time, status, bytes, outcome,
  *   counted and reason stay, so counts, suppressed-request figures and the store's
  *   accounting still add up;
+ * - webhook dead letters about those links and orders lose the same fields (their
+ *   order.completed names the pseudonym), so a replay sends nothing personal;
  * - last, orders and links get a random pseudonym instead of the customer id (never a hash
  *   of it: customer ids are often e-mail addresses or sequence numbers, which a hash would
  *   not hide); their counts, limits, expiry, restrictions and revocation are untouched.
@@ -81,6 +85,24 @@ export async function erasePersonalData(env: Env, tenantId: string, customerId: 
     if (meta.changes < ROWS_PER_STATEMENT) break;
   }
 
+  // Webhook deliveries that failed for good keep their body for a replay: the same fields
+  // leave it (`json_replace` only touches keys the payload has), and an order.completed
+  // names the pseudonym. Events still in the webhook queue are delivered as they are.
+  const { meta: deadLetterMeta } = await d1
+    .prepare(
+      `UPDATE webhook_dead_letters
+       SET body = json_replace(body, '$.data.ip', NULL, '$.data.country', NULL, '$.data.user_agent', NULL,
+         '$.data.customer_id', CASE WHEN json_extract(body, '$.data.customer_id') = ?2 THEN ?3
+                                    ELSE json_extract(body, '$.data.customer_id') END)
+       WHERE tenant_id = ?1 AND json_valid(body)
+         AND (json_extract(body, '$.data.customer_id') = ?2
+              OR json_extract(body, '$.data.link_id') IN (SELECT id FROM links WHERE tenant_id = ?1 AND customer_id = ?2)
+              OR json_extract(body, '$.data.order_number') IN
+                   (SELECT number FROM orders WHERE tenant_id = ?1 AND customer_id = ?2))`,
+    )
+    .bind(tenantId, customerId, pseudonym)
+    .run();
+
   // Then the id itself, in orders and links together.
   const [orderUpdate, linkUpdate] = await d1.batch([
     d1
@@ -95,6 +117,7 @@ export async function erasePersonalData(env: Env, tenantId: string, customerId: 
     logRows,
     orders: orderUpdate?.meta.changes ?? 0,
     links: linkUpdate?.meta.changes ?? 0,
+    deadLetters: deadLetterMeta.changes,
     linkObjects,
   };
 }

@@ -131,6 +131,7 @@ describe("DELETE /admin/v1/customers/:id/personal-data", () => {
         log_rows: 2,
         orders: 1,
         links: 1,
+        dead_letters: 0,
         // The outbox was flushed (setup); the device was derived from User-Agent and network.
         link_objects: { devices: 1, stored_tokens: 1, pending_events: 0 },
       },
@@ -262,6 +263,54 @@ describe("DELETE /admin/v1/customers/:id/personal-data", () => {
       403,
       "device_limit_reached",
     );
+  });
+
+  it("clears the customer's webhook dead letters too, so a replay sends nothing personal", async () => {
+    const s = await setup();
+    const letter = async (id: string, type: string, data: Record<string, unknown>) => {
+      const body = JSON.stringify({ type, timestamp: "2026-11-27T10:00:00.000Z", data });
+      await env.DB.prepare(
+        "INSERT INTO webhook_dead_letters (id, tenant_id, webhook_id, type, body, attempts, last_status, last_error, failed_at) VALUES (?, ?, ?, ?, ?, 3, 500, 'x', 1)",
+      )
+        .bind(id, s.tenant.id, `msg_${id}`, type, body)
+        .run();
+    };
+    const personal = { ip: "192.0.2.44", country: "DE", user_agent: "AliceBrowser/1" };
+    await letter("dl-a", "download.completed", {
+      event_id: "e1",
+      link_id: s.alice.link_id,
+      order_number: null,
+      ...personal,
+    });
+    await letter("dl-o", "order.completed", { order_number: "A-1", customer_id: ALICE, links: [] });
+    await letter("dl-b", "download.completed", {
+      event_id: "e2",
+      link_id: s.bob.link_id,
+      order_number: null,
+      ...personal,
+    });
+
+    const answer = await admin<{ pseudonym: string; erased: { dead_letters: number } }>(
+      s.tenant,
+      "DELETE",
+      `/customers/${encodeURIComponent(ALICE)}/personal-data`,
+    );
+    expect(answer.body.erased.dead_letters).toBe(2);
+    const bodyOf = async (id: string) =>
+      JSON.parse(
+        (await env.DB.prepare("SELECT body FROM webhook_dead_letters WHERE id = ?").bind(id).first<{ body: string }>())
+          ?.body ?? "null",
+      ) as { data: Record<string, unknown> };
+    expect((await bodyOf("dl-a")).data).toMatchObject({
+      link_id: s.alice.link_id,
+      ip: null,
+      country: null,
+      user_agent: null,
+    });
+    expect((await bodyOf("dl-o")).data).toEqual({ order_number: "A-1", customer_id: answer.body.pseudonym, links: [] });
+    // Another customer's letter is untouched, and no key is added where a payload had none.
+    expect((await bodyOf("dl-b")).data).toMatchObject(personal);
+    expect(Object.keys((await bodyOf("dl-o")).data)).not.toContain("ip");
   });
 
   it("answers 404 for an unknown customer and to another tenant's key, changing nothing", async () => {

@@ -16,6 +16,10 @@ export const erasureSchema = z
         .meta({ description: "log rows whose ip, user agent, country and device were cleared" }),
       orders: z.number().int(),
       links: z.number().int(),
+      dead_letters: z
+        .number()
+        .int()
+        .meta({ description: "webhook dead letters whose ip, user agent, country and customer id were cleared" }),
       link_objects: z
         .object({
           devices: z.number().int().meta({ description: "device ids replaced by random ones (limits stay as used)" }),
@@ -61,6 +65,7 @@ export const erasePersonalData = defineEndpoint({
         log_rows: done.logRows,
         orders: done.orders,
         links: done.links,
+        dead_letters: done.deadLetters,
         link_objects: {
           devices: done.linkObjects.devices,
           stored_tokens: done.linkObjects.storedTokens,
