@@ -215,6 +215,11 @@ export interface MountOptions {
   tenantPrefix?: boolean;
   /** Refuse other methods on these paths with 405 instead of letting them reach the origin. */
   refuseOtherMethods?: boolean;
+  /**
+   * Whether OPTIONS on these paths goes on to the CORS handling (and `Allow` lists it); false
+   * where no CORS preflight is answered (the issuer API): OPTIONS is then a 405 like any other.
+   */
+  corsPreflight?: boolean;
 }
 
 /** Registers each endpoint on an itty router (in order), and optionally the 405 catch-alls of its paths. */
@@ -232,7 +237,13 @@ export function mountEndpoints(
     }
     if (!options.refuseOtherMethods) continue;
     for (const [path, methods] of methodsByPath(endpoints.filter((e) => e.refuseOtherMethods !== false))) {
-      router.all(`${prefix}${path}`, methodNotAllowed(methods.map((m) => m.toUpperCase())));
+      router.all(
+        `${prefix}${path}`,
+        methodNotAllowed(
+          methods.map((m) => m.toUpperCase()),
+          options.corsPreflight ?? true,
+        ),
+      );
     }
   }
 }

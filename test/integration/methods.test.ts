@@ -144,10 +144,12 @@ describe("the issuer and operator APIs answer a known path's other methods with 
     const order = await placeOrder(tenant, orderBody([file.id]));
     const link = firstFile(order).link_id;
     for (const [method, path, allow] of [
-      ["DELETE", `/orders/${order.order_number}`, "GET, OPTIONS"],
-      ["PUT", `/links/${link}`, "GET, PATCH, OPTIONS"],
-      ["GET", `/links/${link}/url`, "POST, OPTIONS"],
-      ["PATCH", "/keys", "GET, POST, OPTIONS"],
+      // No CORS on the issuer API (docs/CONTRACT.md §4): OPTIONS is refused too and not in Allow.
+      ["DELETE", `/orders/${order.order_number}`, "GET"],
+      ["OPTIONS", `/orders/${order.order_number}`, "GET"],
+      ["PUT", `/links/${link}`, "GET, PATCH"],
+      ["GET", `/links/${link}/url`, "POST"],
+      ["PATCH", "/keys", "GET, POST"],
     ] as const) {
       const answer = await admin(tenant, method, path);
       expectError(answer, 405, "method_not_allowed");

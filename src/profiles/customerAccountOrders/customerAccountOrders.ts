@@ -2,12 +2,11 @@ import { drizzle } from "drizzle-orm/d1";
 import { defineEndpoint } from "../../http/endpoint.ts";
 import { HttpError } from "../../http/HttpError.ts";
 import { json } from "../../http/json.ts";
-import { enforceRateLimit } from "../../http/rateLimit.ts";
+import { enforceAccessKeyLookupLimit } from "../../http/rateLimit.ts";
 import { linkBaseUrl } from "../../links/mintDownloadUrl.ts";
 import { isAccessKey } from "../../listings/accessKey.ts";
 import { fileSources } from "../../listings/fileSources.ts";
 import { loadOrderLinks } from "../../listings/orderRows.ts";
-import { clientAddress } from "../../policy/clientAddress.ts";
 import { PROFILE_DOC, readOnly } from "../profileEndpoint.ts";
 import { accountOrder } from "./customerAccountOrdersView.ts";
 
@@ -34,10 +33,7 @@ export const customerAccountOrders = defineEndpoint({
     // still tell an over-limit guesser which of its guesses hit (200 vs 429), and the
     // binding has no read-only check. 20 a minute per address is far above what a customer
     // reloading an order page needs; misses past it cost no D1 query.
-    await enforceRateLimit(
-      env.LOOKUP_RATE_LIMIT,
-      `customer-account-orders:${clientAddress(request.headers) ?? "unknown"}`,
-    );
+    await enforceAccessKeyLookupLimit(env, request);
 
     const id = new URL(request.url).searchParams.get("id");
     if (id === null || id === "")

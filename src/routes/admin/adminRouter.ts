@@ -32,6 +32,6 @@ export const adminRouter = Router<IRequest, Args>({ base: "/admin/v1" });
 // A known path asked with a method it does not take is 405 with Allow (docs/CONTRACT.md §7),
 // after the gate: without credentials nothing is said about which paths exist.
 adminRouter.all("/tenants", withOperator).all("/tenants/*", withOperator);
-mountEndpoints(adminRouter, operatorEndpoints, { refuseOtherMethods: true });
+mountEndpoints(adminRouter, operatorEndpoints, { refuseOtherMethods: true, corsPreflight: false });
 adminRouter.all("*", withTenant);
-mountEndpoints(adminRouter, adminEndpoints, { refuseOtherMethods: true });
+mountEndpoints(adminRouter, adminEndpoints, { refuseOtherMethods: true, corsPreflight: false });

@@ -1,7 +1,7 @@
 import { drizzle } from "drizzle-orm/d1";
 import type { Env } from "../../env.ts";
 import { HttpError } from "../../http/HttpError.ts";
-import { enforceRateLimit } from "../../http/rateLimit.ts";
+import { enforceAccessKeyLookupLimit } from "../../http/rateLimit.ts";
 import { renderError } from "../../http/renderError.ts";
 import { linkFigures } from "../../policy/linkFigures.ts";
 import { assertCanSignForCustomers, linkBaseUrl } from "../../links/mintDownloadUrl.ts";
@@ -11,7 +11,6 @@ import { loadOrderLinks } from "../../listings/orderRows.ts";
 import { pickLanguage } from "../../pages/i18n.ts";
 import { orderPage, type OrderPageFile } from "../../pages/orderPage.ts";
 import { storeOf, type PageStore } from "../../pages/store.ts";
-import { clientAddress } from "../../policy/clientAddress.ts";
 import { requestTenant } from "../../tenants/resolveTenant.ts";
 
 function notFound(): HttpError {
@@ -40,7 +39,7 @@ export async function serveOrderPage(
     const tenant = await requestTenant(env, request, pathTenant);
     if (!tenant) throw notFound();
     store = storeOf(tenant);
-    await enforceRateLimit(env.LOOKUP_RATE_LIMIT, `order-page:${clientAddress(request.headers) ?? "unknown"}`);
+    await enforceAccessKeyLookupLimit(env, request);
     if (!isAccessKey(accessKey)) throw notFound();
 
     const rows = await loadOrderLinks(drizzle(env.DB), tenant.id, { accessKey });

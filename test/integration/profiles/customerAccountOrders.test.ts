@@ -406,6 +406,22 @@ describe("seed 002 lookups by unguessable id", () => {
     // Another address is not affected.
     expect((await lookup(tenant, order.access_key, freshClientIp())).status).toBe(200);
   });
+
+  it("shares its budget with the hosted order page: both look up the same access keys", async () => {
+    const tenant = await profileTenant([PROFILE]);
+    const { order } = await seedExampleOrder(tenant);
+    const guesser = freshClientIp();
+    for (let i = 0; i < 20; i++) {
+      const guess = crypto.randomUUID().replace(/-/g, "");
+      const page = await fetchUrl(`https://${tenant.host}/o/${guess}`, { headers: { "CF-Connecting-IP": guesser } });
+      expect(page.status).toBe(404);
+    }
+    // The other door is closed to this address too.
+    expect(await errorOf(await lookup(tenant, order.access_key, guesser))).toEqual({
+      status: 429,
+      error: "rate_limited",
+    });
+  });
 });
 
 describe("seed 002 is read-only and per tenant", () => {
