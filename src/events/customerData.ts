@@ -2,6 +2,7 @@ import { and, asc, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { files, links, orderItems, orders } from "../db/schema.ts";
 import { isoFromMs, isoFromSeconds } from "../utils/time.ts";
+import { CUSTOMER_DEAD_LETTERS } from "../webhooks/customerDeadLetters.ts";
 import { loadEventPage, type EventCursor, type EventPage } from "./eventQuery.ts";
 import { eventRowView } from "./eventRow.ts";
 
@@ -30,6 +31,13 @@ async function customerRecords(d1: D1Database, tenantId: string, customerId: str
       .orderBy(asc(links.orderNumber), asc(links.id)),
   ]);
   if (orderRows.length === 0 && linkRows.length === 0) return null;
+  // Read after the orders and links: its selection goes through them.
+  const { results: letters } = await d1
+    .prepare(
+      `SELECT id, webhook_id, type, body, failed_at FROM webhook_dead_letters WHERE ${CUSTOMER_DEAD_LETTERS} ORDER BY failed_at, id`,
+    )
+    .bind(tenantId, customerId)
+    .all<{ id: string; webhook_id: string; type: string; body: string; failed_at: number }>();
   return {
     orders: orderRows.map((o) => ({
       order_number: o.number,
@@ -59,12 +67,20 @@ async function customerRecords(d1: D1Database, tenantId: string, customerId: str
       device_limit: link.deviceLimit,
       last_download_at: isoFromMs(link.lastDownloadAt),
     })),
+    // Webhook deliveries that failed for good still hold what they were about to send.
+    webhook_dead_letters: letters.map((letter) => ({
+      id: letter.id,
+      webhook_id: letter.webhook_id,
+      type: letter.type,
+      failed_at: isoFromMs(letter.failed_at),
+      data: (JSON.parse(letter.body) as { data?: unknown }).data ?? null,
+    })),
   };
 }
 
 /**
  * Everything D1 holds about one customer (GDPR art. 15 / 20) as one JSON document:
- * `{customer_id, generated_at, orders, links, download_log: [...]}`. The log part is
+ * `{customer_id, generated_at, orders, links, webhook_dead_letters, download_log: [...]}`. The log part is
  * streamed from D1 a page at a time (a customer may have many rows), so the document is
  * complete however long, and memory stays at one page. Null when D1 holds nothing.
  */

@@ -3,6 +3,7 @@ import type { Env } from "../env.ts";
 import { linkStub } from "../links/linkStub.ts";
 import type { LinkErasure } from "../links/linkTypes.ts";
 import { randomHex } from "../utils/encoding.ts";
+import { CUSTOMER_DEAD_LETTERS } from "../webhooks/customerDeadLetters.ts";
 
 /** Log rows changed per statement: short transactions, so downloads' log writes are never held up for long. */
 const ROWS_PER_STATEMENT = 1000;
@@ -94,11 +95,7 @@ export async function erasePersonalData(env: Env, tenantId: string, customerId: 
        SET body = json_replace(body, '$.data.ip', NULL, '$.data.country', NULL, '$.data.user_agent', NULL,
          '$.data.customer_id', CASE WHEN json_extract(body, '$.data.customer_id') = ?2 THEN ?3
                                     ELSE json_extract(body, '$.data.customer_id') END)
-       WHERE tenant_id = ?1 AND json_valid(body)
-         AND (json_extract(body, '$.data.customer_id') = ?2
-              OR json_extract(body, '$.data.link_id') IN (SELECT id FROM links WHERE tenant_id = ?1 AND customer_id = ?2)
-              OR json_extract(body, '$.data.order_number') IN
-                   (SELECT number FROM orders WHERE tenant_id = ?1 AND customer_id = ?2))`,
+       WHERE ${CUSTOMER_DEAD_LETTERS}`,
     )
     .bind(tenantId, customerId, pseudonym)
     .run();

@@ -289,6 +289,16 @@ describe("DELETE /admin/v1/customers/:id/personal-data", () => {
       order_number: null,
       ...personal,
     });
+    // The export (right of access) lists the customer's letters, and only theirs.
+    const exported = async (customer: string) =>
+      (
+        (await (await adminFetch(s.tenant, "GET", `/customers/${encodeURIComponent(customer)}/data`)).json()) as {
+          webhook_dead_letters: { id: string; type: string; data: Record<string, unknown> }[];
+        }
+      ).webhook_dead_letters;
+    const before = await exported(ALICE);
+    expect(before.map((l) => l.id)).toEqual(["dl-a", "dl-o"]);
+    expect(before[0]?.data).toMatchObject(personal);
 
     const answer = await admin<{ pseudonym: string; erased: { dead_letters: number } }>(
       s.tenant,
@@ -308,6 +318,10 @@ describe("DELETE /admin/v1/customers/:id/personal-data", () => {
       user_agent: null,
     });
     expect((await bodyOf("dl-o")).data).toEqual({ order_number: "A-1", customer_id: answer.body.pseudonym, links: [] });
+    expect((await exported(answer.body.pseudonym)).map((l) => [l.id, l.data.ip ?? null])).toEqual([
+      ["dl-a", null],
+      ["dl-o", null],
+    ]);
     // Another customer's letter is untouched, and no key is added where a payload had none.
     expect((await bodyOf("dl-b")).data).toMatchObject(personal);
     expect(Object.keys((await bodyOf("dl-o")).data)).not.toContain("ip");

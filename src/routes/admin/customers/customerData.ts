@@ -43,6 +43,17 @@ export const customerDataSchema = z
         last_download_at: isoDate.nullable(),
       }),
     ),
+    webhook_dead_letters: z
+      .array(
+        z.object({
+          id: z.string(),
+          webhook_id: z.string(),
+          type: z.string(),
+          failed_at: isoDate.nullable(),
+          data: z.unknown().meta({ description: "the event's `data`, as it would be sent on a replay" }),
+        }),
+      )
+      .meta({ description: "webhook deliveries about the customer's orders and links that failed for good" }),
     download_log: z.array(eventRowSchema).meta({ description: "every log row of the customer's links, oldest first" }),
   })
   .meta({ id: "CustomerData" });
