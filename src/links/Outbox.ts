@@ -1,4 +1,5 @@
 import type { DownloadEvent } from "./DownloadEvent.ts";
+import { tableExists } from "./linkTables.ts";
 
 /** What an erased event's personal fields become (the same columns D1's erasure clears). */
 const NO_PERSONAL_DATA = { ip: null, userAgent: null, country: null, device: null } satisfies Partial<DownloadEvent>;
@@ -68,8 +69,9 @@ export class Outbox {
 
   /** Events whose personal data D1 must lose (forgetPersonalData), with the time of their request. */
   erasedEvents(): { id: string; at: number }[] {
-    const exists = this.sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'erased_events'").toArray().length;
-    return exists ? this.sql.exec<{ id: string; at: number }>("SELECT id, at FROM erased_events").toArray() : [];
+    return tableExists(this.sql, "erased_events")
+      ? this.sql.exec<{ id: string; at: number }>("SELECT id, at FROM erased_events").toArray()
+      : [];
   }
 
   /** No late write of these events can come any more. */

@@ -94,6 +94,14 @@ const ADDED_COLUMNS: readonly { table: string; column: string; definition: strin
 ];
 
 /**
+ * Whether a table of those created on first use (sharing detection's, `erased_events`)
+ * exists: links that never needed it never got it, and reading it would fail.
+ */
+export function tableExists(sql: SqlStorage, name: string): boolean {
+  return sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", name).toArray().length > 0;
+}
+
+/**
  * The shape this release's tables have (2: the claims table joined SCHEMA; 3: the refund
  * budget, `link.refunded_bytes`). Bump it
  * whenever SCHEMA, ADDED_COLUMNS or a rebuild changes: an object stamped with an older

@@ -1,5 +1,6 @@
 import type { SharingSettings } from "../tenants/tenantSettings.ts";
 import { COUNTRY_CODES } from "../token/countryCodes.ts";
+import { tableExists } from "./linkTables.ts";
 
 /** Why and when a link was flagged for suspected sharing: the figures of the request that crossed the bound. */
 export interface LinkFlag {
@@ -42,10 +43,7 @@ export class SharingWatch {
 
   private load(): void {
     if (this.loaded) return;
-    const exists = this.sql
-      .exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sharing'")
-      .toArray().length;
-    if (exists) {
+    if (tableExists(this.sql, "sharing")) {
       const row = this.sql.exec<{ flag: string | null }>("SELECT flag FROM sharing WHERE id = 1").one();
       this.flagNow = row.flag === null ? null : (JSON.parse(row.flag) as LinkFlag);
     }
@@ -139,8 +137,7 @@ export class SharingWatch {
    * seen are forgotten; a flag or block stays, as it names no network and no country.
    */
   forgetSeen(): void {
-    const exists = this.sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'sharing_seen'").toArray().length;
-    if (exists) this.sql.exec("DELETE FROM sharing_seen");
+    if (tableExists(this.sql, "sharing_seen")) this.sql.exec("DELETE FROM sharing_seen");
   }
 
   /**
@@ -150,8 +147,7 @@ export class SharingWatch {
    */
   clear(): void {
     this.load();
-    const exists = this.sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'sharing'").toArray().length;
-    if (!exists) return;
+    if (!tableExists(this.sql, "sharing")) return;
     this.flagNow = null;
     this.save();
     this.sql.exec("DELETE FROM sharing_seen");
