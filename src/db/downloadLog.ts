@@ -1,5 +1,6 @@
 import { getTableColumns, inArray, type Column } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { NO_PERSONAL_DATA } from "../links/DownloadEvent.ts";
 import type { DownloadEvent } from "../links/linkTypes.ts";
 import { inChunks } from "./inChunks.ts";
 import { mirrorLinkState, toDriver, type LinkStateMirror } from "./mirrorLinkState.ts";
@@ -81,10 +82,7 @@ export async function eventsMissingFromLog(d1: D1Database, events: readonly Down
  */
 export async function clearEventPersonalData(d1: D1Database, ids: readonly string[]): Promise<void> {
   await inChunks(ids, async (chunk) => {
-    await drizzle(d1)
-      .update(downloadEvents)
-      .set({ ip: null, userAgent: null, country: null, device: null })
-      .where(inArray(downloadEvents.id, chunk));
+    await drizzle(d1).update(downloadEvents).set(NO_PERSONAL_DATA).where(inArray(downloadEvents.id, chunk));
     return [];
   });
 }

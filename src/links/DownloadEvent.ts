@@ -26,3 +26,15 @@ export type DownloadEvent = Omit<typeof downloadEvents.$inferSelect, "outcome" |
   outcome: DownloadOutcome | null;
   reason: NotCountedReason | null;
 };
+
+/**
+ * An event's fields that are personal data (GDPR erasure) and what they become once erased:
+ * the outbox's waiting events (links/Outbox.ts) and D1's rows (db/downloadLog.ts,
+ * events/erasePersonalData.ts) lose exactly these.
+ */
+export const NO_PERSONAL_DATA = {
+  ip: null,
+  userAgent: null,
+  country: null,
+  device: null,
+} satisfies Partial<DownloadEvent>;

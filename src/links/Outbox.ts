@@ -1,8 +1,5 @@
-import type { DownloadEvent } from "./DownloadEvent.ts";
+import { NO_PERSONAL_DATA, type DownloadEvent } from "./DownloadEvent.ts";
 import { tableExists } from "./linkTables.ts";
-
-/** What an erased event's personal fields become (the same columns D1's erasure clears). */
-const NO_PERSONAL_DATA = { ip: null, userAgent: null, country: null, device: null } satisfies Partial<DownloadEvent>;
 
 export interface OutboxEntry {
   event: DownloadEvent;
