@@ -36,14 +36,10 @@ export class LinkClaimsMemory {
    * token's claims are remembered again like any new request's.
    */
   pseudonymise(pseudonym: string): boolean {
-    const row = this.sql.exec<{ json: string }>("SELECT json FROM claims WHERE id = 1").toArray()[0];
-    let stored: Record<string, unknown>;
-    try {
-      stored = row ? (JSON.parse(row.json) as Record<string, unknown>) : {};
-    } catch {
-      stored = {};
-    }
-    if (typeof stored.sub !== "string" || stored.sub === pseudonym) return false;
+    const stored = this.stored();
+    if (typeof stored !== "object" || stored === null) return false;
+    const { sub } = stored as { sub?: unknown };
+    if (typeof sub !== "string" || sub === pseudonym) return false;
     const json = JSON.stringify({ ...stored, sub: pseudonym });
     this.sql.exec("UPDATE claims SET json = ? WHERE id = 1", json);
     this.written = json;
@@ -52,15 +48,18 @@ export class LinkClaimsMemory {
 
   /** The remembered claims, or null (never used, or used before this memory existed). */
   recall(): Claims | null {
+    const parsed = claimsSchema.safeParse(this.stored());
+    return parsed.success ? parsed.data : null;
+  }
+
+  /** The stored claims as parsed JSON, unchecked; null when none are stored or they are not JSON. */
+  private stored(): unknown {
     const row = this.sql.exec<{ json: string }>("SELECT json FROM claims WHERE id = 1").toArray()[0];
     if (!row) return null;
-    let raw: unknown;
     try {
-      raw = JSON.parse(row.json);
+      return JSON.parse(row.json) as unknown;
     } catch {
       return null;
     }
-    const parsed = claimsSchema.safeParse(raw);
-    return parsed.success ? parsed.data : null;
   }
 }
