@@ -47,6 +47,7 @@ const STEPS = {
   "s64-pieces": ["  the gateway's pieces (2 R2 reads, the first MiB by JS), piped", 1],
   "s64-pieces-call": ["  pieces + one Durable Object call after", 1],
   "s64-byob": ["  one R2 read, JS copy in 256 KiB reads, counted", 1],
+  "s64-one-read": ["  one R2 read, JS to the threshold in 1 MiB reads, then piped", 1],
   "listing-signed": ["listing of 1,000 links, every token signed", 2],
   "listing-cached": ["listing of 1,000 links, tokens remembered", 5],
   "listing-json": ["  its JSON answer (507 KB)", 5],

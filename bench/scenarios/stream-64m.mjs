@@ -1,5 +1,5 @@
 // Where the 64 MiB download's cost is (issue 13, target 2): the bench Worker sends the
-// same 64 MiB object four ways (bench/worker/streamVariants.ts), each a step further
+// same 64 MiB object several ways (bench/worker/streamVariants.ts), each a step further
 // from a bare R2 response towards what the gateway does, in paired rounds:
 //   direct       new Response(object.body)                       (bare R2)
 //   fls-one      one R2 read piped into a FixedLengthStream        (the stream hop)
@@ -7,14 +7,19 @@
 //   pieces       the gateway's pieces, each its own R2 read (3)    (+ piece seams)
 //   pieces-call  pieces, then one Durable Object call              (+ the finish() round trip)
 //   byob         one R2 read copied by JS in 256 KiB reads          (bytes counted exactly)
+//   one-read     one R2 read, JS moves it up to the threshold in 1 MiB reads, then piped
 // Diagnostic only: it prints ratios to `direct` and CPU per request, no target.
+// BENCH_STREAM_VARIANTS=direct,fls-one picks some (`direct` must be among them).
 import { randomBytes } from "node:crypto";
 import { CONFIG, fmtRatio, log, round } from "../lib/config.mjs";
 import { paired, ratioOf, streamLoad } from "../lib/load.mjs";
 
 export const name = "stream-64m";
 
-const VARIANTS = ["direct", "fls-one", "pieces-v1", "pieces", "pieces-call", "byob"];
+const VARIANTS = (process.env.BENCH_STREAM_VARIANTS ?? "direct,fls-one,pieces-v1,pieces,pieces-call,byob,one-read")
+  .split(",")
+  .map((v) => v.trim());
+if (!VARIANTS.includes("direct")) throw new Error("BENCH_STREAM_VARIANTS must include direct, the baseline");
 const KEY = "sixty-four-mib";
 
 export async function run({ benchWorker }) {
