@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { HttpError } from "./HttpError.ts";
 import { issueDetails } from "./issueDetails.ts";
+import { repeatedKeyAt } from "./repeatedKey.ts";
 
 /** JSON bodies of the issuer API are small; files go through the upload routes. */
 export const MAX_JSON_BYTES = 1024 * 1024;
@@ -39,6 +40,11 @@ export async function readJson<S extends z.ZodType>(
     raw = text === "" ? {} : JSON.parse(text);
   } catch {
     throw new HttpError("bad_request", "The body is not valid JSON.", {}, [{ path: "", message: "invalid JSON" }]);
+  }
+  const repeated = text === "" ? null : repeatedKeyAt(text);
+  if (repeated !== null) {
+    const message = "given more than once (which of the two was meant cannot be known)";
+    throw new HttpError("bad_request", `Invalid input: ${repeated} ${message}.`, {}, [{ path: repeated, message }]);
   }
   const unpaired = loneSurrogateAt(raw);
   if (unpaired !== null) {

@@ -1,6 +1,7 @@
 import { compactVerify, errors, type CompactJWSHeaderParameters } from "jose";
 import { claimsSchema, type Claims } from "./claims.ts";
 import type { Keyring } from "./keyring.ts";
+import { repeatedKeyAt } from "../http/repeatedKey.ts";
 
 /** docs/CONTRACT.md §3: longer tokens are refused before any parsing. */
 export const MAX_TOKEN_LENGTH = 4096;
@@ -79,11 +80,16 @@ export async function verifyToken(token: string, keyring: Keyring, tenantId: str
   }
 
   let raw: unknown;
+  let text: string;
   try {
-    raw = JSON.parse(new TextDecoder().decode(payload));
+    text = new TextDecoder().decode(payload);
+    raw = JSON.parse(text);
   } catch {
     return { ok: false, reason: "malformed" };
   }
+  // A claim given twice (a store's signer that appends `ips` again) would be read as its
+  // last value: a restriction could be dropped without a word, so the token is refused.
+  if (repeatedKeyAt(text) !== null) return { ok: false, reason: "bad_claims" };
   const parsed = claimsSchema.safeParse(raw);
   if (!parsed.success) return { ok: false, reason: "bad_claims" };
   if (parsed.data.iss !== tenantId) return { ok: false, reason: "wrong_tenant" };

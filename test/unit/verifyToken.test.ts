@@ -545,6 +545,13 @@ describe("verifyToken: bad_claims", () => {
     expect(await verifyToken(token, keyring, TENANT)).toStrictEqual({ ok: false, reason: "bad_claims" });
   });
 
+  it("refuses a correctly signed token that gives a claim twice (the last would win, widening ips)", async () => {
+    const token = await signRawHs(
+      `{"iss":"${TENANT}","lid":"l","fid":"f","ips":["203.0.113.0/24"],"ips":["0.0.0.0/0"]}`,
+    );
+    expect(await verifyToken(token, keyring, TENANT)).toStrictEqual({ ok: false, reason: "bad_claims" });
+  });
+
   it.each([
     ["an array", "[1,2,3]"],
     ["null", "null"],

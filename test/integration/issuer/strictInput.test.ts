@@ -316,6 +316,46 @@ describe("bodies are text: invalid UTF-8 and unpaired surrogates are refused, no
   });
 });
 
+describe("a key given twice is refused: JSON.parse would keep the last one without a word", () => {
+  it("refuses an order whose grant is given twice (the second, empty, would drop every limit)", async () => {
+    const tenant = await createTenantWithAdminKey();
+    const file = await uploadFile(tenant);
+    const text = JSON.stringify(orderBody([file.id], {}, { download_limit: 1, device_limit: 1 }));
+    const body = text.replace('"grant":{', '"grant":{},"grant":{');
+    const answer = await admin(tenant, "POST", "/orders", { body });
+    expect(detail(answer, "items.0.grant").message).toMatch(/more than once/);
+    expect(await rowCount("orders", tenant.id)).toBe(0);
+    expect(await rowCount("links", tenant.id)).toBe(0);
+  });
+
+  it("refuses a link PATCH that says revoked twice, and the link stays revoked", async () => {
+    const tenant = await createTenantWithAdminKey();
+    const file = await uploadFile(tenant);
+    const link = firstFile(await placeOrder(tenant, orderBody([file.id]))).link_id;
+    expect((await admin(tenant, "PATCH", `/links/${link}`, { json: { revoked: true } })).status).toBe(200);
+    detail(await admin(tenant, "PATCH", `/links/${link}`, { body: '{"revoked":true,"revoked":false}' }), "revoked");
+    expect(await linkRow(tenant.id, link)).toMatchObject({ revoked: 1 });
+  });
+
+  it("refuses a tenant PATCH that gives settings twice, and neither is applied", async () => {
+    const tenant = await createTenantWithAdminKey();
+    const body = '{"settings":{"store_name":"A"},"settings":{"log_retention_days":5}}';
+    detail(await operator("PATCH", `/tenants/${tenant.id}`, { body }), "settings");
+    const after = await operator<{ settings: Record<string, unknown> }>("GET", `/tenants/${tenant.id}`);
+    expect(after.body.settings).not.toHaveProperty("store_name");
+    expect(after.body.settings.log_retention_days).not.toBe(5);
+  });
+
+  it("refuses a key spelt twice in two ways (customer_id and its \\u escape)", async () => {
+    const tenant = await createTenantWithAdminKey();
+    const file = await uploadFile(tenant);
+    const text = JSON.stringify(orderBody([file.id], { customer_id: "c1" }));
+    const body = text.replace('"customer_id":"c1"', '"customer_id":"c1","customer_\\u0069d":"c2"');
+    detail(await admin(tenant, "POST", "/orders", { body }), "customer_id");
+    expect(await rowCount("orders", tenant.id)).toBe(0);
+  });
+});
+
 describe("lists and names that would be stored as garbage are refused", () => {
   it("refuses a file listed twice in one item, an origin listed twice, and host names that are no DNS names", async () => {
     const tenant = await createTenantWithAdminKey();
