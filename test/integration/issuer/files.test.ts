@@ -541,6 +541,24 @@ describe("pull-through through the download route", () => {
     expect(await listing.text()).not.toContain("origin.example");
   });
 
+  it("registering a new URL over a stored file serves the new URL's bytes, not the old ones", async () => {
+    const tenant = await createTenantWithAdminKey();
+    const uploaded = await uploadFile(tenant, { size: 500, seed: 3 });
+    const fresh = fileBytes(700, 4);
+    const origin = localOrigin(() => originFile(fresh));
+    const sourceUrl = "https://files.origin.example/v2/Fonts.zip";
+    const answer = await admin(tenant, "POST", `/files/${uploaded.id}`, { json: { source_url: sourceUrl } });
+    expect(answer.status).toBe(201);
+    expect(await env.FILES.head(`${tenant.id}/${uploaded.id}`)).toBeNull();
+
+    const entry = firstFile(await placeOrder(tenant, orderBody([uploaded.id])));
+    const download = await fetchUrl(entry.download_url as string);
+    expect(download.status).toBe(200);
+    expect(await bodyBytes(download)).toEqual(fresh);
+    expect(origin.urls).toEqual([sourceUrl]);
+    expect(await r2Bytes(`${tenant.id}/${uploaded.id}`)).toEqual(fresh);
+  });
+
   it("answers 502 origin_error when the origin fails with a 5xx, and counts nothing", async () => {
     const tenant = await createTenantWithAdminKey();
     const origin = localOrigin(() => new Response("maintenance", { status: 503 }));

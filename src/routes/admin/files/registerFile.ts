@@ -18,7 +18,14 @@ const registerFileSchema = z
   })
   .meta({ id: "RegisterFile" });
 
-/** A pull-through file: its bytes stay at `source_url` until its first download fetches them into R2. */
+/**
+ * A pull-through file: its bytes stay at `source_url` until its first download fetches them
+ * into R2. Registering over a stored file (uploaded, or pulled from an earlier URL) drops
+ * its bytes first, so the next download fetches the new URL instead of serving the old
+ * version forever under the new name. Dropped before the row is written: if the row write
+ * fails, a retry of the registration repairs it, where the other order would leave the old
+ * bytes served.
+ */
 export const registerFile = defineEndpoint({
   method: "post",
   path: "/files/:fileId",
@@ -41,6 +48,7 @@ export const registerFile = defineEndpoint({
       source: "url",
       originUrl: body.source_url,
     } as const;
+    await env.FILES.delete(`${tenant.id}/${params.fileId}`);
     return json(fileView(await saveFile(env, tenant.id, params.fileId, fields)), 201);
   },
 });
