@@ -5,6 +5,7 @@ import { HttpError, type ErrorCode } from "../../http/HttpError.ts";
 import { enforceRateLimit } from "../../http/rateLimit.ts";
 import { renderError } from "../../http/renderError.ts";
 import { clientAddress } from "../../policy/clientAddress.ts";
+import type { Refusal } from "../../policy/decideAccess.ts";
 import { serveDownload } from "../../routes/download.ts";
 import { PROFILE_DOC } from "../profileEndpoint.ts";
 import { BASE, PROFILE } from "./merchelloProfile.ts";
@@ -14,10 +15,13 @@ import { BASE, PROFILE } from "./merchelloProfile.ts";
  * 404 invalid/expired token or missing file, 400 any other validation failure. A link of
  * another customer fails the system's token validation (ownership is part of it), so it
  * is a 404 too, which also keeps its existence private. The device limit is a download
- * limit for the front end ("Download limit reached"). Codes not listed (416, 412, 429,
- * 502, 503) keep their HTTP meaning.
+ * limit for the front end ("Download limit reached"). Every policy refusal must be listed
+ * (the type says so, so a new one cannot slip through with dlgate's own status); other codes
+ * not listed (416, 412, 429, 502) keep their HTTP meaning.
  */
-const SEED_STATUS: Partial<Record<ErrorCode, number>> = {
+type SeedStatuses = Record<Refusal, number> & Partial<Record<ErrorCode, number>>;
+
+const SEED_STATUS: SeedStatuses = {
   auth_required: 401,
   limit_reached: 403,
   device_limit_reached: 403,
@@ -28,8 +32,12 @@ const SEED_STATUS: Partial<Record<ErrorCode, number>> = {
   not_found: 404,
   not_yet_valid: 400,
   pending: 400,
+  // A held order or a blocked link: like an unpaid order, a state of the purchase.
+  suspended: 400,
   ip_not_allowed: 400,
+  country_not_allowed: 400,
   bad_request: 400,
+  unavailable: 503,
 };
 
 /** Our `{error, message}` body (or HTML page) with the seed's status instead of ours. */

@@ -29,6 +29,9 @@ export interface MerchelloDownload {
  */
 const MINT_BASE = "/api/merchello";
 
+/** Statuses the seed has no word for but "expired": the link answers a refusal. */
+const UNUSABLE = new Set(["revoked", "suspended"]);
+
 /** Seed format: ISO 8601 in UTC to the second, `2026-04-28T00:00:00Z`. */
 function utc(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -36,9 +39,10 @@ function utc(ms: number | null): string | null {
 
 /**
  * The listing of seed 004 for joined order rows. The system issues links only for paid
- * orders, so links of pending orders are left out. A link that can no longer be used —
- * expired, revoked, or of a canceled order — counts as expired (`isExpired: true`) and
- * is listed only with `includeExpired`. Each entry gets a freshly signed URL, also the
+ * orders, so links of pending orders are left out. A link that cannot be used — expired,
+ * revoked, of a canceled order, or suspended (its order held, or the link blocked) —
+ * counts as expired (`isExpired: true`), the seed's only word for it, and is listed only
+ * with `includeExpired`. Each entry gets a freshly signed URL, also the
  * expired ones (the seed's `downloadUrl` is never null; the gateway refuses them anyway).
  */
 export function merchelloDownloads(
@@ -50,7 +54,7 @@ export function merchelloDownloads(
   const shown = rows
     .map((row) => ({ row, figures: linkFigures(row.link, row.order.status, nowMs) }))
     .filter(({ figures }) => figures.status !== "pending")
-    .map((entry) => ({ ...entry, isExpired: entry.figures.isExpired || entry.figures.status === "revoked" }))
+    .map((entry) => ({ ...entry, isExpired: entry.figures.isExpired || UNUSABLE.has(entry.figures.status) }))
     .filter(({ isExpired }) => includeExpired || !isExpired);
   return Promise.all(
     shown.map(async ({ row, figures, isExpired }) => {

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { defineEndpoint, type EndpointInput } from "../../http/endpoint.ts";
 import { HttpError, type ErrorCode } from "../../http/HttpError.ts";
 import { SECURITY_HEADERS } from "../../http/renderError.ts";
+import type { Refusal } from "../../policy/decideAccess.ts";
 import { serveDownload } from "../../routes/download.ts";
 import { PROFILE_DOC } from "../profileEndpoint.ts";
 
@@ -23,19 +24,22 @@ export const RESOURCE_NOT_FOUND = "The resource you were looking for could not b
 /**
  * The system refuses every download it will not serve with one 403 ("not authorized"):
  * limits, days since purchase, and also a missing attachment. Our other policy refusals
- * (revoked, not yet valid, address, devices, unpaid order, another customer's link) are
- * the same kind of refusal for its front end. A token that does not verify is a token the
+ * (revoked, not yet valid, address, country, devices, unpaid or held order, another
+ * customer's link) are the same kind of refusal for its front end; the type makes every
+ * policy refusal be listed but `unavailable` (a 503 to retry, not a refusal). A token that does not verify is a token the
  * store never issued: the system's lookup by token answers 404 for those.
  * Everything else (416, 412, 429, 502, 503) keeps the gateway's own answer.
  */
-const SEED_STATUS: Partial<Record<ErrorCode, 403 | 404>> = {
+const SEED_STATUS: Record<Exclude<Refusal, "unavailable">, 403> & Partial<Record<ErrorCode, 403 | 404>> = {
   limit_reached: 403,
   expired: 403,
   revoked: 403,
   not_yet_valid: 403,
   ip_not_allowed: 403,
+  country_not_allowed: 403,
   device_limit_reached: 403,
   pending: 403,
+  suspended: 403,
   auth_required: 403,
   forbidden: 403,
   not_found: 403,

@@ -16,6 +16,7 @@ import {
   type StoredFile,
 } from "../../helpers/fixtures.ts";
 import {
+  admin,
   customerToken,
   orderBody,
   placeOrder,
@@ -179,11 +180,21 @@ describe("merchello-downloads: GET /api/merchello/downloads/{token}", () => {
     ["used from an address outside its ips", "ip", "ip_not_allowed"],
     ["used before its nbf", "nbf", "not_yet_valid"],
     ["of an unpaid order", "pending", "pending"],
+    ["suspended (its order held, or the link blocked)", "suspended", "suspended"],
+    ["used from a country it does not allow", "country", "country_not_allowed"],
   ])("answers 400 for any other validation failure: a token %s", async (_name, kind, code) => {
     const tenant = await merchelloStore();
-    const grant = kind === "ip" ? { ips: ["192.0.2.1"] } : kind === "nbf" ? { notBefore: nowSeconds() + 3600 } : {};
+    const grant =
+      kind === "ip"
+        ? { ips: ["192.0.2.1"] }
+        : kind === "nbf"
+          ? { notBefore: nowSeconds() + 3600 }
+          : kind === "country"
+            ? { countries: ["DE"] }
+            : {};
     const link = await customerLink(tenant, "member-1", grant);
     if (kind === "pending") await link.stub.setPending(true);
+    if (kind === "suspended") await link.stub.change({ suspended: true }, null);
 
     await expectStatus(await merchelloGet(tenant, `/${link.token}`, await signedIn(tenant, "member-1")), 400, code);
     expect((await link.stub.snapshot()).count).toBe(0);
@@ -339,6 +350,24 @@ describe("merchello-downloads: GET /api/merchello/downloads/customer", () => {
 
     expect(entries.map((e) => e.id)).toEqual([mine.items[0]?.files[0]?.link_id]);
     expect(none).toEqual([]);
+  });
+
+  it("lists a held order's links as expired (left out by default), never as usable", async () => {
+    const tenant = await merchelloStore();
+    const held = await order(tenant, "member-1");
+    const current = await order(tenant, "member-1");
+    const hold = await admin(tenant, "POST", `/orders/${held.order_number}/hold`, { json: { reason: "review" } });
+    expect(hold.status).toBe(200);
+    const headers = await signedIn(tenant, "member-1");
+
+    const shown = await listing(await merchelloGet(tenant, "/customer", headers));
+    expect(shown.map((e) => e.id)).toEqual([current.items[0]?.files[0]?.link_id]);
+    const all = await listing(await merchelloGet(tenant, "/customer?includeExpired=true", headers));
+    const heldEntry = all.find((e) => e.id === held.items[0]?.files[0]?.link_id);
+    expect(heldEntry).toMatchObject({ isExpired: true });
+    const invoice = await listing(await merchelloGet(tenant, `/invoice/${held.order_number}`, headers));
+    expect(invoice.map((e) => e.isExpired)).toEqual([true]);
+    await expectStatus(await gateway(tenant, heldEntry?.downloadUrl ?? "", { headers }), 400, "suspended");
   });
 
   it("does not list links of unpaid orders", async () => {

@@ -130,13 +130,23 @@ describe("storefront-digitals: refusals answer the seed's 403", () => {
     ["used before its nbf", "nbf"],
     ["whose order is not paid yet", "pending"],
     ["whose file is missing from storage", "missing"],
+    ["suspended (its order held, or the link blocked)", "suspended"],
+    ["used from a country it does not allow", "country"],
   ])("refuses a link %s with the seed's 403", async (_name, kind) => {
     const tenant = await digitalsStore();
     const file = await putFile(tenant);
-    const grant = kind === "ip" ? { ips: ["192.0.2.0/24"] } : kind === "nbf" ? { notBefore: nowSeconds() + 3600 } : {};
+    const grant =
+      kind === "ip"
+        ? { ips: ["192.0.2.0/24"] }
+        : kind === "nbf"
+          ? { notBefore: nowSeconds() + 3600 }
+          : kind === "country"
+            ? { countries: ["DE"] }
+            : {};
     const link = await signLink(tenant, kind === "missing" ? { ...file, id: "never-stored" } : file, grant);
     if (kind === "revoked") await link.stub.setRevoked(true);
     if (kind === "pending") await link.stub.setPending(true);
+    if (kind === "suspended") await link.stub.change({ suspended: true }, null);
 
     await expectDigitalsForbidden(await getDigital(tenant, link.token));
     expect((await link.stub.snapshot()).count).toBe(0);
