@@ -113,7 +113,7 @@ export async function profileWorkerStep(env: BenchEnv, step: WorkerStep, n: numb
       for (let i = 0; i < n; i++) sink += (await verifyToken(token, keyring, TENANT)).ok ? 1 : 0;
       return sink;
     case "device":
-      for (let i = 0; i < n; i++) sink += (await deviceId(headers, "127.0.0.1", PROFILE_MASTER_KEY)).id.length;
+      for (let i = 0; i < n; i++) sink += (await deviceId(headers, "127.0.0.1", PROFILE_MASTER_KEY, TENANT)).id.length;
       return sink;
     case "plan":
       for (let i = 0; i < n; i++) sink += planResponse(headers, FILE).status;
@@ -122,7 +122,7 @@ export async function profileWorkerStep(env: BenchEnv, step: WorkerStep, n: numb
       // deliveryHeaders + the Response the gateway builds (a 200 without a device cookie yet).
       for (let i = 0; i < n; i++) {
         const h = fileHeaders(FILE, presentedName(FILE, "one-kib.bin", "one-kib"), 1024, USER_AGENT);
-        h.append("Set-Cookie", deviceCookie("Xb3kq0mZ9VdL2pQe7sTu1w", false));
+        h.append("Set-Cookie", deviceCookie("Xb3kq0mZ9VdL2pQe7sTu1w", false, undefined));
         sink += new Response(null, { status: 200, headers: h }).status;
       }
       return sink;

@@ -19,19 +19,28 @@ function deviceKey(masterKeyBase64: string): Promise<CryptoKey> {
  * Keyed (HMAC under a key derived from MASTER_KEY), not a plain hash: anyone who knows a
  * buyer's User-Agent and network could otherwise compute the buyer's device id offline and
  * present it as a cookie from anywhere, taking the buyer's free resumes and `dev` slot.
+ * The tenant is part of what is hashed, so two stores on one deployment see two different
+ * ids for the same customer and cannot join their logs on it.
  */
 export async function deviceId(
   headers: Headers,
   clientIp: string | null,
   masterKey: string,
+  tenantId: string,
 ): Promise<{ id: string; fromCookie: boolean }> {
   const cookie = readCookie(headers.get("Cookie"), DEVICE_COOKIE);
   if (cookie !== null && DEVICE_VALUE.test(cookie)) return { id: cookie, fromCookie: true };
-  const material = `${headers.get("User-Agent") ?? ""}\n${addressPrefix(clientIp)}`;
+  const material = `${tenantId}\n${headers.get("User-Agent") ?? ""}\n${addressPrefix(clientIp)}`;
   const mac = await crypto.subtle.sign("HMAC", await deviceKey(masterKey), new TextEncoder().encode(material));
   return { id: base64url(new Uint8Array(mac, 0, 16)), fromCookie: false };
 }
 
-export function deviceCookie(id: string, secure: boolean): string {
-  return `${DEVICE_COOKIE}=${id}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax${secure ? "; Secure" : ""}`;
+/**
+ * `Set-Cookie` pinning the device id. On a tenant's own host it is the whole host's; under a
+ * `/api/<tenant>/` prefix (several stores on one host, such as the Worker's workers.dev name)
+ * only that prefix's, so one store's id is never sent to another's links.
+ */
+export function deviceCookie(id: string, secure: boolean, pathTenant: string | undefined): string {
+  const path = pathTenant === undefined ? "/" : `/api/${pathTenant}/`;
+  return `${DEVICE_COOKIE}=${id}; Path=${path}; Max-Age=31536000; HttpOnly; SameSite=Lax${secure ? "; Secure" : ""}`;
 }

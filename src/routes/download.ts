@@ -54,7 +54,7 @@ export async function serveDownload({
   const key = `${tenant.id}/${claims.fid}`;
   const link = linkStub(env, tenant.id, claims.lid);
   const ip = clientAddress(request.headers);
-  const device = await deviceId(request.headers, ip, env.MASTER_KEY);
+  const device: Device = { ...(await deviceId(request.headers, ip, env.MASTER_KEY, tenant.id)), pathTenant };
   // Rule 4a: preview card, confirmation page, or a scanner's uncounted pass.
   const screening = await screenRequest(request, env, tenant, claims, token, ip);
 
@@ -173,7 +173,8 @@ function fileNotFound(): HttpError {
   return new HttpError("not_found", "The file for this download link does not exist.");
 }
 
-type Device = { id: string; fromCookie: boolean };
+/** The request's device, and the `/api/<tenant>/` prefix its cookie is scoped to, if any. */
+type Device = { id: string; fromCookie: boolean; pathTenant: string | undefined };
 type DeliveryPlan = Extract<ResponsePlan, { status: 200 | 206 }>;
 
 /** Headers of a 200/206 and of its HEAD twin, which must be identical. */
@@ -194,7 +195,10 @@ function deliveryHeaders(
     headers.set("Content-Range", `bytes ${plan.start}-${plan.start + plan.length - 1}/${file.size}`);
   // Pin the device identity the gateway just derived, so it survives a change of network.
   if (!device.fromCookie)
-    headers.append("Set-Cookie", deviceCookie(device.id, new URL(request.url).protocol === "https:"));
+    headers.append(
+      "Set-Cookie",
+      deviceCookie(device.id, new URL(request.url).protocol === "https:", device.pathTenant),
+    );
   return headers;
 }
 

@@ -3,7 +3,14 @@
  * from `/downloads/:token/info` and straight from the link's Durable Object.
  */
 import { describe, expect, it } from "vitest";
-import { counts, gateway, type TenantOptions, tenantFileLink, type LinkSetup } from "../helpers/fixtures.ts";
+import {
+  counts,
+  gateway,
+  gatewayRaw,
+  type TenantOptions,
+  tenantFileLink,
+  type LinkSetup,
+} from "../helpers/fixtures.ts";
 import type { LinkGrant } from "../../src/sdk/sign.ts";
 
 const SIZE = 1000;
@@ -362,6 +369,32 @@ describe("rules 3 and 6: a resume belongs to the device that took the counted do
     expect(res.status).toBe(206);
     expect(res.body).toEqual(s.file.bytes.slice(100));
     await expectCount(s, 1);
+  });
+
+  it("gives two stores two different device ids for the same browser and network", async () => {
+    const first = await setup({ limit: 3 });
+    const second = await setup({ limit: 3 });
+    const cookieOf = async (s: Setup) => {
+      const response = await gateway(s.tenant, `/downloads/${s.link.token}`);
+      await response.arrayBuffer();
+      return /dlg_device=([^;]+)/.exec(response.headers.get("Set-Cookie") ?? "")?.[1];
+    };
+    const [a, b] = [await cookieOf(first), await cookieOf(second)];
+    expect(a).toMatch(/^[\w-]{22}$/);
+    expect(b).toMatch(/^[\w-]{22}$/);
+    expect(a).not.toBe(b);
+  });
+
+  it("scopes the device cookie to the store's /api/<tenant>/ prefix on a shared host", async () => {
+    const s = await setup({ limit: 3 });
+    const url = `https://gateway.example/api/${s.tenant.id}/downloads/${s.link.token}`;
+    const response = await gatewayRaw(url, { headers: { "CF-Connecting-IP": "203.0.113.10" } });
+    await response.arrayBuffer();
+    expect(response.status).toBe(200);
+    expect(response.headers.get("Set-Cookie")).toMatch(new RegExp(`^dlg_device=[\\w-]+; Path=/api/${s.tenant.id}/;`));
+    const own = await gateway(s.tenant, `/downloads/${s.link.token}`, { headers: { "User-Agent": "other" } });
+    await own.arrayBuffer();
+    expect(own.headers.get("Set-Cookie")).toContain("; Path=/;");
   });
 
   it("gives devices 3–12 of a dev:2 link no bytes for Range: bytes=100-", async () => {
