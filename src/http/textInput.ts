@@ -5,21 +5,28 @@ import { z } from "zod";
  * a page. CR and LF in a stored MIME type or name make the runtime refuse the header, so
  * every download of the file fails; NUL and the other C0 controls, DEL and the C1 controls
  * (U+0080–U+009F, which some decoders treat as line breaks, NEL) have no place in such
- * text either. They are refused at the API, with the field named, rather than stored.
+ * text either. They are refused at the API, with the field named, rather than stored. One-line
+ * text also refuses bidi embedding, override and isolate characters: a product or store name
+ * shown on a page or in a listing could otherwise display reversed (`P\u202Egnp.exe` reads
+ * as "Pexe.png").
  */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
-const SINGLE_LINE = /^[^\u0000-\u001f\u007f-\u009f]*$/;
+const SINGLE_LINE = /^[^\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*$/;
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const MULTI_LINE = /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$/;
-/** Single line, and no bidi embedding, override or isolate (U+202E turns `gnp.exe` into what looks like `exe.png`). */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const FILE_NAME = /^[^\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*$/;
 
 const NO_CONTROLS = "control characters (CR, LF, NUL, tab, …) are not allowed";
+const NO_BIDI = "nor bidi embedding/override/isolate characters";
 
-/** One line of text, `min`–`max` characters, without control characters. */
+/**
+ * One line of text, `min`–`max` characters, without control or bidi control characters; a
+ * required one (`min` ≥ 1) must hold more than spaces, or a customer id `" "` or a product
+ * named `"   "` would be stored and shown as nothing.
+ */
 export function singleLine(min: number, max: number): z.ZodString {
-  return z.string().min(min).max(max).regex(SINGLE_LINE, NO_CONTROLS);
+  const line = z.string().min(min).max(max).regex(SINGLE_LINE, `${NO_CONTROLS}, ${NO_BIDI}`);
+  // Empty is left to `min` alone, so "" gets one message, not two.
+  return min >= 1 ? line.regex(/^$|\S/, "must not be blank") : line;
 }
 
 /** Text that may span lines (LF, CR, tab) but has no other control characters. */
@@ -27,12 +34,8 @@ export function multiLine(max: number): z.ZodString {
   return z.string().max(max).regex(MULTI_LINE, "control characters other than line breaks and tabs are not allowed");
 }
 
-/** A file name as the store gives it: one line, no bidi controls. Path parts are cut off later, not refused. */
-export const fileNameSchema = z
-  .string()
-  .min(1)
-  .max(255)
-  .regex(FILE_NAME, `${NO_CONTROLS}, nor bidi embedding/override/isolate characters`);
+/** A file name as the store gives it: one line, no bidi controls, not blank. Path parts are cut off later, not refused. */
+export const fileNameSchema = singleLine(1, 255);
 
 const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
 const QUOTED = '"(?:[\\x20\\x21\\x23-\\x5b\\x5d-\\x7e]|\\\\[\\x20-\\x7e])*"';

@@ -545,6 +545,28 @@ describe("text that ends in a header or a file name has no control characters", 
     expect(await rowCount("orders", tenant.id)).toBe(0);
   });
 
+  it.each([
+    ["a product name with a bidi override", { product: { id: "p", name: "P\u202egnp.exe" } }, "items.0.product.name"],
+    ["a product name of spaces", { product: { id: "p", name: "   " } }, "items.0.product.name"],
+  ])("refuses %s, storing nothing", async (_label, item, path) => {
+    const tenant = await createTenantWithAdminKey();
+    await uploadFile(tenant, { id: "f" });
+    const body = orderBody(["f"], { items: [{ ...item, file_ids: ["f"] }] });
+    detail(await admin(tenant, "POST", "/orders", { json: body }), path);
+    expect(await rowCount("orders", tenant.id)).toBe(0);
+  });
+
+  it("refuses a customer id of spaces, and a store name with a bidi isolate", async () => {
+    const tenant = await createTenantWithAdminKey();
+    await uploadFile(tenant, { id: "f" });
+    detail(await admin(tenant, "POST", "/orders", { json: orderBody(["f"], { customer_id: " " }) }), "customer_id");
+    expect(await rowCount("orders", tenant.id)).toBe(0);
+    const patch = { settings: { store_name: "Shop \u2067evil\u2069" } };
+    detail(await operator("PATCH", `/tenants/${tenant.id}`, { json: patch }), "settings.store_name");
+    const named = await operator("PATCH", `/tenants/${tenant.id}`, { json: { settings: { store_name: "متجر Shop" } } });
+    expect(named.status).toBe(200);
+  });
+
   it("refuses controls in tenant and admin key names and single-line settings; account text may span lines", async () => {
     const tenant = await createTenantWithAdminKey();
     detail(await operator("PATCH", `/tenants/${tenant.id}`, { json: { name: "Shop\r\n" } }), "name");
