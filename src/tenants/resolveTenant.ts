@@ -79,12 +79,15 @@ export async function hostScope(env: Env, request: Request, tenant: Tenant): Pro
   return hostTenant.id === tenant.id ? "own" : "foreign";
 }
 
-/** "Shop.Example.com:8787" → "shop.example.com"; "[::1]:8787" → "[::1]". */
+/** "Shop.Example.com.:8787" → "shop.example.com"; "[::1]:8787" → "[::1]". */
 export function normalizeHost(hostHeader: string | null): string | null {
   if (!hostHeader) return null;
   const host = hostHeader.trim().toLowerCase();
   const withoutPort = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.split(":")[0];
-  return withoutPort && withoutPort.length <= 253 ? withoutPort : null;
+  // `shop.example.com.` is the same name, fully qualified: it must find the same tenant, or a
+  // trailing dot would turn a store's own host into a shared one that serves any `/api/<tenant>/`.
+  const name = withoutPort?.endsWith(".") ? withoutPort.slice(0, -1) : withoutPort;
+  return name && name.length <= 253 ? name : null;
 }
 
 /** Forget cached tenant data (after an admin change in this isolate, and in tests). */

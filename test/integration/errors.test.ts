@@ -203,6 +203,20 @@ const errorCases: ErrorCase[] = [
     },
   },
   {
+    // The same host spelt fully qualified (a trailing dot) is still A's, not a shared host.
+    name: "tenant B's token under /api/<B>/ on A's host spelt with a trailing dot",
+    status: 404,
+    code: "not_found",
+    run: async (accept) => {
+      const [a, b] = [await createTenant(), await createTenant()];
+      const file = await putFile(b);
+      const link = await signLink(b, file);
+      const url = `https://${a.host}./api/${b.id}/downloads/${link.token}`;
+      const headers = { ...withAccept(accept), "CF-Connecting-IP": "203.0.113.10" };
+      return { response: await gatewayRaw(url, { headers }), link, countAfter: 0 };
+    },
+  },
+  {
     name: "a token signed with tenant B's own key whose iss names tenant A",
     status: 403,
     code: "invalid_token",
