@@ -138,6 +138,7 @@ async function profileCalls(env: BenchEnv, step: CallStep, n: number, run: strin
           outcome: "completed",
           failed: false,
           refundBelowBytes: 512,
+          refundChargeBytes: 512,
           refundBudgetBytes: 512,
         });
         sink += done.refunded ? 0 : 1;

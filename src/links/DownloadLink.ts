@@ -142,7 +142,7 @@ export class DownloadLink extends DurableObject<Env> {
     // A client's early abort is charged against the link's refund budget; a source failure is not.
     const abort = report.failed
       ? undefined
-      : { chargeBytes: report.refundBelowBytes, budgetBytes: report.refundBudgetBytes };
+      : { chargeBytes: report.refundChargeBytes, budgetBytes: report.refundBudgetBytes };
     const refunded = mayRefund(report) && this.store.refund(report.grantId, abort);
     const event = finalEvent(report, refunded);
     this.parts.record(event);

@@ -195,8 +195,9 @@ export class LinkStorage {
    * without a counted download no longer holds a slot of the device limit.
    *
    * The budget: the responses a link gives back for early aborts may together have written
-   * at most `abort.budgetBytes` (the refund fraction of the file). Each is charged its
-   * threshold, the most it can have written while still given back, so the bytes a client
+   * at most `abort.budgetBytes` (the refund fraction of the file). Each is charged the most
+   * it can have written while still given back (`refundChargeBytes`: its threshold, or the
+   * whole answer when that went out in one piece), so the bytes a client
    * takes without a count stay under that share of the file however it chains ranges that
    * each stop short of their own threshold. A source failure is never charged.
    */

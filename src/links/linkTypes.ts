@@ -107,6 +107,12 @@ export interface DeliveryReport {
   failed: boolean;
   /** An abort with fewer bytes written than this gives the download back (rule 4). */
   refundBelowBytes: number;
+  /**
+   * What a given-back abort is charged against the budget: the most the client can have been
+   * sent and still be given back, the end of the body's first piece (files/deliveryBody.ts):
+   * the threshold, or the whole body when it goes out in one piece.
+   */
+  refundChargeBytes: number;
   /** What the link's early-abort refunds may write in all: the refund fraction of the file (rule 4). */
   refundBudgetBytes: number;
 }

@@ -28,7 +28,8 @@ export async function reportDelivery(
   ctx: ExecutionContext,
   link: ReturnType<typeof linkStub>,
   decision: AdmitResult & { ok: true },
-  sizes: { response: number; file: number },
+  /** The response's and the file's lengths, and the end of the body's first piece. */
+  sizes: { response: number; file: number; firstPiece: number },
   refundFraction: number,
   delivery: Delivery,
   claims: Claims,
@@ -38,6 +39,7 @@ export async function reportDelivery(
     grantId: decision.grantId,
     ...delivery,
     refundBelowBytes: refundFraction * sizes.response,
+    refundChargeBytes: sizes.firstPiece,
     refundBudgetBytes: refundFraction * sizes.file,
   };
   const refundable = mayRefund(report);

@@ -143,7 +143,7 @@ export async function serveDownload({
         const later = (part: Part) => readPart(part).then((o) => (o && "body" in o ? o.body : null));
         const { body, delivery } = deliveryBody(object.body, parts, later, plan.length);
         const fraction = tenant.settings.abort_refund_fraction;
-        const sizes = { response: plan.length, file: file.size };
+        const sizes = { response: plan.length, file: file.size, firstPiece: parts[0]?.length ?? plan.length };
         ctx.waitUntil(delivery.then((d) => reportDelivery(env, ctx, link, decision, sizes, fraction, d, claims)));
         return new Response(body, { status: plan.status, headers });
       }

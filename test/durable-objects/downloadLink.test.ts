@@ -202,6 +202,7 @@ describe("DownloadLink resumes and finished bodies (rules 3, 4, 6)", () => {
       grantId: first.grantId,
       failed: false,
       refundBelowBytes: 50,
+      refundChargeBytes: 50,
       refundBudgetBytes: 50,
     };
     const done = await link.stub.finish({ ...report, bytesSent: 49, outcome: "aborted" });
@@ -217,7 +218,13 @@ describe("DownloadLink resumes and finished bodies (rules 3, 4, 6)", () => {
     const abortEarly = async (failed = false) => {
       const admitted = await link.stub.admit(admitRequest(link));
       if (!admitted.ok) throw new Error("expected an admission");
-      const report = { event: admitted.event, grantId: admitted.grantId, failed, refundBelowBytes: 50 };
+      const report = {
+        event: admitted.event,
+        grantId: admitted.grantId,
+        failed,
+        refundBelowBytes: 50,
+        refundChargeBytes: 50,
+      };
       return link.stub.finish({ ...report, refundBudgetBytes: 80, bytesSent: 1, outcome: "aborted" });
     };
     expect((await abortEarly()).refunded).toBe(true);
@@ -244,6 +251,7 @@ describe("DownloadLink resumes and finished bodies (rules 3, 4, 6)", () => {
         grantId: admitted.grantId,
         failed: false,
         refundBelowBytes: 50,
+        refundChargeBytes: 50,
         refundBudgetBytes: 50,
         bytesSent,
         outcome,
@@ -262,6 +270,7 @@ describe("DownloadLink resumes and finished bodies (rules 3, 4, 6)", () => {
       grantId: first.grantId,
       failed: true,
       refundBelowBytes: 50,
+      refundChargeBytes: 50,
       refundBudgetBytes: 50,
       bytesSent: 90,
       outcome: "aborted",
@@ -280,6 +289,7 @@ describe("DownloadLink resumes and finished bodies (rules 3, 4, 6)", () => {
       grantId: first.grantId,
       failed: false,
       refundBelowBytes: 50,
+      refundChargeBytes: 50,
       refundBudgetBytes: 50,
       bytesSent: 0,
       outcome: "aborted",
@@ -298,6 +308,7 @@ describe("DownloadLink resumes and finished bodies (rules 3, 4, 6)", () => {
       grantId: first.grantId,
       failed: false,
       refundBelowBytes: 50,
+      refundChargeBytes: 50,
       refundBudgetBytes: 50,
       bytesSent: 0,
       outcome: "aborted",
@@ -314,6 +325,7 @@ describe("DownloadLink resumes and finished bodies (rules 3, 4, 6)", () => {
       grantId: first.grantId,
       failed: false,
       refundBelowBytes: 50,
+      refundChargeBytes: 50,
       refundBudgetBytes: 50,
       bytesSent: 1,
       outcome: "aborted",

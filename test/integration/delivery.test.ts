@@ -201,6 +201,27 @@ describe("rule 4: an early abort gives the download back", () => {
     await expectCount(s, 2);
   });
 
+  it("charges a one-piece answer (1 MiB or less) its whole length: chained 1 MiB ranges get half the file, not all", async () => {
+    // A body of at most 1 MiB is written in one piece, so an abort knows only that not all
+    // of it was taken: it may have been all but the last byte. Charged half of it (the
+    // threshold), four aborted 1 MiB ranges would have taken this 4 MiB file uncounted.
+    const s = await setup({ limit: 10 });
+    const MiB = 1024 * 1024;
+    for (let n = 0; n < 4; n++) {
+      const range = { Range: `bytes=${n * MiB}-${(n + 1) * MiB - 1}`, "User-Agent": `harvester/${n}` };
+      await readThenCancel(await open(s, range), s, 1, n * MiB);
+      await deliveriesSettled([s.link.stub]);
+    }
+    const rows = await settledRows(s);
+    expect(rows.map((r) => [r.status, r.counted, r.outcome, r.reason])).toEqual([
+      [206, 0, "aborted", "refunded"],
+      [206, 0, "aborted", "refunded"],
+      [206, 1, "aborted", null],
+      [206, 1, "aborted", null],
+    ]);
+    await expectCount(s, 2);
+  });
+
   it("refuses the resume of a refunded partial at the limit", async () => {
     const s = await setup({ limit: 1 });
     const first = await open(s);
