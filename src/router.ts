@@ -7,6 +7,7 @@ import { adminRouter } from "./routes/admin/adminRouter.ts";
 import { customerEndpoints, profileEndpoints, serviceEndpoints } from "./routes/endpoints.ts";
 import { proxyToOrigin, refuseNonCanonicalPath } from "./routes/proxy.ts";
 import { tenantById } from "./tenants/resolveTenant.ts";
+import { answersPreflight } from "./http/corsPaths.ts";
 
 type Args = [Env, ExecutionContext];
 
@@ -36,8 +37,13 @@ router.all("/api/:tenant/*", async (request, env) =>
 );
 
 // Each customer path bare and under `/api/:tenant`; any other method on them is the gateway's to refuse.
-mountEndpoints(router, customerEndpoints, { tenantPrefix: true, refuseOtherMethods: true });
-mountEndpoints(router, serviceEndpoints, { refuseOtherMethods: true });
+// OPTIONS is left to the CORS handling only on the paths that answer preflights.
+mountEndpoints(router, customerEndpoints, {
+  tenantPrefix: true,
+  refuseOtherMethods: true,
+  corsPreflight: answersPreflight,
+});
+mountEndpoints(router, serviceEndpoints, { refuseOtherMethods: true, corsPreflight: answersPreflight });
 router.all("/admin/v1/*", (request, env, ctx) => adminRouter.fetch(request, env, ctx));
 
 // Everything else belongs to the storefront, when the tenant has one (else 404).

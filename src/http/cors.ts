@@ -4,6 +4,7 @@ import { profileEndpoints } from "../profiles/index.ts";
 import { tenantByHost, tenantById } from "../tenants/resolveTenant.ts";
 import type { Tenant } from "../tenants/loadTenant.ts";
 import type { ProfileName } from "../tenants/tenantSettings.ts";
+import { CORS_CORE_PATHS } from "./corsPaths.ts";
 
 /**
  * CORS for the routes a storefront's front end calls from the browser (docs/CONTRACT.md §4):
@@ -27,8 +28,6 @@ const EXPOSE_HEADERS = "Retry-After, Content-Disposition, Content-Range, Content
 /** Chromium caps a preflight cache at 2 h; 10 min lets a changed `allowed_origins` apply soon. */
 const MAX_AGE_SECONDS = "600";
 
-const CORE_PATHS = ["/downloads/:token/info", "/my/downloads", "/orders/:orderNumber/downloads"];
-
 /** An itty-router pattern (`/a/:b/c`) as an anchored RegExp; `:name` is one path segment. */
 const patternOf = (path: string) => new RegExp(`^${path.replace(/[.]/g, "\\.").replace(/:(\w+)/g, "(?<$1>[^/]+)")}/?$`);
 
@@ -36,7 +35,7 @@ const patternOf = (path: string) => new RegExp(`^${path.replace(/[.]/g, "\\.").r
 const profilePatterns = [
   ...new Map(profileEndpoints.map(({ path, profile }) => [path, profile as ProfileName])).entries(),
 ].map(([path, profile]) => ({ pattern: patternOf(path), profile }));
-const corePatterns = CORE_PATHS.flatMap((path) => [patternOf(path), patternOf(`/api/:prefix${path}`)]);
+const corePatterns = CORS_CORE_PATHS.flatMap((path) => [patternOf(path), patternOf(`/api/:prefix${path}`)]);
 
 /**
  * The tenant whose `allowed_origins` govern this path, or null when the path is not one

@@ -216,10 +216,11 @@ export interface MountOptions {
   /** Refuse other methods on these paths with 405 instead of letting them reach the origin. */
   refuseOtherMethods?: boolean;
   /**
-   * Whether OPTIONS on these paths goes on to the CORS handling (and `Allow` lists it); false
-   * where no CORS preflight is answered (the issuer API): OPTIONS is then a 405 like any other.
+   * Whether OPTIONS on a path goes on to the CORS handling (and `Allow` lists it), for all
+   * these paths or per path; where no CORS preflight is answered (the issuer API, the
+   * download itself), OPTIONS is a 405 like any other method.
    */
-  corsPreflight?: boolean;
+  corsPreflight?: boolean | ((path: string) => boolean);
 }
 
 /** Registers each endpoint on an itty router (in order), and optionally the 405 catch-alls of its paths. */
@@ -241,7 +242,7 @@ export function mountEndpoints(
         `${prefix}${path}`,
         methodNotAllowed(
           methods.map((m) => m.toUpperCase()),
-          options.corsPreflight ?? true,
+          typeof options.corsPreflight === "function" ? options.corsPreflight(path) : (options.corsPreflight ?? true),
         ),
       );
     }

@@ -1,7 +1,9 @@
 /**
  * Methods on the gateway's own paths (issue 8 §6, docs/CONTRACT.md §4/§7): a method the route does
  * not serve is `405 method_not_allowed` with `Allow`, answered by the gateway and never
- * forwarded to the tenant's origin. OPTIONS is left to CORS handling.
+ * forwarded to the tenant's origin. OPTIONS is left to CORS handling on the paths that answer
+ * preflights (info and listings); on the others it is refused too, and `Allow` lists it only
+ * where it is answered.
  */
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -36,8 +38,10 @@ async function tenantWithOrigin(): Promise<{ tenant: TestTenant; originCalls: st
 
 afterEach(() => vi.restoreAllMocks());
 
-const DOWNLOAD_ALLOW = "GET, HEAD, OPTIONS";
+// No preflight on the download itself (a navigation) nor on /healthz and /openapi.json.
+const DOWNLOAD_ALLOW = "GET, HEAD";
 const READ_ALLOW = "GET, OPTIONS";
+const SERVICE_ALLOW = "GET";
 
 async function routes(tenant: TestTenant): Promise<{ token: string; paths: [string, string][] }> {
   const file = await putFile(tenant, { size: 100, filename: "a.pdf" });
@@ -110,20 +114,27 @@ describe("405 method_not_allowed on the gateway's own paths", () => {
       expect({ path, status: response.status, allow: response.headers.get("Allow") }).toEqual({
         path,
         status: 405,
-        allow: READ_ALLOW,
+        allow: SERVICE_ALLOW,
       });
     }
     expect(originCalls).toEqual([]);
   });
 
-  it("leaves OPTIONS to the CORS handling (never 405) and still serves GET", async () => {
-    const { tenant } = await tenantWithOrigin();
+  it("leaves OPTIONS to the CORS handling where Allow lists it, refuses it where Allow does not", async () => {
+    const { tenant, originCalls } = await tenantWithOrigin();
     const { token, paths } = await routes(tenant);
-    for (const [path] of paths) {
+    for (const [path, allow] of paths) {
       const response = await gateway(tenant, path, { method: "OPTIONS" });
       await response.arrayBuffer();
-      expect({ path, status: response.status }).not.toEqual({ path, status: 405 });
+      if (allow.includes("OPTIONS")) expect({ path, status: response.status }).toEqual({ path, status: 204 });
+      else
+        expect({ path, status: response.status, allow: response.headers.get("Allow") }).toEqual({
+          path,
+          status: 405,
+          allow,
+        });
     }
+    expect(originCalls).toEqual([]);
     const response = await gateway(tenant, `/downloads/${token}`);
     expect(response.status).toBe(200);
     expect(await bytesOf(response)).toHaveLength(100);
