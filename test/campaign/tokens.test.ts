@@ -550,10 +550,11 @@ describe("campaign: payload text games", () => {
         "expired",
       ],
       ["NaN", () => `{"iss":"${shop.id}","lid":"${lid()}","fid":"${file.id}","lim":NaN}`, "invalid"],
+      // A claim given twice is refused whichever comes last (JSON would keep the last silently).
       [
         "duplicate iss, own last",
         () => `{"iss":"${other.id}","iss":"${shop.id}","lid":"${lid()}","fid":"${file.id}"}`,
-        "opens",
+        "invalid",
       ],
       [
         "duplicate iss, other last",
