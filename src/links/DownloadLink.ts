@@ -4,7 +4,7 @@ import { siteNetwork } from "../policy/clientAddress.ts";
 import type { Env } from "../env.ts";
 import type { Refusal } from "../policy/decideAccess.ts";
 import type { Claims } from "../token/claims.ts";
-import { admitNow, type AdmissionParts } from "./admission.ts";
+import { admitNow, recordRefused, type AdmissionParts } from "./admission.ts";
 import { finalEvent, mayRefund } from "./deliveryOutcome.ts";
 import { emitWebhookEvents } from "../webhooks/emitWebhookEvents.ts";
 import { LinkClaimsMemory } from "./LinkClaimsMemory.ts";
@@ -23,6 +23,7 @@ import type {
   LinkIdentity,
   LinkSnapshot,
   LinkStateMirror,
+  WorkerRefusal,
 } from "./linkTypes.ts";
 import { LogConfirmation } from "./logConfirmation.ts";
 import { ScannerPasses } from "./scannerPasses.ts";
@@ -112,6 +113,11 @@ export class DownloadLink extends DurableObject<Env> {
       if (request.link.orderNumber !== null) return this.decide(request, "unavailable", networkHash);
     }
     return this.decide(request, undefined, networkHash);
+  }
+
+  /** Records a request the Worker refused before asking (admission.ts `recordRefused`). */
+  recordRefusal(request: AdmitRequest, refusal: WorkerRefusal): DownloadEvent {
+    return recordRefused(this.parts, request, refusal);
   }
 
   /** The decision in one synchronous step (admission.ts). */

@@ -2,7 +2,7 @@ import { ERROR_STATUS } from "../http/HttpError.ts";
 import { decideAccess, type Refusal } from "../policy/decideAccess.ts";
 import type { LinkClaimsMemory } from "./LinkClaimsMemory.ts";
 import type { LinkStorage } from "./linkStorage.ts";
-import type { AdmitRequest, AdmitResult, DownloadEvent, LinkStateMirror } from "./linkTypes.ts";
+import type { AdmitRequest, AdmitResult, DownloadEvent, LinkStateMirror, WorkerRefusal } from "./linkTypes.ts";
 import type { ScannerPasses } from "./scannerPasses.ts";
 import type { LinkFlag, SharingWatch } from "./sharingWatch.ts";
 
@@ -64,26 +64,17 @@ export function admitNow(
   // download is not refundable, whatever its own connection does (rule 4).
   if (decision.ok && decision.resume && request.sendsBody) store.markRelied(request.device);
   const bodyless = !decision.ok || !request.sendsBody;
-  const event: DownloadEvent = {
-    id: crypto.randomUUID(),
-    tenantId: request.link.tenantId,
-    linkId: request.link.linkId,
-    fileId: request.link.fileId,
-    orderNumber: request.link.orderNumber,
-    at: now,
-    ...request.log,
+  const event = requestEvent(request, now, {
     status: decision.ok ? request.plannedStatus : ERROR_STATUS[decision.reason],
     bytes: decision.ok ? request.plannedBytes : 0,
     bytesSent: bodyless ? 0 : null,
-    outcome: null,
     counted: grantId !== null,
     reason:
       !decision.ok || grantId !== null
         ? null
         : (request.uncounted ?? (scannerPass ? "scanner" : decision.resume ? "resume" : "no_body")),
-    device: request.device,
     error: decision.ok ? null : decision.reason,
-  };
+  });
   parts.record(event);
   if (!decision.ok) {
     // The link just blocked itself: listings learn it with this request's log write.
@@ -115,5 +106,45 @@ function mirrorOf(request: AdmitRequest, state: LinkStateMirror["state"]): LinkS
       extraDownloads: state.extraDownloads,
       expiresAtOverride: state.expiresAtOverride,
     },
+  };
+}
+
+/**
+ * A request the Worker refused before the link could decide it (the customer's sign-in on
+ * an `auth: true` link, a Download button without its page's cookie): recorded like every
+ * request that reaches a link (docs/CONTRACT.md §6 rule 7), with its status and error code,
+ * and nothing counted or changed.
+ */
+export function recordRefused(parts: AdmissionParts, request: AdmitRequest, refusal: WorkerRefusal): DownloadEvent {
+  parts.store.rememberIdentity(request.link);
+  const event = requestEvent(request, Date.now(), {
+    status: refusal.status,
+    bytes: 0,
+    bytesSent: 0,
+    counted: false,
+    reason: null,
+    error: refusal.error,
+  });
+  parts.record(event);
+  return event;
+}
+
+/** The log entry of one request: what the link and the request say, plus how it was answered. */
+function requestEvent(
+  request: AdmitRequest,
+  at: number,
+  answer: Pick<DownloadEvent, "status" | "bytes" | "bytesSent" | "counted" | "reason" | "error">,
+): DownloadEvent {
+  return {
+    id: crypto.randomUUID(),
+    tenantId: request.link.tenantId,
+    linkId: request.link.linkId,
+    fileId: request.link.fileId,
+    orderNumber: request.link.orderNumber,
+    at,
+    ...request.log,
+    ...answer,
+    outcome: null,
+    device: request.device,
   };
 }

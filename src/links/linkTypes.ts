@@ -1,3 +1,4 @@
+import type { ErrorCode } from "../http/HttpError.ts";
 import type { AccessRequest, LinkState, Refusal } from "../policy/decideAccess.ts";
 import type { SharingSettings } from "../tenants/tenantSettings.ts";
 import type { LinkFlag } from "./sharingWatch.ts";
@@ -94,6 +95,13 @@ export type AdmitResult =
     }
   /** A refusal changes no state, except the one that blocks the link for sharing: its mirror. */
   | { ok: false; reason: Refusal; event: DownloadEvent; mirror: LinkStateMirror | null };
+
+/** A refusal the Worker made itself before asking the link (admission.ts `recordRefused`). */
+export interface WorkerRefusal {
+  status: number;
+  /** The error code of the answer (docs/CONTRACT.md §7), as the log's `error` column holds it. */
+  error: ErrorCode;
+}
 
 /** How a response body ended, as the Worker saw it (src/files/deliveryBody.ts). */
 export interface DeliveryReport {

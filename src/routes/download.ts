@@ -12,6 +12,7 @@ import type { AdmitRequest, AdmitResult } from "../links/linkTypes.ts";
 import { logDownloadEvent } from "../links/downloadLogBatch.ts";
 import { linkStub } from "../links/linkStub.ts";
 import { cancelBody, giveBack, giveBackAfterFailure } from "../links/giveBack.ts";
+import { recordRefusal } from "../links/recordRefusal.ts";
 import { reportDelivery } from "../links/reportDelivery.ts";
 import { clientAddress } from "../policy/clientAddress.ts";
 import { deviceCookie, deviceId } from "../policy/deviceId.ts";
@@ -49,8 +50,6 @@ export async function serveDownload({
   requireCustomer,
 }: DownloadRequest): Promise<Response> {
   const { tenant, claims } = await resolveLink(request, env, token, pathTenant);
-  // `auth: true` (docs/CONTRACT.md §3): only the link's own customer, proven by the store's credential.
-  if (claims.auth || requireCustomer) await requireLinkCustomer(request, env, tenant, claims.sub);
   const key = `${tenant.id}/${claims.fid}`;
   const link = linkStub(env, tenant.id, claims.lid);
   const ip = clientAddress(request.headers);
@@ -74,6 +73,17 @@ export async function serveDownload({
     },
     ...(screening.kind === "download" && { scannerPasses: screening.scannerPasses }),
   };
+
+  // `auth: true` (docs/CONTRACT.md §3): only the link's own customer, proven by the store's
+  // credential. Checked before anything else is answered; a refusal is logged on the link.
+  if (claims.auth || requireCustomer) {
+    try {
+      await requireLinkCustomer(request, env, tenant, claims.sub);
+    } catch (error) {
+      if (error instanceof HttpError) await recordRefusal(env, ctx, link, admitBase, error);
+      throw error;
+    }
+  }
 
   // docs/CONTRACT.md §5: a prefetch or prerender gets 503 and no bytes (routes/prefetch.ts).
   if (isSpeculative(request.headers)) return refusePrefetch(env, ctx, link, admitBase);

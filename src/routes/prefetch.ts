@@ -1,6 +1,6 @@
 import type { Env } from "../env.ts";
 import { HttpError } from "../http/HttpError.ts";
-import type { AdmitRequest } from "../links/linkTypes.ts";
+import type { AdmitBase } from "../links/recordRefusal.ts";
 import { logDownloadEvent } from "../links/downloadLogBatch.ts";
 import type { linkStub } from "../links/linkStub.ts";
 import { refusalError } from "../policy/refusalError.ts";
@@ -11,8 +11,6 @@ import { refusalError } from "../policy/refusalError.ts";
  * the store's own pages: short keeps that cost small.
  */
 export const PREFETCH_RETRY_AFTER_SECONDS = 30;
-
-type AdmitBase = Omit<AdmitRequest, "delivers" | "sendsBody" | "rangeStart" | "plannedStatus" | "plannedBytes">;
 
 /**
  * docs/CONTRACT.md §5 and §6 rule 2: a prefetch or prerender gets `503` with `Retry-After` and

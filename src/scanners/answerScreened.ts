@@ -3,8 +3,8 @@ import { presentedName } from "../files/fileHeaders.ts";
 import { fileMetadata } from "../files/fileMetadata.ts";
 import { HttpError } from "../http/HttpError.ts";
 import { prefersHtml } from "../http/prefersHtml.ts";
-import type { AdmitRequest } from "../links/linkTypes.ts";
 import { logDownloadEvent } from "../links/downloadLogBatch.ts";
+import { recordRefusal, type AdmitBase } from "../links/recordRefusal.ts";
 import type { linkStub } from "../links/linkStub.ts";
 import { humanFileSize } from "../orders/humanFileSize.ts";
 import { confirmPage, confirmRefusedPage } from "../pages/confirmPage.ts";
@@ -34,15 +34,10 @@ export interface ScreenedRequest {
   token: string;
   link: ReturnType<typeof linkStub>;
   /** The link, claims, client and log facts of the request, as the download path builds them. */
-  admitBase: Omit<AdmitRequest, "delivers" | "sendsBody" | "rangeStart" | "plannedStatus" | "plannedBytes">;
+  admitBase: AdmitBase;
 }
 
-/**
- * Answers a preview agent with its card, or a browser with the confirmation page. The
- * request still goes through the link's `admit`, uncounted and without a body, so it is
- * logged with its reason and a link that would refuse the download (expired, revoked,
- * used up, device limit) answers that error instead of a card or a button.
- */
+/** What a refused Download button says, per reason. */
 const REFUSED_MESSAGES: Record<ConfirmationFailure, string> = {
   missing_cookie:
     "This download button only works in the browser that showed it. Open the download link again in this browser.",
@@ -52,10 +47,10 @@ const REFUSED_MESSAGES: Record<ConfirmationFailure, string> = {
 
 /**
  * Answers a preview agent with its card, a browser with the confirmation page, or a bad
- * Download button with 400. The card and the page still go through the link's `admit`,
- * uncounted and without a body, so they are logged with their reason, and a link that
- * would refuse the download (expired, revoked, used up, device limit) answers that error
- * instead of a card or a button.
+ * Download button with 400 (logged on the link as that refusal). The card and the page
+ * still go through the link's `admit`, uncounted and without a body, so they are logged
+ * with their reason, and a link that would refuse the download (expired, revoked, used
+ * up, device limit) answers that error instead of a card or a button.
  */
 export async function answerScreened(
   screening: Exclude<Screening, { kind: "download" }>,
@@ -68,9 +63,17 @@ export async function answerScreened(
   const headOnly = request.method === "HEAD";
 
   if (screening.kind === "refused") {
+    const refusal = new HttpError(
+      "bad_request",
+      REFUSED_MESSAGES[screening.reason],
+      {},
+      {
+        [CONFIRM_PARAM]: screening.reason,
+      },
+    );
+    await recordRefusal(env, ctx, link, input.admitBase, refusal);
     // A browser gets a page with a way to a fresh button; anything else the JSON error.
-    if (!prefersHtml(request.headers.get("Accept")))
-      throw new HttpError("bad_request", REFUSED_MESSAGES[screening.reason], {}, { [CONFIRM_PARAM]: screening.reason });
+    if (!prefersHtml(request.headers.get("Accept"))) throw refusal;
     return confirmRefusedPage({ lang, store, reason: screening.reason, linkHref: url.pathname, headOnly });
   }
 

@@ -248,11 +248,21 @@ describe("the second stage refuses what a scanner would send", () => {
   }
   const JSON_ACCEPT = { ...NAVIGATION, Accept: "application/json" };
 
-  it("refuses the button's URL without the page's cookie", async () => {
+  it("refuses the button's URL without the page's cookie, and logs the attempt on the link", async () => {
     const s = await setup();
     const { href } = await confirmationPage(s);
     expectRefused(await request(s, href, JSON_ACCEPT), "missing_cookie");
     await expectCount(s, 0);
+    await flushOutboxes([linkStub(env, s.tenant.id, s.linkId)]);
+    const { results } = await env.DB.prepare(
+      "SELECT status, counted, reason, error FROM download_events WHERE tenant_id = ? AND link_id = ? ORDER BY at, rowid",
+    )
+      .bind(s.tenant.id, s.linkId)
+      .all();
+    expect(results).toEqual([
+      { status: 200, counted: 0, reason: "confirmation", error: null },
+      { status: 400, counted: 0, reason: null, error: "bad_request" },
+    ]);
   });
 
   it("refuses the button's URL with another browser's cookie", async () => {

@@ -14,6 +14,7 @@ import {
   customerBearer,
   drain,
   fileBytes,
+  flushOutboxes,
   gateway,
   gatewayRaw,
   nowSeconds,
@@ -724,6 +725,28 @@ describe("links bound to a customer (auth: true)", () => {
       headers: { Authorization: await customerBearer("a-forged-secret-0123456789abcdef", "cust-1") },
     });
     await expectErrorAnswer(response, 401, "auth_required", "json");
+    expect((await link.stub.snapshot()).count).toBe(0);
+  });
+
+  it("logs each refused attempt on the link (no credential, another customer's), counting nothing", async () => {
+    const tenant = await createTenant({ customerSecret: CUSTOMER_SECRET });
+    const file = await putFile(tenant);
+    const link = await signLink(tenant, file, { requireLogin: true, customer: "cust-1" });
+    expect((await drain(await gateway(tenant, `/downloads/${link.token}`))).status).toBe(401);
+    const other = await gateway(tenant, `/downloads/${link.token}`, {
+      headers: { Authorization: await customerBearer(CUSTOMER_SECRET, "cust-2"), "User-Agent": "intruder/1" },
+    });
+    expect(other.status).toBe(403);
+    await flushOutboxes([link.stub]);
+    const { results } = await env.DB.prepare(
+      "SELECT status, counted, error, user_agent FROM download_events WHERE tenant_id = ? AND link_id = ? ORDER BY at, rowid",
+    )
+      .bind(tenant.id, link.linkId)
+      .all();
+    expect(results).toEqual([
+      { status: 401, counted: 0, error: "auth_required", user_agent: "dlgate-tests/1" },
+      { status: 403, counted: 0, error: "forbidden", user_agent: "intruder/1" },
+    ]);
     expect((await link.stub.snapshot()).count).toBe(0);
   });
 });
