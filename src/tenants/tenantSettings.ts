@@ -93,7 +93,10 @@ export const tenantSettingsSchema = z.strictObject({
     .default(86400),
   customer_auth: customerAuthSchema.optional(),
   /** Compatibility profiles this tenant serves (src/profiles/, docs/PROFILES.md). */
-  profiles: z.array(z.enum(PROFILE_NAMES)).default([]),
+  profiles: z
+    .array(z.enum(PROFILE_NAMES))
+    .refine((profiles) => new Set(profiles).size === profiles.length, "a profile is listed twice")
+    .default([]),
   /** `customer-downloadable-products`: the storefront key clients send as X-STOREFRONT-KEY. */
   storefront_key: singleLine(8, 200).optional(),
   /** `customer-account-orders`: the `text` block of its answer. */

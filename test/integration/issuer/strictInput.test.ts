@@ -556,6 +556,14 @@ describe("text that ends in a header or a file name has no control characters", 
     expect(await rowCount("orders", tenant.id)).toBe(0);
   });
 
+  it("refuses a profile listed twice, storing nothing", async () => {
+    const tenant = await createTenantWithAdminKey();
+    const twice = { settings: { profiles: ["storefront-digitals", "storefront-digitals"] } };
+    detail(await operator("PATCH", `/tenants/${tenant.id}`, { json: twice }), "settings.profiles");
+    const after = await operator<{ settings: Record<string, unknown> }>("GET", `/tenants/${tenant.id}`);
+    expect(after.body.settings.profiles ?? []).toEqual([]);
+  });
+
   it("refuses a customer id of spaces, and a store name with a bidi isolate", async () => {
     const tenant = await createTenantWithAdminKey();
     await uploadFile(tenant, { id: "f" });
