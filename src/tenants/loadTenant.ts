@@ -3,7 +3,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { signingKeys, tenantHosts, tenants } from "../db/schema.ts";
 import type { Env } from "../env.ts";
 import { importEd25519PublicKey, importHmacKey, type VerificationKey } from "../token/keyring.ts";
-import { decryptSecret } from "./secretBox.ts";
+import { decryptSecret, masterKeyProblem } from "./secretBox.ts";
 import { parseTenantSettings, type TenantSettings } from "./tenantSettings.ts";
 
 export interface Tenant {
@@ -35,6 +35,7 @@ export async function loadTenant(env: Env, tenantId: string): Promise<Tenant | n
   const keyring = new Map<string, VerificationKey>();
   const before = importedKeys.get(tenantId);
   const now = new Map<string, VerificationKey>();
+  let unopened = 0;
   for (const k of keys) {
     try {
       // The same row (kid, alg and stored secret or public key) is the same key: keep its
@@ -55,9 +56,19 @@ export async function loadTenant(env: Env, tenantId: string): Promise<Tenant | n
         now.set(identity, entry);
       }
     } catch (error) {
-      // One unreadable key (wrong MASTER_KEY, corrupt row) must not take the tenant's other keys down.
+      // One unreadable key (a corrupt row) must not take the tenant's other keys down.
       console.error(`tenant ${tenantId}: key ${k.kid} could not be loaded`, error);
+      if (k.secretEnc) unopened++;
     }
+  }
+  // None of its stored secrets opens: the MASTER_KEY is not the one they were sealed with
+  // (the secret was replaced, or is malformed). Loading the tenant without them would
+  // answer every link `invalid_token`, telling customers their links are bad; failing the
+  // load answers 503 (the links are fine, the deployment is not) and says why in the log.
+  const sealed = keys.filter((k) => k.secretEnc).length;
+  if (sealed > 0 && unopened === sealed) {
+    const problem = masterKeyProblem(env.MASTER_KEY) ?? "MASTER_KEY is not the key they were stored with";
+    throw new Error(`tenant ${tenantId}: none of its ${sealed} stored signing secrets opens: ${problem}`);
   }
   // Only the keys active now are kept: a retired key's object is never handed out again.
   importedKeys.set(tenantId, now);

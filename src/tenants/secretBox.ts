@@ -14,10 +14,21 @@ function toBase64(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
+/** What is wrong with the deployment's MASTER_KEY secret, or null when it has the right form. */
+export function masterKeyProblem(masterKeyBase64: string | undefined): string | null {
+  if (!masterKeyBase64) return "MASTER_KEY is not set (README, Deploying, step 5)";
+  try {
+    if (fromBase64(masterKeyBase64).length === 32) return null;
+  } catch {
+    // Not base64 at all: the same answer.
+  }
+  return "MASTER_KEY must be base64 of exactly 32 bytes (openssl rand -base64 32)";
+}
+
 async function masterKey(masterKeyBase64: string): Promise<CryptoKey> {
-  const raw = fromBase64(masterKeyBase64);
-  if (raw.length !== 32) throw new Error("MASTER_KEY must be base64 of exactly 32 bytes");
-  return crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
+  const problem = masterKeyProblem(masterKeyBase64);
+  if (problem) throw new Error(problem);
+  return crypto.subtle.importKey("raw", fromBase64(masterKeyBase64), "AES-GCM", false, ["encrypt", "decrypt"]);
 }
 
 export async function encryptSecret(masterKeyBase64: string, secret: Uint8Array): Promise<string> {

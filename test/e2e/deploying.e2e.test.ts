@@ -96,8 +96,8 @@ beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "dlgate-deploying-"));
   // Step 5's secrets, generated as the README says.
   const secrets = block("wrangler secret put", []);
-  expect(secrets).toMatch(/openssl rand -base64 32 .*MASTER_KEY/);
-  expect(secrets).toMatch(/openssl rand -base64 32 .*OPERATOR_SECRET/);
+  expect(secrets).toMatch(/openssl rand -base64 32\b.*MASTER_KEY/);
+  expect(secrets).toMatch(/openssl rand -base64 32\b.*OPERATOR_SECRET/);
   const masterKey = (await run("openssl", ["rand", "-base64", "32"])).stdout.trim();
   operatorSecret = (await run("openssl", ["rand", "-base64", "32"])).stdout.trim();
   expect(Buffer.from(masterKey, "base64")).toHaveLength(32);
