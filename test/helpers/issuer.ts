@@ -323,3 +323,14 @@ export async function errorOf(response: Response): Promise<{ status: number; err
     return { status: response.status, error: text };
   }
 }
+
+/**
+ * Retires every signing key of the tenant in D1 directly (the API keeps the last HS256 key),
+ * for tests of a tenant left with nothing to sign with; the tenant cache is dropped.
+ */
+export async function retireEveryKey(tenantId: string): Promise<void> {
+  await env.DB.prepare("UPDATE signing_keys SET status = 'retired', retired_at = unixepoch() WHERE tenant_id = ?")
+    .bind(tenantId)
+    .run();
+  forgetTenant(tenantId);
+}

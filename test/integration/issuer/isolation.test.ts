@@ -135,6 +135,7 @@ describe("tenant isolation: A's admin key against B's resources", () => {
     const aKeys = await admin<{ data: { id: string }[] }>(w.a, "GET", "/admin-keys");
     expect(aKeys.body.data.map((k) => k.id)).toEqual([w.a.adminKeyId]);
 
+    expect((await admin(w.a, "POST", "/keys", { json: { alg: "HS256", kid: "k2" } })).status).toBe(201);
     expect((await admin(w.a, "DELETE", "/keys/k1")).status).toBe(200);
     const bSigning = await admin<{ data: { kid: string; status: string }[] }>(w.b, "GET", "/keys");
     expect(bSigning.body.data).toEqual([expect.objectContaining({ kid: "k1", status: "active" })]);

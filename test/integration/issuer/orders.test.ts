@@ -21,6 +21,7 @@ import {
   orderFiles,
   orderRow,
   placeOrder,
+  retireEveryKey,
   rowCount,
   setTenantSettings,
   tokenOf,
@@ -209,6 +210,21 @@ describe("POST /admin/v1/orders", () => {
     );
   });
 
+  it("refuses to retire the last active HS256 key with 409, and it keeps signing", async () => {
+    const tenant = await createTenantWithAdminKey();
+    const file = await uploadFile(tenant);
+    expectError(await admin(tenant, "DELETE", "/keys/k1"), 409, "conflict");
+    expectError(await admin(tenant, "DELETE", "/keys/nope"), 404, "not_found");
+    const order = await placeOrder(tenant, orderBody([file.id]));
+    expect(tokenOf(firstFile(order).download_url as string).header.kid).toBe("k1");
+    // With a successor, the same retirement goes through, and two at once leave one key.
+    expect((await admin(tenant, "POST", "/keys", { json: { alg: "HS256", kid: "k2" } })).status).toBe(201);
+    const both = await Promise.all([admin(tenant, "DELETE", "/keys/k1"), admin(tenant, "DELETE", "/keys/k2")]);
+    expect(both.map((a) => a.status).sort()).toEqual([200, 409]);
+    const keys = await admin<{ data: { status: string }[] }>(tenant, "GET", "/keys");
+    expect(keys.body.data.filter((k) => k.status === "active")).toHaveLength(1);
+  });
+
   it("signs with the newest active HS256 key once k1 is retired", async () => {
     const tenant = await createTenantWithAdminKey();
     const file = await uploadFile(tenant);
@@ -222,7 +238,9 @@ describe("POST /admin/v1/orders", () => {
   it("refuses an order when the tenant has no HS256 key to sign with, and writes nothing", async () => {
     const tenant = await createTenantWithAdminKey();
     const file = await uploadFile(tenant);
-    expect((await admin(tenant, "DELETE", "/keys/k1")).status).toBe(200);
+    // The API refuses to retire the last one (keys.test.ts); a tenant can still have none
+    // (only Ed25519 keys, or rows changed in D1 by hand).
+    await retireEveryKey(tenant.id);
     const body = orderBody([file.id]);
     expectError(await admin(tenant, "POST", "/orders", { json: body }), 400, "bad_request");
     expect(await rowsOf(tenant.id, body.order_number as string)).toEqual({ orders: 0, items: 0, links: 0 });

@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, not, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { z } from "zod";
 import { signingKeys } from "../../../db/schema.ts";
@@ -12,7 +12,10 @@ import { signingKeyView } from "./signingKeyRecord.ts";
 
 /**
  * Links signed with a retired key stop verifying in this isolate at once and everywhere
- * within the tenant cache's 30 s.
+ * within the tenant cache's 30 s. The tenant's last active HS256 key cannot be retired: the
+ * gateway signs every URL it mints with one, so orders, listings and the hosted pages would
+ * stop answering (create the next key first, docs/TOKEN.md). Checked in the same statement
+ * as the retirement, so two concurrent retirements cannot leave none.
  */
 export const retireSigningKey = defineEndpoint({
   method: "delete",
@@ -25,14 +28,28 @@ export const retireSigningKey = defineEndpoint({
   summary: "Retire a signing key: links signed with it stop verifying (everywhere within 30 s)",
   params: z.strictObject({ kid: kidSchema }),
   responses: { 200: { description: "The retired key", schema: signingKeySchema } },
-  errors: ["not_found"],
+  errors: ["not_found", "conflict"],
   async handle({ env, tenant, params }) {
-    const [row] = await drizzle(env.DB)
+    const db = drizzle(env.DB);
+    const isLastSigner = sql`(${signingKeys.status} = 'active' AND ${signingKeys.alg} = 'HS256' AND (
+      SELECT COUNT(*) FROM signing_keys AS other
+      WHERE other.tenant_id = ${tenant.id} AND other.status = 'active' AND other.alg = 'HS256') <= 1)`;
+    const [row] = await db
       .update(signingKeys)
       .set({ status: "retired", retiredAt: nowSeconds() })
-      .where(and(eq(signingKeys.tenantId, tenant.id), eq(signingKeys.kid, params.kid)))
+      .where(and(eq(signingKeys.tenantId, tenant.id), eq(signingKeys.kid, params.kid), not(isLastSigner)))
       .returning();
-    if (!row) throw new HttpError("not_found", `There is no key ${JSON.stringify(params.kid)}.`);
+    if (!row) {
+      const [exists] = await db
+        .select({ kid: signingKeys.kid })
+        .from(signingKeys)
+        .where(and(eq(signingKeys.tenantId, tenant.id), eq(signingKeys.kid, params.kid)));
+      if (!exists) throw new HttpError("not_found", `There is no key ${JSON.stringify(params.kid)}.`);
+      throw new HttpError(
+        "conflict",
+        `Key ${JSON.stringify(params.kid)} is the last active HS256 key, which signs every URL the gateway mints: create its successor (POST /admin/v1/keys) first.`,
+      );
+    }
     forgetTenant(tenant.id);
     return json(signingKeyView(row));
   },
