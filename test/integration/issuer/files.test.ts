@@ -131,6 +131,15 @@ describe("PUT /admin/v1/files/:fileId", () => {
     expect(zip.body).toMatchObject({ mime_type: "application/zip" });
   });
 
+  it("takes the type from the name when curl's default form type is all that was declared", async () => {
+    const tenant = await createTenantWithAdminKey();
+    const bytes = fileBytes(64, 2);
+    const headers = { "Content-Length": "64", "Content-Type": "application/x-www-form-urlencoded" };
+    const answer = await admin(tenant, "PUT", "/files/book?name=Book.pdf", { body: bytes, headers });
+    expect(answer.status).toBe(201);
+    expect(answer.body).toMatchObject({ name: "Book.pdf", mime_type: "application/pdf" });
+  });
+
   it("strips path parts from the name", async () => {
     const tenant = await createTenantWithAdminKey();
     const answer = await admin(tenant, "PUT", "/files/evil", {

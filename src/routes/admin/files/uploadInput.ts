@@ -62,12 +62,17 @@ export function uploadName(request: Request, queryName: string | undefined, file
 
 /**
  * The declared Content-Type, when it is one (RFC 9110 media type), else a guess from the
- * name. `application/octet-stream` declares nothing. A malformed one is refused rather
- * than stored: it would be sent back as the Content-Type of every download.
+ * name. `application/octet-stream` declares nothing, and neither does
+ * `application/x-www-form-urlencoded`: it is what `curl --data-binary @file` sends when no
+ * type is given, and no file is a form (the download would be offered as one). A malformed
+ * one is refused rather than stored: it would be sent back as the Content-Type of every
+ * download.
  */
 export function uploadType(request: Request, name: string): string {
   const declared = request.headers.get("Content-Type")?.trim();
-  if (!declared || declared === "application/octet-stream") return mimeTypeFor(name);
+  const essence = declared?.split(";")[0]?.trim().toLowerCase();
+  if (!declared || essence === "application/octet-stream" || essence === "application/x-www-form-urlencoded")
+    return mimeTypeFor(name);
   return parseInput(z.object({ "Content-Type": mimeTypeSchema }), { "Content-Type": declared })["Content-Type"];
 }
 
