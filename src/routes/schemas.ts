@@ -19,6 +19,3 @@ export const downloadInfoSchema = z
 export type DownloadInfo = z.infer<typeof downloadInfoSchema>;
 
 export const healthSchema = z.object({ ok: z.literal(true), service: z.literal("dlgate") }).meta({ id: "Health" });
-export const unhealthySchema = z
-  .object({ ok: z.literal(false), service: z.literal("dlgate"), problem: z.string() })
-  .meta({ id: "Unhealthy" });

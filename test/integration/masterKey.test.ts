@@ -30,9 +30,8 @@ describe("MASTER_KEY", () => {
     const answer = await gatewayWith(tenant, "/healthz", withMasterKey(value));
     expect(answer.status).toBe(503);
     expect(JSON.parse(new TextDecoder().decode(answer.body))).toEqual({
-      ok: false,
-      service: "dlgate",
-      problem: expect.stringMatching(problem),
+      error: "unavailable",
+      message: expect.stringMatching(problem),
     });
   });
 

@@ -1,7 +1,8 @@
 import { defineEndpoint } from "../../http/endpoint.ts";
+import { HttpError } from "../../http/HttpError.ts";
 import { json } from "../../http/json.ts";
 import { masterKeyProblem } from "../../tenants/secretBox.ts";
-import { healthSchema, unhealthySchema } from "../schemas.ts";
+import { healthSchema } from "../schemas.ts";
 
 /**
  * `GET /healthz`: liveness, and whether the deployment's MASTER_KEY has its form (set, base64
@@ -17,13 +18,12 @@ export const health = defineEndpoint({
   tags: ["Service"],
   summary: "Liveness, and the MASTER_KEY secret's form",
   anyQuery: true,
-  responses: {
-    200: { description: "Alive", schema: healthSchema },
-    503: { description: "The deployment is misconfigured (the problem is named)", schema: unhealthySchema },
-  },
-  errors: [],
+  responses: { 200: { description: "Alive", schema: healthSchema } },
+  // 503 `unavailable`, its message naming what is wrong with the deployment.
+  errors: ["unavailable"],
   handle: ({ env }) => {
     const problem = masterKeyProblem(env.MASTER_KEY);
-    return problem ? json({ ok: false, service: "dlgate", problem }, 503) : json({ ok: true, service: "dlgate" });
+    if (problem) throw new HttpError("unavailable", `The deployment is misconfigured: ${problem}.`);
+    return json({ ok: true, service: "dlgate" });
   },
 });
