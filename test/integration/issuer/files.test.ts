@@ -331,6 +331,52 @@ describe("multipart upload", () => {
     expect(await env.FILES.head(`${tenant.id}/${fileId}`)).toBeNull();
   });
 
+  it("refuses an upload id started for another file, another store, or altered, before R2 is asked", async () => {
+    const [tenant, other] = [await createTenantWithAdminKey(), await createTenantWithAdminKey()];
+    const fileId = uid("mine");
+    const started = await admin<{ upload_id: string }>(tenant, "POST", `/files/${fileId}/uploads`);
+    const id = started.body.upload_id;
+    const part = { body: fileBytes(10), headers: { "Content-Length": "10" } };
+    const resumed = vi.spyOn(env.FILES, "resumeMultipartUpload");
+    const altered = `${id.slice(0, -2)}${id.endsWith("AA") ? "BB" : "AA"}`;
+    for (const [who, path] of [
+      [other, `/files/${fileId}/uploads/${encodeURIComponent(id)}/parts/1`],
+      [tenant, `/files/${uid("another")}/uploads/${encodeURIComponent(id)}/parts/1`],
+      [tenant, `/files/${fileId}/uploads/${encodeURIComponent(altered)}/parts/1`],
+      [tenant, `/files/${fileId}/uploads/${encodeURIComponent(id.slice(0, id.lastIndexOf(".")))}/parts/1`],
+    ] as const) {
+      expectError(await admin(who, "PUT", path, part), 400, "bad_request", ["upload"]);
+    }
+    expectError(
+      await admin(other, "DELETE", `/files/${fileId}/uploads/${encodeURIComponent(id)}`),
+      400,
+      "bad_request",
+      ["upload"],
+    );
+    expect(resumed).not.toHaveBeenCalled();
+    // The owner's upload is untouched.
+    expect(
+      (await admin(tenant, "PUT", `/files/${fileId}/uploads/${encodeURIComponent(id)}/parts/1`, part)).status,
+    ).toBe(200);
+  });
+
+  it("answers R2's own failure of a multipart call 503 unavailable, not a 400 for the caller", async () => {
+    const tenant = await createTenantWithAdminKey();
+    const fileId = uid("flaky");
+    const started = await admin<{ upload_id: string }>(tenant, "POST", `/files/${fileId}/uploads`);
+    const failing = {
+      complete: () =>
+        Promise.reject(
+          new Error("completeMultipartUpload: We encountered an internal error. Please try again. (10001)"),
+        ),
+    } as unknown as R2MultipartUpload;
+    vi.spyOn(env.FILES, "resumeMultipartUpload").mockReturnValue(failing);
+    const path = `/files/${fileId}/uploads/${encodeURIComponent(started.body.upload_id)}/complete`;
+    const answer = await admin(tenant, "POST", path, { json: { parts: [{ part_number: 1, etag: "e" }] } });
+    expectError(answer, 503, "unavailable");
+    expect(await fileRow(tenant.id, fileId)).toBeNull();
+  });
+
   it("refuses an unknown upload id, a wrong etag and bad part numbers with 400", async () => {
     const tenant = await createTenantWithAdminKey();
     const fileId = uid("bad");

@@ -17,7 +17,8 @@ export const abortUpload = defineEndpoint({
   responses: { 204: { description: "Done; no body" } },
   errors: [],
   async handle({ env, tenant, params }) {
-    await refusedAsBadRequest(multipartUpload(env, tenant.id, params.fileId, params.uploadId).abort());
+    const upload = await multipartUpload(env, tenant.id, params.fileId, params.uploadId);
+    await refusedAsBadRequest(upload.abort());
     return new Response(null, { status: 204 });
   },
 });

@@ -41,7 +41,7 @@ export const completeUpload = defineEndpoint({
   errors: [],
   async handle({ env, tenant, params, body }) {
     const { fileId } = params;
-    const upload = multipartUpload(env, tenant.id, fileId, params.uploadId);
+    const upload = await multipartUpload(env, tenant.id, fileId, params.uploadId);
     const parts = body.parts.map((p) => ({ partNumber: p.part_number, etag: p.etag }));
     const object = await refusedAsBadRequest(upload.complete(parts));
     const name = object.customMetadata?.filename ?? fileId;

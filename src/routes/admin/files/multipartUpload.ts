@@ -1,23 +1,80 @@
 import type { Env } from "../../../env.ts";
 import { HttpError } from "../../../http/HttpError.ts";
+import { derivedHmacKey } from "../../../tenants/derivedKey.ts";
+import { base64url } from "../../../utils/encoding.ts";
 
 // Multipart upload (R2 multipart: parts of ≥ 5 MiB except the last, up to 10,000 parts).
 
-/** The tenant's upload of a file, by the id its start call answered; R2 checks the id on use. */
-export function multipartUpload(env: Env, tenantId: string, fileId: string, uploadId: string): R2MultipartUpload {
-  return env.FILES.resumeMultipartUpload(`${tenantId}/${fileId}`, uploadId);
+/** Its own label: the key binds upload ids and signs nothing else the MASTER_KEY protects. */
+const UPLOAD_LABEL = "dlgate uploads v1";
+
+function uploadKey(env: Env): Promise<CryptoKey> {
+  return derivedHmacKey(env.MASTER_KEY, UPLOAD_LABEL, ["sign", "verify"]);
 }
+
+const material = (objectKey: string, r2UploadId: string) => new TextEncoder().encode(`${objectKey}\n${r2UploadId}`);
+
+/**
+ * The id the start call answers: R2's upload id and a MAC binding it to this tenant's file.
+ * R2 checks only that an upload id exists, and its local simulator answers one used for
+ * another object with an "internal error"; bound here, an id of another file or store (or
+ * none at all) is refused as the caller's mistake before R2 is asked, and what R2 still
+ * answers with an error is R2's own trouble.
+ */
+export async function issueUploadId(env: Env, tenantId: string, fileId: string, r2UploadId: string): Promise<string> {
+  const mac = await crypto.subtle.sign("HMAC", await uploadKey(env), material(`${tenantId}/${fileId}`, r2UploadId));
+  return `${r2UploadId}.${base64url(new Uint8Array(mac))}`;
+}
+
+/** The tenant's upload of a file, by the id its start call answered; 400 naming `upload` for any other id. */
+export async function multipartUpload(
+  env: Env,
+  tenantId: string,
+  fileId: string,
+  uploadId: string,
+): Promise<R2MultipartUpload> {
+  const objectKey = `${tenantId}/${fileId}`;
+  const at = uploadId.lastIndexOf(".");
+  const r2UploadId = uploadId.slice(0, Math.max(at, 0));
+  const mac = at > 0 ? fromBase64url(uploadId.slice(at + 1)) : null;
+  const bound =
+    mac !== null && (await crypto.subtle.verify("HMAC", await uploadKey(env), mac, material(objectKey, r2UploadId)));
+  if (!bound) {
+    const message = "not an upload started for this file";
+    throw new HttpError("bad_request", `The upload was refused: ${message}.`, {}, [{ path: "upload", message }]);
+  }
+  return env.FILES.resumeMultipartUpload(objectKey, r2UploadId);
+}
+
+/** base64url to bytes, or null when it is not base64url. */
+function fromBase64url(text: string): Uint8Array | null {
+  if (!/^[A-Za-z0-9_-]{1,100}$/.test(text)) return null;
+  try {
+    return Uint8Array.from(atob(text.replaceAll("-", "+").replaceAll("_", "/")), (c) => c.charCodeAt(0));
+  } catch {
+    return null;
+  }
+}
+
+/** R2 error codes (at the end of its messages) that are R2's trouble, not the caller's: retried as 503. */
+const R2_OUTAGE_CODES = new Set([
+  10001, // InternalError
+  10043, // ServiceUnavailable
+  10058, // TooManyRequests
+]);
 
 /**
  * R2 rejects unknown upload ids and bad part lists; those are the caller's mistakes (400
- * naming `upload`), not outages. Anything else is thrown on as it is.
+ * naming `upload`), not outages. R2's own failures, and anything else, are thrown on as
+ * they are (503 `unavailable`, errorBoundary.ts).
  */
 export async function refusedAsBadRequest<T>(step: Promise<T>): Promise<T> {
   try {
     return await step;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    if (/upload|part|etag|entity/i.test(message)) {
+    const code = Number(/\((\d{5})\)\s*$/.exec(message)?.[1]);
+    if (!R2_OUTAGE_CODES.has(code) && /upload|part|etag|entity/i.test(message)) {
       throw new HttpError("bad_request", `The upload was refused: ${message}`, {}, [{ path: "upload", message }]);
     }
     throw error;

@@ -2,6 +2,7 @@ import { defineEndpoint } from "../../../http/endpoint.ts";
 import { json } from "../../../http/json.ts";
 import { fileParamNames, fileParams } from "./fileParams.ts";
 import { uploadStartedSchema } from "./fileSchemas.ts";
+import { issueUploadId } from "./multipartUpload.ts";
 import { uploadHeaders, uploadName, uploadQuerySchema, uploadType } from "./uploadInput.ts";
 
 /** The file's name and type are fixed here; its parts follow, then the complete call. */
@@ -27,6 +28,7 @@ export const startUpload = defineEndpoint({
       httpMetadata: { contentType: mimeType },
       customMetadata: { filename: name },
     });
-    return json({ upload_id: upload.uploadId, file_id: fileId, name, mime_type: mimeType }, 201);
+    const uploadId = await issueUploadId(env, tenant.id, fileId, upload.uploadId);
+    return json({ upload_id: uploadId, file_id: fileId, name, mime_type: mimeType }, 201);
   },
 });

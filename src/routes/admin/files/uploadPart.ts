@@ -30,7 +30,7 @@ export const uploadPart = defineEndpoint({
       missing: "Send each part with a Content-Length.",
       tooLarge: `A part is limited to ${MAX_SINGLE_UPLOAD_BYTES} bytes.`,
     });
-    const upload = multipartUpload(env, tenant.id, params.fileId, params.uploadId);
+    const upload = await multipartUpload(env, tenant.id, params.fileId, params.uploadId);
     const part = await refusedAsBadRequest(
       upload.uploadPart(params.n, body.pipeThrough(new FixedLengthStream(length))),
     );
