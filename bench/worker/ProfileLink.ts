@@ -1,6 +1,7 @@
 import type { AdmitRequest } from "../../src/links/DownloadLink.ts";
 import { DownloadLink } from "../../src/links/DownloadLink.ts";
 import type { DownloadEvent } from "../../src/links/DownloadEvent.ts";
+import { requestEvent } from "../../src/links/admission.ts";
 import { LinkStorage } from "../../src/links/linkStorage.ts";
 import { Outbox } from "../../src/links/Outbox.ts";
 import { ScannerPasses } from "../../src/links/scannerPasses.ts";
@@ -57,22 +58,14 @@ export class ProfileLink extends DownloadLink {
   }
 }
 
+/** A counted download's event, built as admit builds it. */
 function eventOf(request: AdmitRequest, now: number): DownloadEvent {
-  return {
-    id: crypto.randomUUID(),
-    tenantId: request.link.tenantId,
-    linkId: request.link.linkId,
-    fileId: request.link.fileId,
-    orderNumber: request.link.orderNumber,
-    at: now,
-    ...request.log,
+  return requestEvent(request, now, {
     status: request.plannedStatus,
     bytes: request.plannedBytes,
     bytesSent: null,
-    outcome: null,
     counted: true,
     reason: null,
-    device: request.device,
     error: null,
-  };
+  });
 }

@@ -130,7 +130,7 @@ export function recordRefused(parts: AdmissionParts, request: AdmitRequest, refu
 }
 
 /** The log entry of one request: what the link and the request say, plus how it was answered. */
-function requestEvent(
+export function requestEvent(
   request: AdmitRequest,
   at: number,
   answer: Pick<DownloadEvent, "status" | "bytes" | "bytesSent" | "counted" | "reason" | "error">,
