@@ -553,6 +553,19 @@ describe("/admin/v1/admin-keys", () => {
     expectError(await admin(tenant, "DELETE", "/admin-keys/dlgk_00000000"), 404, "not_found");
   });
 
+  it("keeps the store's last active admin key (409), and two revocations at once leave one", async () => {
+    const tenant = await createTenantWithAdminKey();
+    expectError(await admin(tenant, "DELETE", `/admin-keys/${tenant.adminKeyId}`), 409, "conflict");
+    expect((await admin(tenant, "GET", "/keys")).status).toBe(200);
+    const spare = await insertAdminKey(tenant.id, "spare");
+    const both = await Promise.all([
+      admin(tenant, "DELETE", `/admin-keys/${tenant.adminKeyId}`),
+      admin({ host: tenant.host, adminKey: spare.key }, "DELETE", `/admin-keys/${spare.id}`),
+    ]);
+    expect(both.map((a) => a.status).sort()).toEqual([200, 409]);
+    expect((await adminKeyRows(tenant.id)).filter((r) => r.revoked_at === null)).toHaveLength(1);
+  });
+
   it("lets a tenant revoke the very key it is using", async () => {
     const tenant = await createTenantWithAdminKey();
     const spare = await insertAdminKey(tenant.id, "spare");
