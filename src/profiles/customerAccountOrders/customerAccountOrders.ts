@@ -27,7 +27,7 @@ export const customerAccountOrders = defineEndpoint({
   ...PROFILE_DOC,
   summary: "Seed 002: one order's download assets by its access key",
   anyQuery: true,
-  errors: ["not_found"],
+  errors: ["bad_request", "not_found", "rate_limited"],
   async handle({ request, env, tenant }) {
     // Every lookup counts, before the answer is known: a limit applied only to misses would
     // still tell an over-limit guesser which of its guesses hit (200 vs 429), and the

@@ -26,7 +26,8 @@ export const customerDownloadableProducts = defineEndpoint({
   ...PROFILE_DOC,
   summary: "Seed 001: the signed-in customer's downloadable products",
   anyQuery: true,
-  errors: ["not_found"],
+  // The storefront key (401 missing, 403 wrong), the customer's sign-in, then the listing.
+  errors: ["auth_required", "forbidden", "not_found", "unavailable"],
   async handle({ request, env, tenant }) {
     await requireStorefrontKey(request, tenant);
     const customer = await customerId(request, env, tenant);

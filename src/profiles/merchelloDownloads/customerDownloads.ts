@@ -30,7 +30,7 @@ export const customerDownloads = defineEndpoint({
   ...PROFILE_DOC,
   summary: "Seed 004: the signed-in customer's download links",
   query: customerQuerySchema,
-  errors: ["not_found"],
+  errors: ["auth_required", "not_found", "unavailable"],
   async handle({ request, env, query, tenant }) {
     const customer = await customerId(request, env, tenant);
     const rows = await loadOrderLinks(drizzle(env.DB), tenant.id, { customerId: customer });

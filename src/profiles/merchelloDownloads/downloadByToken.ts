@@ -60,7 +60,19 @@ export const downloadByToken = defineEndpoint({
   params: z.object({ token: z.string() }),
   rawParams: true,
   anyQuery: true,
-  errors: ["not_found"],
+  // One code per status the seed's map (and the unchanged ones) can answer; the body is
+  // dlgate's error body, its `error` saying what happened.
+  errors: [
+    "bad_request",
+    "auth_required",
+    "limit_reached",
+    "not_found",
+    "precondition_failed",
+    "range_not_satisfiable",
+    "rate_limited",
+    "origin_error",
+    "unavailable",
+  ],
   async handle({ request, env, ctx, params, tenant }) {
     try {
       // Before anything else, like the system's rate-limiting middleware; per store and address.

@@ -26,7 +26,7 @@ export const invoiceDownloads = defineEndpoint({
   params: z.object({ invoiceId: z.string() }),
   rawParams: true,
   anyQuery: true,
-  errors: ["not_found"],
+  errors: ["auth_required", "forbidden", "not_found", "unavailable"],
   async handle({ request, env, params, tenant }) {
     const customer = await customerId(request, env, tenant);
     const invoiceId = orderNumberOf(params.invoiceId);

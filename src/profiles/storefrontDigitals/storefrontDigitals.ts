@@ -65,6 +65,19 @@ async function digitalAsset({ request, env, ctx, params }: DigitalAssetInput): P
 const tokenParams = z.object({ token: z.string() });
 type DigitalAssetInput = EndpointInput<typeof tokenParams, undefined, "none", "profile">;
 
+/** The seed's error body, `{"error": "<its sentence>"}` as JSON:API media type. */
+const seedErrorBody = z.object({ error: z.string() }).meta({ id: "StorefrontDigitalsError" });
+const SEED_ERROR_RESPONSES = {
+  403: {
+    description: `Any refusal (limits, expiry, revocation, …): {"error": "${NOT_AUTHORIZED}"}`,
+    content: { [JSON_API_TYPE]: { schema: seedErrorBody } },
+  },
+  404: {
+    description: `A token the store never issued: {"error": "${RESOURCE_NOT_FOUND}"}`,
+    content: { [JSON_API_TYPE]: { schema: seedErrorBody } },
+  },
+};
+
 /** GET streams the asset, HEAD gives its headers; both through the core download path. */
 const digitalAssetEndpoint = (method: "get" | "head", operationId: string, summary: string) =>
   defineEndpoint({
@@ -78,7 +91,9 @@ const digitalAssetEndpoint = (method: "get" | "head", operationId: string, summa
     params: tokenParams,
     rawParams: true,
     anyQuery: true,
-    errors: ["not_found"],
+    responses: { ...PROFILE_DOC.responses, ...SEED_ERROR_RESPONSES },
+    // Past the seed's two refusals, the core download's own answers.
+    errors: ["precondition_failed", "range_not_satisfiable", "origin_error", "unavailable"],
     handle: digitalAsset,
   });
 
