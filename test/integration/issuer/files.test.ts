@@ -303,6 +303,15 @@ describe("multipart upload", () => {
     });
     expect(await fileRow(tenant.id, fileId)).toMatchObject({ size: whole.byteLength, sha256: await sha256(whole) });
 
+    // A retried complete (its first answer lost) answers the same file, not "no such upload".
+    const retried = await admin(tenant, "POST", completePath, { json: { parts } });
+    expect(retried.status).toBe(201);
+    expect(retried.body).toEqual(completed.body);
+    // Another upload of the same file id cannot pass for it.
+    const other = await admin<{ upload_id: string }>(tenant, "POST", `/files/${fileId}/uploads`);
+    const otherPath = `/files/${fileId}/uploads/${encodeURIComponent(other.body.upload_id)}/complete`;
+    expectError(await admin(tenant, "POST", otherPath, { json: { parts } }), 400, "bad_request", ["upload"]);
+
     const order = await placeOrder(tenant, orderBody([fileId]));
     const response = await fetchUrl(firstFile(order).download_url as string);
     expect(response.status).toBe(200);

@@ -18,7 +18,7 @@ export const abortUpload = defineEndpoint({
   errors: [],
   async handle({ env, tenant, params }) {
     const upload = await multipartUpload(env, tenant.id, params.fileId, params.uploadId);
-    await refusedAsBadRequest(upload.abort());
+    await refusedAsBadRequest(upload.r2.abort());
     return new Response(null, { status: 204 });
   },
 });

@@ -5,7 +5,7 @@ import { json } from "../../../http/json.ts";
 import { fileParamNames, uploadParams } from "./fileParams.ts";
 import { fileView, saveFile } from "./fileRecord.ts";
 import { fileSchema } from "./fileSchemas.ts";
-import { multipartUpload, refusedAsBadRequest } from "./multipartUpload.ts";
+import { multipartUpload, refusedAsBadRequest, UPLOAD_NONCE_METADATA } from "./multipartUpload.ts";
 import { sha256Of } from "./sha256Of.ts";
 
 const completeUploadSchema = z
@@ -43,7 +43,17 @@ export const completeUpload = defineEndpoint({
     const { fileId } = params;
     const upload = await multipartUpload(env, tenant.id, fileId, params.uploadId);
     const parts = body.parts.map((p) => ({ partNumber: p.part_number, etag: p.etag }));
-    const object = await refusedAsBadRequest(upload.complete(parts));
+    let object: R2Object;
+    try {
+      object = await refusedAsBadRequest(upload.r2.complete(parts));
+    } catch (error) {
+      // A retry of a complete that went through (its answer lost on the way): R2 knows the
+      // upload no more, but the object carries this upload's nonce, so the file is finished
+      // (recorded again, idempotently) rather than refused.
+      const stored = await env.FILES.head(`${tenant.id}/${fileId}`);
+      if (stored?.customMetadata?.[UPLOAD_NONCE_METADATA] !== upload.nonce) throw error;
+      object = stored;
+    }
     const name = object.customMetadata?.filename ?? fileId;
     const mimeType = object.httpMetadata?.contentType ?? mimeTypeFor(name);
     // The whole-file SHA-256 cannot be composed from parts, so it is computed by reading the object back once.

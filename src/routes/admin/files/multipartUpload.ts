@@ -12,18 +12,36 @@ function uploadKey(env: Env): Promise<CryptoKey> {
   return derivedHmacKey(env.MASTER_KEY, UPLOAD_LABEL, ["sign", "verify"]);
 }
 
-const material = (objectKey: string, r2UploadId: string) => new TextEncoder().encode(`${objectKey}\n${r2UploadId}`);
+const material = (objectKey: string, r2UploadId: string, nonce: string) =>
+  new TextEncoder().encode(`${objectKey}\n${r2UploadId}\n${nonce}`);
+
+/** An upload as the start call made it: R2's upload, and the nonce its object carries. */
+export interface BoundUpload {
+  r2: R2MultipartUpload;
+  /** Also in the object's custom metadata (`upload`), so a retried complete can tell its own object. */
+  nonce: string;
+}
+
+/** Custom metadata key of the upload's nonce on the object (startUpload.ts). */
+export const UPLOAD_NONCE_METADATA = "upload";
 
 /**
- * The id the start call answers: R2's upload id and a MAC binding it to this tenant's file.
- * R2 checks only that an upload id exists, and its local simulator answers one used for
- * another object with an "internal error"; bound here, an id of another file or store (or
- * none at all) is refused as the caller's mistake before R2 is asked, and what R2 still
- * answers with an error is R2's own trouble.
+ * The id the start call answers: R2's upload id, a nonce the object also carries, and a MAC
+ * binding both to this tenant's file. R2 checks only that an upload id exists, and its local
+ * simulator answers one used for another object with an "internal error"; bound here, an id
+ * of another file or store (or none at all) is refused as the caller's mistake before R2 is
+ * asked, and what R2 still answers with an error is R2's own trouble.
  */
-export async function issueUploadId(env: Env, tenantId: string, fileId: string, r2UploadId: string): Promise<string> {
-  const mac = await crypto.subtle.sign("HMAC", await uploadKey(env), material(`${tenantId}/${fileId}`, r2UploadId));
-  return `${r2UploadId}.${base64url(new Uint8Array(mac))}`;
+export async function issueUploadId(
+  env: Env,
+  tenantId: string,
+  fileId: string,
+  r2UploadId: string,
+  nonce: string,
+): Promise<string> {
+  const signed = material(`${tenantId}/${fileId}`, r2UploadId, nonce);
+  const mac = await crypto.subtle.sign("HMAC", await uploadKey(env), signed);
+  return `${r2UploadId}.${nonce}.${base64url(new Uint8Array(mac))}`;
 }
 
 /** The tenant's upload of a file, by the id its start call answered; 400 naming `upload` for any other id. */
@@ -32,18 +50,21 @@ export async function multipartUpload(
   tenantId: string,
   fileId: string,
   uploadId: string,
-): Promise<R2MultipartUpload> {
+): Promise<BoundUpload> {
   const objectKey = `${tenantId}/${fileId}`;
-  const at = uploadId.lastIndexOf(".");
-  const r2UploadId = uploadId.slice(0, Math.max(at, 0));
-  const mac = at > 0 ? fromBase64url(uploadId.slice(at + 1)) : null;
+  const macAt = uploadId.lastIndexOf(".");
+  const nonceAt = uploadId.lastIndexOf(".", macAt - 1);
+  const r2UploadId = nonceAt > 0 ? uploadId.slice(0, nonceAt) : "";
+  const nonce = uploadId.slice(nonceAt + 1, macAt);
+  const mac = r2UploadId !== "" && nonce !== "" ? fromBase64url(uploadId.slice(macAt + 1)) : null;
   const bound =
-    mac !== null && (await crypto.subtle.verify("HMAC", await uploadKey(env), mac, material(objectKey, r2UploadId)));
+    mac !== null &&
+    (await crypto.subtle.verify("HMAC", await uploadKey(env), mac, material(objectKey, r2UploadId, nonce)));
   if (!bound) {
     const message = "not an upload started for this file";
     throw new HttpError("bad_request", `The upload was refused: ${message}.`, {}, [{ path: "upload", message }]);
   }
-  return env.FILES.resumeMultipartUpload(objectKey, r2UploadId);
+  return { r2: env.FILES.resumeMultipartUpload(objectKey, r2UploadId), nonce };
 }
 
 /** base64url to bytes, or null when it is not base64url. */

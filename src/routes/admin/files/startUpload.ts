@@ -2,7 +2,8 @@ import { defineEndpoint } from "../../../http/endpoint.ts";
 import { json } from "../../../http/json.ts";
 import { fileParamNames, fileParams } from "./fileParams.ts";
 import { uploadStartedSchema } from "./fileSchemas.ts";
-import { issueUploadId } from "./multipartUpload.ts";
+import { randomToken } from "../../../utils/encoding.ts";
+import { issueUploadId, UPLOAD_NONCE_METADATA } from "./multipartUpload.ts";
 import { uploadHeaders, uploadName, uploadQuerySchema, uploadType } from "./uploadInput.ts";
 
 /** The file's name and type are fixed here; its parts follow, then the complete call. */
@@ -24,11 +25,12 @@ export const startUpload = defineEndpoint({
     const { fileId } = params;
     const name = uploadName(request, query.name, fileId);
     const mimeType = uploadType(request, name);
+    const nonce = randomToken(12);
     const upload = await env.FILES.createMultipartUpload(`${tenant.id}/${fileId}`, {
       httpMetadata: { contentType: mimeType },
-      customMetadata: { filename: name },
+      customMetadata: { filename: name, [UPLOAD_NONCE_METADATA]: nonce },
     });
-    const uploadId = await issueUploadId(env, tenant.id, fileId, upload.uploadId);
+    const uploadId = await issueUploadId(env, tenant.id, fileId, upload.uploadId, nonce);
     return json({ upload_id: uploadId, file_id: fileId, name, mime_type: mimeType }, 201);
   },
 });

@@ -32,7 +32,7 @@ export const uploadPart = defineEndpoint({
     });
     const upload = await multipartUpload(env, tenant.id, params.fileId, params.uploadId);
     const part = await refusedAsBadRequest(
-      upload.uploadPart(params.n, body.pipeThrough(new FixedLengthStream(length))),
+      upload.r2.uploadPart(params.n, body.pipeThrough(new FixedLengthStream(length))),
     );
     return json({ part_number: part.partNumber, etag: part.etag });
   },
