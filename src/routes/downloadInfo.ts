@@ -15,7 +15,8 @@ import type { DownloadInfo } from "./schemas.ts";
 
 /**
  * `GET /downloads/:token/info`: the link's state, answered 200 even when expired,
- * exhausted or revoked so a store page can say why. Never counts and logs nothing.
+ * exhausted, revoked, unpaid or held (`status`), so a store page can say why. Never counts
+ * and logs nothing.
  */
 export async function serveDownloadInfo(
   request: Request,
@@ -53,6 +54,7 @@ export async function serveDownloadInfo(
     is_expired: figures.isExpired,
     is_limit_reached: figures.isLimitReached,
     revoked: state.revoked,
+    status: figures.status,
   };
   return json(info);
 }

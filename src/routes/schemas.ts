@@ -13,6 +13,10 @@ export const downloadInfoSchema = z
     is_expired: z.boolean(),
     is_limit_reached: z.boolean(),
     revoked: z.boolean(),
+    status: z.enum(["available", "pending", "suspended", "expired", "exhausted", "revoked"]).meta({
+      description:
+        "What a download would meet now, as the listings say it: pending = order unpaid, suspended = order held or link blocked",
+    }),
   })
   .meta({ id: "DownloadInfo" });
 

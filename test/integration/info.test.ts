@@ -29,6 +29,7 @@ const INFO_KEYS = [
   "mime_type",
   "remaining_downloads",
   "revoked",
+  "status",
 ];
 
 async function setup(
@@ -45,7 +46,7 @@ async function download(tenant: TestTenant, link: TestLink): Promise<number> {
 }
 
 describe("/info shape", () => {
-  it("answers exactly the ten documented keys with their values for a limited, expiring link", async () => {
+  it("answers exactly the eleven documented keys with their values for a limited, expiring link", async () => {
     const exp = nowSeconds() + 3600;
     const { tenant, link } = await setup({ limit: 3, expires: exp });
     expect(await download(tenant, link)).toBe(200);
@@ -66,6 +67,7 @@ describe("/info shape", () => {
       is_expired: false,
       is_limit_reached: false,
       revoked: false,
+      status: "available",
     });
   });
 
@@ -217,6 +219,19 @@ describe("/info reflects the store's overrides held by the Durable Object", () =
     });
     expect(await download(tenant, link)).toBe(200);
     expect((await link.stub.snapshot()).count).toBe(1);
+  });
+
+  it.each([
+    ["an unpaid order's link", "pending", 403],
+    ["a held order's or blocked link", "suspended", 403],
+    ["a revoked link", "revoked", 410],
+  ])("says what %s would meet in status (%s), as the download answers %i", async (_label, status, answer) => {
+    const { tenant, link } = await setup();
+    if (status === "pending") await link.stub.setPending(true);
+    if (status === "suspended") await link.stub.change({ suspended: true }, null);
+    if (status === "revoked") await link.stub.setRevoked(true);
+    expect(await info(tenant, link.token)).toMatchObject({ status });
+    expect(await download(tenant, link)).toBe(answer);
   });
 
   it("reports revoked false again after setRevoked(false), and downloads work again", async () => {
