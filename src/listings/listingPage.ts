@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { base64url } from "../utils/encoding.ts";
+import { base64url, fromBase64url } from "../utils/encoding.ts";
 
 /**
  * Optional pages of the customer listings (`?limit=&cursor=`, docs/CONTRACT.md §8). The unit
@@ -36,8 +36,7 @@ export function encodeCursor(cursor: ListingCursor): string {
 export function decodeCursor(text: string): ListingCursor | null {
   if (!/^[A-Za-z0-9_-]{1,700}$/.test(text)) return null;
   try {
-    const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
-    const json = new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
+    const json = new TextDecoder().decode(fromBase64url(text));
     const parsed = cursorShape.safeParse(JSON.parse(json));
     if (!parsed.success) return null;
     const [purchasedAt, orderNumber, position] = parsed.data;

@@ -1,5 +1,5 @@
 import { readCookie } from "../http/readCookie.ts";
-import { base64url, randomToken } from "../utils/encoding.ts";
+import { base64url, fromBase64url, randomToken } from "../utils/encoding.ts";
 import { derivedHmacKey } from "../tenants/derivedKey.ts";
 
 /**
@@ -58,9 +58,7 @@ export async function verifyConfirmation(
   const cookie = confirmationCookieValue(cookieHeader);
   if (cookie === null) return { ok: false, reason: "missing_cookie" };
   const expiresAt = Number(match[1]);
-  const mac = Uint8Array.from(atob((match[2] as string).replace(/-/g, "+").replace(/_/g, "/") + "="), (c) =>
-    c.charCodeAt(0),
-  );
+  const mac = fromBase64url(match[2] as string);
   // crypto.subtle.verify compares in constant time.
   const genuine = await crypto.subtle.verify(
     "HMAC",

@@ -1,7 +1,7 @@
 import type { Env } from "../../../env.ts";
 import { HttpError } from "../../../http/HttpError.ts";
 import { derivedHmacKey } from "../../../tenants/derivedKey.ts";
-import { base64url } from "../../../utils/encoding.ts";
+import { base64url, fromBase64url } from "../../../utils/encoding.ts";
 
 // Multipart upload (R2 multipart: parts of ≥ 5 MiB except the last, up to 10,000 parts).
 
@@ -56,7 +56,7 @@ export async function multipartUpload(
   const nonceAt = uploadId.lastIndexOf(".", macAt - 1);
   const r2UploadId = nonceAt > 0 ? uploadId.slice(0, nonceAt) : "";
   const nonce = uploadId.slice(nonceAt + 1, macAt);
-  const mac = r2UploadId !== "" && nonce !== "" ? fromBase64url(uploadId.slice(macAt + 1)) : null;
+  const mac = r2UploadId !== "" && nonce !== "" ? macBytes(uploadId.slice(macAt + 1)) : null;
   const bound =
     mac !== null &&
     (await crypto.subtle.verify("HMAC", await uploadKey(env), mac, material(objectKey, r2UploadId, nonce)));
@@ -67,11 +67,11 @@ export async function multipartUpload(
   return { r2: env.FILES.resumeMultipartUpload(objectKey, r2UploadId), nonce };
 }
 
-/** base64url to bytes, or null when it is not base64url. */
-function fromBase64url(text: string): Uint8Array | null {
+/** The id's MAC as bytes, or null when that part is not base64url. */
+function macBytes(text: string): Uint8Array | null {
   if (!/^[A-Za-z0-9_-]{1,100}$/.test(text)) return null;
   try {
-    return Uint8Array.from(atob(text.replaceAll("-", "+").replaceAll("_", "/")), (c) => c.charCodeAt(0));
+    return fromBase64url(text);
   } catch {
     return null;
   }
