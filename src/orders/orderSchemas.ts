@@ -2,6 +2,7 @@ import { z } from "zod";
 import { singleLine } from "../http/textInput.ts";
 import { addressOrCidr, MAX_COUNT, MAX_NUMERIC_DATE } from "../token/claims.ts";
 import { countryList } from "../token/countryCodes.ts";
+import { isDistinct } from "../utils/isDistinct.ts";
 
 export const fileIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, "letters, digits, '_' and '-', 1–128");
 
@@ -94,11 +95,7 @@ export const orderItemSchema = z.strictObject({
     tags: z.array(singleLine(0, 100)).max(50).default([]),
   }),
   // One link per file of an item: a file listed twice would give the customer two links to it.
-  file_ids: z
-    .array(fileIdSchema)
-    .min(1)
-    .max(50)
-    .refine((ids) => new Set(ids).size === ids.length, "a file is listed twice"),
+  file_ids: z.array(fileIdSchema).min(1).max(50).refine(isDistinct, "a file is listed twice"),
   grant: grantSchema.default({ require_login: false }),
 });
 

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { multiLine, singleLine } from "../http/textInput.ts";
 import { addressOrCidr } from "../token/claims.ts";
 import { WEBHOOK_EVENT_TYPES, webhookUrl } from "../webhooks/webhookEvents.ts";
+import { isDistinct } from "../utils/isDistinct.ts";
 
 /** The storefront systems of docs/PROFILES.md whose APIs a tenant can serve. */
 export const PROFILE_NAMES = [
@@ -93,10 +94,7 @@ export const tenantSettingsSchema = z.strictObject({
     .default(86400),
   customer_auth: customerAuthSchema.optional(),
   /** Compatibility profiles this tenant serves (src/profiles/, docs/PROFILES.md). */
-  profiles: z
-    .array(z.enum(PROFILE_NAMES))
-    .refine((profiles) => new Set(profiles).size === profiles.length, "a profile is listed twice")
-    .default([]),
+  profiles: z.array(z.enum(PROFILE_NAMES)).refine(isDistinct, "a profile is listed twice").default([]),
   /** `customer-downloadable-products`: the storefront key clients send as X-STOREFRONT-KEY. */
   storefront_key: singleLine(8, 200).optional(),
   /** `customer-account-orders`: the `text` block of its answer. */
@@ -130,11 +128,7 @@ export const tenantSettingsSchema = z.strictObject({
   /** docs/CONTRACT.md §6 rule 4a: `browsers` shows browser navigations a confirmation page first. */
   confirm_downloads: z.enum(["off", "browsers"]).default("off"),
   /** docs/CONTRACT.md §4 CORS: storefront origins allowed to call the listing, info and profile routes. */
-  allowed_origins: z
-    .array(exactOrigin)
-    .max(50)
-    .refine((origins) => new Set(origins).size === origins.length, "an origin is listed twice")
-    .default([]),
+  allowed_origins: z.array(exactOrigin).max(50).refine(isDistinct, "an origin is listed twice").default([]),
   /** Shown on every customer-facing page, with links back to the store. */
   store_name: singleLine(1, 200).optional(),
   store_url: z.url({ protocol: /^https?$/ }).optional(),
@@ -159,7 +153,7 @@ export const tenantSettingsSchema = z.strictObject({
   webhook_events: z
     .array(z.enum(WEBHOOK_EVENT_TYPES))
     .max(WEBHOOK_EVENT_TYPES.length)
-    .refine((types) => new Set(types).size === types.length, "each event type once")
+    .refine(isDistinct, "each event type once")
     .default([...WEBHOOK_EVENT_TYPES]),
   // --- end of webhooks ---
 });
