@@ -96,6 +96,9 @@ export type AdmitResult =
   /** A refusal changes no state, except the one that blocks the link for sharing: its mirror. */
   | { ok: false; reason: Refusal; event: DownloadEvent; mirror: LinkStateMirror | null };
 
+/** What the download path knows of a request before it plans the answer (routes/download.ts). */
+export type AdmitBase = Omit<AdmitRequest, "delivers" | "sendsBody" | "rangeStart" | "plannedStatus" | "plannedBytes">;
+
 /** A refusal the Worker made itself before asking the link (admission.ts `recordRefused`). */
 export interface WorkerRefusal {
   status: number;

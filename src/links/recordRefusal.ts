@@ -2,10 +2,7 @@ import type { Env } from "../env.ts";
 import type { HttpError } from "../http/HttpError.ts";
 import { logDownloadEvent } from "./downloadLogBatch.ts";
 import type { linkStub } from "./linkStub.ts";
-import type { AdmitRequest } from "./linkTypes.ts";
-
-/** What the download path knows of a request before it plans the answer (routes/download.ts). */
-export type AdmitBase = Omit<AdmitRequest, "delivers" | "sendsBody" | "rangeStart" | "plannedStatus" | "plannedBytes">;
+import type { AdmitBase, AdmitRequest } from "./linkTypes.ts";
 
 /**
  * Logs a request the Worker refused itself before the link decided it (docs/CONTRACT.md §6

@@ -1,6 +1,6 @@
 import type { Env } from "../env.ts";
 import { HttpError } from "../http/HttpError.ts";
-import type { AdmitBase } from "../links/recordRefusal.ts";
+import type { AdmitBase } from "../links/linkTypes.ts";
 import { logDownloadEvent } from "../links/downloadLogBatch.ts";
 import type { linkStub } from "../links/linkStub.ts";
 import { refusalError } from "../policy/refusalError.ts";
