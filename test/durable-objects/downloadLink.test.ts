@@ -6,6 +6,7 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { AdmitRequest, DownloadLink } from "../../src/links/DownloadLink.ts";
+import type { AdmitResult, DeliveryReport } from "../../src/links/linkTypes.ts";
 import type { Env } from "../../src/env.ts";
 import { linkStub } from "../../src/links/linkStub.ts";
 import { Outbox } from "../../src/links/Outbox.ts";
@@ -37,6 +38,26 @@ function admitRequest(
     plannedStatus: 200,
     plannedBytes: 100,
     ...overrides,
+  };
+}
+
+/**
+ * How the body of `admitted` ended, as reportDelivery would tell the link: a threshold, a
+ * charge and a budget of 50 bytes each unless `ended` says otherwise.
+ */
+function deliveryReport(
+  admitted: AdmitResult,
+  ended: Pick<DeliveryReport, "bytesSent" | "outcome"> & Partial<DeliveryReport>,
+): DeliveryReport {
+  if (!admitted.ok) throw new Error("expected an admission");
+  return {
+    event: admitted.event,
+    grantId: admitted.grantId,
+    failed: false,
+    refundBelowBytes: 50,
+    refundChargeBytes: 50,
+    refundBudgetBytes: 50,
+    ...ended,
   };
 }
 
@@ -196,16 +217,7 @@ describe("DownloadLink resumes and finished bodies (rules 3, 4, 6)", () => {
   it("gives back a download aborted below the threshold, rewriting its event", async () => {
     const link = newLink();
     const first = await link.stub.admit(admitRequest(link, { lim: 1 }));
-    if (!first.ok) throw new Error("expected an admission");
-    const report = {
-      event: first.event,
-      grantId: first.grantId,
-      failed: false,
-      refundBelowBytes: 50,
-      refundChargeBytes: 50,
-      refundBudgetBytes: 50,
-    };
-    const done = await link.stub.finish({ ...report, bytesSent: 49, outcome: "aborted" });
+    const done = await link.stub.finish(deliveryReport(first, { bytesSent: 49, outcome: "aborted" }));
     expect(done).toMatchObject({ refunded: true, event: { bytesSent: 49, outcome: "aborted", counted: false } });
     expect(done.event.reason).toBe("refunded");
     expect(done.mirror?.state.count).toBe(0);
@@ -217,15 +229,9 @@ describe("DownloadLink resumes and finished bodies (rules 3, 4, 6)", () => {
     // Each abort is charged its threshold (50); the budget is the fraction of the file (80).
     const abortEarly = async (failed = false) => {
       const admitted = await link.stub.admit(admitRequest(link));
-      if (!admitted.ok) throw new Error("expected an admission");
-      const report = {
-        event: admitted.event,
-        grantId: admitted.grantId,
-        failed,
-        refundBelowBytes: 50,
-        refundChargeBytes: 50,
-      };
-      return link.stub.finish({ ...report, refundBudgetBytes: 80, bytesSent: 1, outcome: "aborted" });
+      return link.stub.finish(
+        deliveryReport(admitted, { failed, refundBudgetBytes: 80, bytesSent: 1, outcome: "aborted" }),
+      );
     };
     expect((await abortEarly()).refunded).toBe(true);
     // 50 + 50 would pass 80: this abort keeps its count, logged as an abort like any other.
@@ -245,17 +251,7 @@ describe("DownloadLink resumes and finished bodies (rules 3, 4, 6)", () => {
       [100, "completed"],
     ] as const) {
       const admitted = await link.stub.admit(admitRequest(link));
-      if (!admitted.ok) throw new Error("expected an admission");
-      const done = await link.stub.finish({
-        event: admitted.event,
-        grantId: admitted.grantId,
-        failed: false,
-        refundBelowBytes: 50,
-        refundChargeBytes: 50,
-        refundBudgetBytes: 50,
-        bytesSent,
-        outcome,
-      });
+      const done = await link.stub.finish(deliveryReport(admitted, { bytesSent, outcome }));
       expect(done).toMatchObject({ refunded: false, mirror: null, event: { bytesSent, outcome, counted: true } });
     }
     expect((await link.stub.snapshot()).count).toBe(2);
@@ -264,17 +260,7 @@ describe("DownloadLink resumes and finished bodies (rules 3, 4, 6)", () => {
   it("gives back a download whose source failed mid-body, however much was written", async () => {
     const link = newLink();
     const first = await link.stub.admit(admitRequest(link, { lim: 1 }));
-    if (!first.ok) throw new Error("expected an admission");
-    const done = await link.stub.finish({
-      event: first.event,
-      grantId: first.grantId,
-      failed: true,
-      refundBelowBytes: 50,
-      refundChargeBytes: 50,
-      refundBudgetBytes: 50,
-      bytesSent: 90,
-      outcome: "aborted",
-    });
+    const done = await link.stub.finish(deliveryReport(first, { failed: true, bytesSent: 90, outcome: "aborted" }));
     expect(done).toMatchObject({ refunded: true, event: { counted: false, reason: "refunded", bytesSent: 90 } });
     expect((await link.stub.snapshot()).count).toBe(0);
   });
@@ -282,18 +268,8 @@ describe("DownloadLink resumes and finished bodies (rules 3, 4, 6)", () => {
   it("never gives back a download a resume relied on", async () => {
     const link = newLink();
     const first = await link.stub.admit(admitRequest(link, { lim: 1 }));
-    if (!first.ok) throw new Error("expected an admission");
     expect(await link.stub.admit(admitRequest(link, { lim: 1 }, ranged))).toMatchObject({ resume: true });
-    const done = await link.stub.finish({
-      event: first.event,
-      grantId: first.grantId,
-      failed: false,
-      refundBelowBytes: 50,
-      refundChargeBytes: 50,
-      refundBudgetBytes: 50,
-      bytesSent: 0,
-      outcome: "aborted",
-    });
+    const done = await link.stub.finish(deliveryReport(first, { bytesSent: 0, outcome: "aborted" }));
     expect(done).toMatchObject({ refunded: false, event: { counted: true, outcome: "aborted" } });
     expect((await link.stub.snapshot()).count).toBe(1);
   });
@@ -301,35 +277,15 @@ describe("DownloadLink resumes and finished bodies (rules 3, 4, 6)", () => {
   it("does not let a HEAD of a range rely on a download", async () => {
     const link = newLink();
     const first = await link.stub.admit(admitRequest(link, { lim: 1 }));
-    if (!first.ok) throw new Error("expected an admission");
     await link.stub.admit(admitRequest(link, { lim: 1 }, { ...ranged, sendsBody: false }));
-    const done = await link.stub.finish({
-      event: first.event,
-      grantId: first.grantId,
-      failed: false,
-      refundBelowBytes: 50,
-      refundChargeBytes: 50,
-      refundBudgetBytes: 50,
-      bytesSent: 0,
-      outcome: "aborted",
-    });
+    const done = await link.stub.finish(deliveryReport(first, { bytesSent: 0, outcome: "aborted" }));
     expect(done.refunded).toBe(true);
   });
 
   it("frees the device slot of a device whose only download was given back", async () => {
     const link = newLink();
     const first = await link.stub.admit(admitRequest(link, { dev: 1 }));
-    if (!first.ok) throw new Error("expected an admission");
-    await link.stub.finish({
-      event: first.event,
-      grantId: first.grantId,
-      failed: false,
-      refundBelowBytes: 50,
-      refundChargeBytes: 50,
-      refundBudgetBytes: 50,
-      bytesSent: 1,
-      outcome: "aborted",
-    });
+    await link.stub.finish(deliveryReport(first, { bytesSent: 1, outcome: "aborted" }));
     expect((await link.stub.snapshot()).deviceCount).toBe(0);
     expect(await link.stub.admit(admitRequest(link, { dev: 1 }, { device: "device-b" }))).toMatchObject({
       ok: true,
