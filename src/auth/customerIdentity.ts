@@ -6,6 +6,7 @@ import { unavailable } from "../http/unavailable.ts";
 import type { Tenant } from "../tenants/loadTenant.ts";
 import { hostScope } from "../tenants/resolveTenant.ts";
 import { sha256Hex } from "../utils/encoding.ts";
+import { okpKeyFlaw } from "../token/ed25519KeyFlaw.ts";
 import { StaleWhileErrorCache } from "../utils/StaleWhileErrorCache.ts";
 import { bearerToken } from "./adminKey.ts";
 
@@ -79,17 +80,34 @@ type JwtConfig = { public_jwk?: Record<string, unknown>; jwks_url?: string };
 async function verificationKey(tenant: Tenant, config: JwtConfig): Promise<CryptoKey | Uint8Array | JWTVerifyGetKey> {
   if (config.jwks_url) {
     let set = remoteKeySets.get(config.jwks_url);
-    if (!set) remoteKeySets.set(config.jwks_url, (set = createRemoteJWKSet(new URL(config.jwks_url))));
+    if (!set)
+      remoteKeySets.set(config.jwks_url, (set = withoutForgeableKeys(createRemoteJWKSet(new URL(config.jwks_url)))));
     return set;
   }
   if (config.public_jwk) {
     const jwk = config.public_jwk;
+    // Settings refuse such a key now; one stored before that check must still not verify.
+    if (okpKeyFlaw(jwk)) throw authRequired("This store's sign-in key cannot be trusted; the store must replace it.");
     return publicKeys.get(`${tenant.id}:${JSON.stringify(jwk)}`, () =>
       importJWK(jwk as Parameters<typeof importJWK>[0], jwkAlgorithm(jwk)),
     );
   }
   if (tenant.customerKey) return tenant.customerKey;
   throw authRequired("This store has not configured customer sign-in for downloads.");
+}
+
+/**
+ * A JWKS whose Ed25519 keys include one anyone could sign for (`ed25519KeyFlaw`) verifies
+ * no EdDSA token: jose imports whatever the store's document holds, and WebCrypto's verify
+ * accepts a forged signature for a small-order key.
+ */
+function withoutForgeableKeys(set: ReturnType<typeof createRemoteJWKSet>): JWTVerifyGetKey {
+  return async (header, token) => {
+    const key = await set(header, token);
+    if (header.alg === "EdDSA" && (set.jwks()?.keys ?? []).some((jwk) => okpKeyFlaw(jwk as Record<string, unknown>)))
+      throw new Error("the JWKS holds an Ed25519 key anyone could sign for");
+    return key;
+  };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { multiLine, singleLine } from "../http/textInput.ts";
 import { addressOrCidr } from "../token/claims.ts";
+import { okpKeyFlaw } from "../token/ed25519KeyFlaw.ts";
 import { WEBHOOK_EVENT_TYPES, webhookUrl } from "../webhooks/webhookEvents.ts";
 import { isDistinct } from "../utils/isDistinct.ts";
 
@@ -25,8 +26,14 @@ export const customerAuthSchema = z.discriminatedUnion("mode", [
       .string()
       .regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}$/)
       .optional(),
-    /** RS256/ES256/EdDSA public key as a JWK. */
-    public_jwk: z.record(z.string(), z.unknown()).optional(),
+    /** RS256/ES256/EdDSA public key as a JWK; an Ed25519 one must be a key only its private half signs for. */
+    public_jwk: z
+      .record(z.string(), z.unknown())
+      .superRefine((jwk, context) => {
+        const flaw = okpKeyFlaw(jwk);
+        if (flaw) context.addIssue({ code: "custom", path: ["x"], message: flaw });
+      })
+      .optional(),
     /** A JWKS document with the storefront's public keys. */
     jwks_url: z.url({ protocol: /^https?$/ }).optional(),
     /** When set, the token's `iss` must equal it. */

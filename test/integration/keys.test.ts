@@ -5,6 +5,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { signDownloadToken } from "../../src/sdk/sign.ts";
+import { base64url } from "../../src/utils/encoding.ts";
 import {
   bytesOf,
   createTenant,
@@ -118,6 +119,33 @@ describe("EdDSA", () => {
     const result = await downloadStatus(tenant, token);
     expect(result.status).toBe(403);
     expect(errorOf(result.body)).toBe("invalid_token");
+  });
+});
+
+describe("EdDSA keys anyone could sign for", () => {
+  /** A token for `tenant`'s key `kid` signed by no one: R = the identity point, S = 0. */
+  async function forgedToken(tenant: TestTenant, fileId: string, kid: string): Promise<string> {
+    const part = (value: unknown) => base64url(new TextEncoder().encode(JSON.stringify(value)));
+    const signature = new Uint8Array(64);
+    signature[0] = 1; // the identity point's encoding: y = 1
+    const claims = { iss: tenant.id, lid: uid("l"), fid: fileId, iat: Math.floor(Date.now() / 1000) };
+    return `${part({ alg: "EdDSA", kid, typ: "JWT" })}.${part(claims)}.${base64url(signature)}`;
+  }
+
+  it("never verifies a token with a small-order key stored before registration refused them", async () => {
+    // The identity point as the public key: WebCrypto's verify accepts the signature above
+    // for any message, so without the import check this link would be served.
+    const identity = base64url(Uint8Array.from({ length: 32 }, (_, i) => (i === 0 ? 1 : 0)));
+    const { privateKey, jwk } = await ed25519Pair();
+    const tenant = await createTenant({ edKeys: { weak: { kty: "OKP", crv: "Ed25519", x: identity }, ed1: jwk } });
+    const file = await putFile(tenant);
+    const forged = await downloadStatus(tenant, await forgedToken(tenant, file.id, "weak"));
+    expect(forged.status).toBe(403);
+    expect(errorOf(forged.body)).toBe("invalid_token");
+    // The tenant's sound key still loads beside the refused one.
+    const link = await signLink(tenant, file, { limit: 1 }, { kid: "ed1", alg: "EdDSA", privateKey });
+    expect((await downloadStatus(tenant, link.token)).status).toBe(200);
+    expect((await link.stub.snapshot()).count).toBe(1);
   });
 });
 

@@ -22,6 +22,7 @@ import {
   orderBody,
   placeOrder,
   readAnswer,
+  operator,
   setTenantSettings,
   uploadFile,
   type IssuerTenant,
@@ -173,6 +174,70 @@ describe("public-key customer tokens", () => {
     expect(requests.map((r) => r.url)).toEqual([jwksUrl]);
     const stranger = await generateKeyPair("RS256");
     expect((await myOrders(tenant, {}, await sign(stranger.privateKey, "store-1"))).status).toBe(401);
+  });
+});
+
+describe("Ed25519 customer keys anyone could sign for", () => {
+  // The identity point: WebCrypto's verify accepts R = identity, S = 0 for every message.
+  const IDENTITY_X = "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+
+  /** A customer token for `subject` signed by no one (R = identity, S = 0). */
+  function forgedCustomerToken(subject: string, kid?: string): string {
+    const header = b64url(JSON.stringify({ alg: "EdDSA", ...(kid ? { kid } : {}) }));
+    const payload = b64url(JSON.stringify({ sub: subject, exp: Math.floor(Date.now() / 1000) + 3600 }));
+    return `${header}.${payload}.${b64url(String.fromCharCode(1) + "\0".repeat(63))}`;
+  }
+
+  it("refuses such a public_jwk in the settings with 400 naming x, and stores nothing", async () => {
+    const { tenant, orderNumber } = await tenantWithOrder("cust-7");
+    const weak = { customer_auth: { mode: "jwt", public_jwk: { kty: "OKP", crv: "Ed25519", x: IDENTITY_X } } };
+    expectError(await operator("PATCH", `/tenants/${tenant.id}`, { json: { settings: weak } }), 400, "bad_request", [
+      "settings.customer_auth.public_jwk.x",
+    ]);
+    // The settings are as they were: the tenant's HS256 customer secret still identifies the customer.
+    expect(await myOrders(tenant, {}, await customerToken(tenant, "cust-7"))).toMatchObject({
+      status: 200,
+      orders: [orderNumber],
+    });
+  });
+
+  it("verifies no token with such a public_jwk stored before the settings refused it", async () => {
+    const { tenant } = await tenantWithOrder("cust-7", { customerSecret: null });
+    await setTenantSettings(tenant, {
+      customer_auth: { mode: "jwt", public_jwk: { kty: "OKP", crv: "Ed25519", x: IDENTITY_X } },
+    });
+    const answer = await myOrders(tenant, {}, forgedCustomerToken("cust-7"));
+    expect(answer.status).toBe(401);
+    expect(answer.body).toMatchObject({ error: "auth_required" });
+  });
+
+  it("verifies no EdDSA token from a JWKS that holds one", async () => {
+    const { tenant } = await tenantWithOrder("cust-7", { customerSecret: null });
+    const { publicKey, privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519" });
+    const good: JWK = { ...(await exportJWK(publicKey)), kid: "good" };
+    const jwksUrl = `https://shop.example/${uid("jwks")}/.well-known/jwks.json`;
+    store(() => Response.json({ keys: [good, { kty: "OKP", crv: "Ed25519", x: IDENTITY_X, kid: "weak" }] }));
+    await setTenantSettings(tenant, { customer_auth: { mode: "jwt", jwks_url: jwksUrl } });
+    expect((await myOrders(tenant, {}, forgedCustomerToken("cust-7", "weak"))).status).toBe(401);
+    // Even a token of the sound key is refused: the document as a whole cannot be trusted.
+    const honest = await new SignJWT({})
+      .setProtectedHeader({ alg: "EdDSA", kid: "good" })
+      .setSubject("cust-7")
+      .setExpirationTime("1h")
+      .sign(privateKey);
+    expect((await myOrders(tenant, {}, honest)).status).toBe(401);
+    // The same document without the weak key works.
+    const sound = await tenantWithOrder("cust-8", { customerSecret: null });
+    const soundUrl = `https://shop.example/${uid("jwks")}/.well-known/jwks.json`;
+    vi.restoreAllMocks();
+    store(() => Response.json({ keys: [good] }));
+    await setTenantSettings(sound.tenant, { customer_auth: { mode: "jwt", jwks_url: soundUrl } });
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: "EdDSA", kid: "good" })
+      .setSubject("cust-8")
+      .setExpirationTime("1h")
+      .sign(privateKey);
+    expect(await myOrders(sound.tenant, {}, token)).toMatchObject({ status: 200, orders: [sound.orderNumber] });
   });
 });
 

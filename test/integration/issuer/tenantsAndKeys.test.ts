@@ -647,6 +647,17 @@ describe("/admin/v1/keys", () => {
       "public_jwk.x",
     ],
     [
+      // The identity point: R = identity, S = 0 would verify every token for it.
+      "an EdDSA key anyone could sign for (a small-order point)",
+      { alg: "EdDSA", public_jwk: { kty: "OKP", crv: "Ed25519", x: "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" } },
+      "public_jwk.x",
+    ],
+    [
+      "an EdDSA key whose y is not reduced (p + 2)",
+      { alg: "EdDSA", public_jwk: { kty: "OKP", crv: "Ed25519", x: "7________________________________________38" } },
+      "public_jwk.x",
+    ],
+    [
       "an EdDSA key on another curve",
       { alg: "EdDSA", public_jwk: { kty: "OKP", crv: "X25519", x: "A".repeat(43) } },
       "public_jwk.crv",

@@ -6,7 +6,7 @@ import { defineEndpoint } from "../../../http/endpoint.ts";
 import { HttpError } from "../../../http/HttpError.ts";
 import { json } from "../../../http/json.ts";
 import { forgetTenant } from "../../../tenants/resolveTenant.ts";
-import { kidSchema, signingKeySchema } from "./keySchemas.ts";
+import { ed25519PublicKeyX, kidSchema, signingKeySchema } from "./keySchemas.ts";
 import { newSigningKey } from "./signingKeyRecord.ts";
 
 export const createSigningKeySchema = z
@@ -22,7 +22,7 @@ export const createSigningKeySchema = z
       public_jwk: z.strictObject({
         kty: z.literal("OKP"),
         crv: z.literal("Ed25519"),
-        x: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+        x: ed25519PublicKeyX,
         alg: z.literal("EdDSA").optional(),
         use: z.literal("sig").optional(),
         kid: z.string().max(200).optional(),
