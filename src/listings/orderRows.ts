@@ -1,6 +1,7 @@
 import { and, asc, desc, eq } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { files, links, orderItems, orders } from "../db/schema.ts";
+import { linkFigures, type LinkFigures } from "../policy/linkFigures.ts";
 
 export type OrderRow = typeof orders.$inferSelect;
 export type ItemRow = typeof orderItems.$inferSelect;
@@ -12,6 +13,11 @@ export interface OrderLinkRow {
   link: LinkRow;
   /** Null when the file row was deleted after the order was made. */
   file: { name: string; size: number | null } | null;
+}
+
+/** A listed link's figures: its row, its order's status, and whether its file is still there. */
+export function rowFigures(row: OrderLinkRow, nowMs: number): LinkFigures {
+  return linkFigures(row.link, row.order.status, nowMs, row.file === null);
 }
 
 export type OrderFilter = { orderNumber: string } | { customerId: string } | { accessKey: string };

@@ -1,12 +1,12 @@
 import { presentedFileName } from "../files/fileHeaders.ts";
-import { linkFigures, type LinkFigures } from "../policy/linkFigures.ts";
+import type { LinkFigures } from "../policy/linkFigures.ts";
 import type { Tenant } from "../tenants/loadTenant.ts";
 import { isoFromSeconds } from "../utils/time.ts";
 import type { DownloadsListing, OrderView } from "../orders/orderSchemas.ts";
 import { shownOrderStatus } from "../orders/orderStatus.ts";
 import { pageOf, type PageRequest } from "./listingPage.ts";
 import { mintLinkRowUrl } from "./mintLinkRowUrl.ts";
-import type { OrderLinkRow } from "./orderRows.ts";
+import { rowFigures, type OrderLinkRow } from "./orderRows.ts";
 
 /** One file entry, with a freshly signed URL when the link can be used right now. */
 async function fileEntry(tenant: Tenant, baseUrl: string, row: OrderLinkRow, figures: LinkFigures) {
@@ -36,9 +36,7 @@ async function group(tenant: Tenant, baseUrl: string, rows: OrderLinkRow[]) {
     string,
     { row: OrderLinkRow; items: Map<string, { row: OrderLinkRow; files: FileEntry[] }> }
   >();
-  const entries = await Promise.all(
-    rows.map((row) => fileEntry(tenant, baseUrl, row, linkFigures(row.link, row.order.status, now))),
-  );
+  const entries = await Promise.all(rows.map((row) => fileEntry(tenant, baseUrl, row, rowFigures(row, now))));
   rows.forEach((row, i) => {
     let order = orders.get(row.order.number);
     if (!order) orders.set(row.order.number, (order = { row, items: new Map() }));
@@ -93,7 +91,7 @@ export async function downloadsListing(
   const now = Date.now();
   const items = new Map<string, { row: OrderLinkRow; files: { row: OrderLinkRow; figures: LinkFigures }[] }>();
   for (const row of rows) {
-    const figures = linkFigures(row.link, row.order.status, now);
+    const figures = rowFigures(row, now);
     // Held or blocked files stay listed, without a URL, like pending ones: the purchase is
     // not gone, only paused (docs/CONTRACT.md §8).
     if (!includeExpired && !["available", "pending", "suspended"].includes(figures.status)) continue;

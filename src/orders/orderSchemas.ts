@@ -1,3 +1,4 @@
+import { LINK_STATUSES } from "../policy/linkFigures.ts";
 import { z } from "zod";
 import { singleLine } from "../http/textInput.ts";
 import { addressOrCidr, MAX_COUNT, MAX_NUMERIC_DATE } from "../token/claims.ts";
@@ -141,9 +142,11 @@ const linkFileSchema = z.object({
   remaining_downloads: z.number().int().nullable(),
   expires_at: z.iso.datetime().nullable(),
   is_expired: z.boolean(),
-  status: z
-    .enum(["available", "pending", "suspended", "expired", "exhausted", "revoked"])
-    .meta({ description: "`suspended`: its order is held for review, or the link is blocked for suspected sharing" }),
+  status: z.enum(LINK_STATUSES).meta({
+    description:
+      "`suspended`: its order is held for review, or the link is blocked for suspected sharing; " +
+      "`removed`: the store deleted the file",
+  }),
 });
 
 export const orderViewSchema = z

@@ -1,3 +1,4 @@
+import type { LinkStatus } from "../policy/linkFigures.ts";
 import type { ErrorCode } from "../http/HttpError.ts";
 import type { Suspension } from "./errorFacts.ts";
 import { de } from "./catalog/de.ts";
@@ -54,7 +55,8 @@ export interface Messages {
     unlimited: string;
     until: (date: string) => string;
     noExpiry: string;
-    status: { suspended: string; pending: string; expired: string; exhausted: string; revoked: string };
+    /** Why a file of a paid order has no Download button. */
+    status: Record<Exclude<LinkStatus, "available">, string>;
   };
 }
 

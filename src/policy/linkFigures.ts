@@ -4,7 +4,22 @@ import type { Claims } from "../token/claims.ts";
 /** docs/CONTRACT.md §3: clocks of origin and edge may disagree by this much. */
 export const CLOCK_SKEW_SECONDS = 30;
 
-export type LinkStatus = "available" | "pending" | "suspended" | "expired" | "exhausted" | "revoked";
+/**
+ * What a download of the link would meet now. `removed`: the store deleted the link's file
+ * (its links answer 404 until a file of that id is uploaded again); only a listing, which
+ * reads the file's row, can tell.
+ */
+export const LINK_STATUSES = [
+  "available",
+  "pending",
+  "suspended",
+  "expired",
+  "exhausted",
+  "revoked",
+  "removed",
+] as const;
+
+export type LinkStatus = (typeof LINK_STATUSES)[number];
 
 /** The store's overrides and the count, as the link's Durable Object (or its D1 mirror) holds them. */
 export interface LinkOverrides {
@@ -31,6 +46,8 @@ export interface FigureInputs extends LinkOverrides {
   pending: boolean;
   /** Its order is held for review, or the link is blocked (sharing detection, or the store). */
   suspended: boolean;
+  /** The store deleted the file (the listing's join found no file row). */
+  fileRemoved?: boolean;
 }
 
 export interface LinkFigures {
@@ -83,7 +100,9 @@ export function figuresOf(input: FigureInputs, nowMs: number): LinkFigures {
           ? "expired"
           : isLimitReached
             ? "exhausted"
-            : "available";
+            : input.fileRemoved
+              ? "removed"
+              : "available";
   return {
     limit,
     expiresAt,
@@ -94,11 +113,15 @@ export function figuresOf(input: FigureInputs, nowMs: number): LinkFigures {
   };
 }
 
-/** The figures of a link from its D1 row (the grant plus the mirrored state) and its order's status. */
+/**
+ * The figures of a link from its D1 row (the grant plus the mirrored state), its order's
+ * status and whether its file still exists.
+ */
 export function linkFigures(
   row: typeof links.$inferSelect,
   orderStatus: "pending" | "complete" | "canceled",
   nowMs = Date.now(),
+  fileRemoved = false,
 ): LinkFigures {
   return figuresOf(
     {
@@ -111,6 +134,7 @@ export function linkFigures(
       revoked: row.revoked || orderStatus === "canceled",
       pending: orderStatus === "pending",
       suspended: row.held || row.suspended,
+      fileRemoved,
     },
     nowMs,
   );

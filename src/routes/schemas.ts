@@ -1,3 +1,4 @@
+import { LINK_STATUSES } from "../policy/linkFigures.ts";
 import { z } from "zod";
 
 /** docs/CONTRACT.md §4: the answer of `/downloads/:token/info`. */
@@ -13,9 +14,10 @@ export const downloadInfoSchema = z
     is_expired: z.boolean(),
     is_limit_reached: z.boolean(),
     revoked: z.boolean(),
-    status: z.enum(["available", "pending", "suspended", "expired", "exhausted", "revoked"]).meta({
+    status: z.enum(LINK_STATUSES).meta({
       description:
-        "What a download would meet now, as the listings say it: pending = order unpaid, suspended = order held or link blocked",
+        "What a download would meet now, as the listings say it: pending = order unpaid, suspended = order held or link blocked " +
+        "(never removed: the info of a link whose file was deleted is 404 not_found)",
     }),
   })
   .meta({ id: "DownloadInfo" });

@@ -89,6 +89,8 @@ const REFUSAL: Record<LinkStatus, string | null> = {
   expired: "expired",
   exhausted: "limit_reached",
   revoked: "revoked",
+  // Never the link's own decision: the Worker finds no file and answers 404 before asking it.
+  removed: null,
 };
 
 describe("linkFigures: one formula for every view", () => {
@@ -134,6 +136,16 @@ describe("linkFigures: one formula for every view", () => {
       expect(decision.ok ? null : decision.reason).toBe(REFUSAL[c.status]);
     });
   }
+
+  it("says removed for a usable link whose file was deleted, and keeps every other reason first", () => {
+    expect(linkFigures(row({}), "complete", NOW, true).status).toBe("removed");
+    expect(linkFigures(row({}), "complete", NOW, false).status).toBe("available");
+    // A link that would be refused anyway says why: that is what a download would answer.
+    expect(linkFigures(row({ revoked: true }), "complete", NOW, true).status).toBe("revoked");
+    expect(linkFigures(row({}), "pending", NOW, true).status).toBe("pending");
+    expect(linkFigures(row({ expiresAt: NOW_S - 3600 }), "complete", NOW, true).status).toBe("expired");
+    expect(linkFigures(row({ downloadLimit: 1, downloadCount: 1 }), "complete", NOW, true).status).toBe("exhausted");
+  });
 
   it("counts what is left, never below zero", () => {
     expect(linkFigures(row({ downloadLimit: 3, downloadCount: 1 }), "complete", NOW)).toMatchObject({

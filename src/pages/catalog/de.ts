@@ -111,6 +111,7 @@ export const de: Messages = {
       expired: "Dieser Download ist abgelaufen",
       exhausted: "Alle Downloads genutzt",
       revoked: "Nicht mehr verfügbar",
+      removed: "Der Shop hat diese Datei entfernt",
     },
   },
 };

@@ -89,6 +89,7 @@ export const en: Messages = {
       expired: "This download has expired",
       exhausted: "All downloads used",
       revoked: "No longer available",
+      removed: "The store has removed this file",
     },
   },
 };

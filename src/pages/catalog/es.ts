@@ -101,6 +101,7 @@ export const es: Messages = {
       expired: "Esta descarga ha caducado",
       exhausted: "Todas las descargas usadas",
       revoked: "Ya no está disponible",
+      removed: "La tienda ha retirado este archivo",
     },
   },
 };

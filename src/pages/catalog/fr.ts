@@ -111,6 +111,7 @@ export const fr: Messages = {
       expired: "Ce téléchargement a expiré",
       exhausted: "Tous les téléchargements utilisés",
       revoked: "N’est plus disponible",
+      removed: "La boutique a retiré ce fichier",
     },
   },
 };

@@ -1,10 +1,9 @@
 import { presentedFileName } from "../../files/fileHeaders.ts";
-import { linkFigures } from "../../policy/linkFigures.ts";
 import type { FileSource } from "../../listings/fileSources.ts";
 import { humanFileSize } from "../../orders/humanFileSize.ts";
 import { integerOrString } from "../../orders/integerOrString.ts";
 import { mintLinkRowUrl } from "../../listings/mintLinkRowUrl.ts";
-import type { OrderLinkRow } from "../../listings/orderRows.ts";
+import { rowFigures, type OrderLinkRow } from "../../listings/orderRows.ts";
 import type { Tenant } from "../../tenants/loadTenant.ts";
 
 export interface AccountAsset {
@@ -50,7 +49,7 @@ async function asset(
   source: FileSource | undefined,
   nowMs: number,
 ): Promise<AccountAsset> {
-  const figures = linkFigures(row.link, row.order.status, nowMs);
+  const figures = rowFigures(row, nowMs);
   return {
     limits: { downloaded: row.link.downloadCount, limit: figures.limit },
     data: {

@@ -1,9 +1,8 @@
 import { presentedFileName } from "../../files/fileHeaders.ts";
-import { linkFigures } from "../../policy/linkFigures.ts";
 import type { FileSource } from "../../listings/fileSources.ts";
 import { integerOrString } from "../../orders/integerOrString.ts";
 import { mintLinkRowUrl } from "../../listings/mintLinkRowUrl.ts";
-import type { OrderLinkRow } from "../../listings/orderRows.ts";
+import { rowFigures, type OrderLinkRow } from "../../listings/orderRows.ts";
 import type { Tenant } from "../../tenants/loadTenant.ts";
 import { isoFromMs, isoFromSeconds } from "../../utils/time.ts";
 
@@ -31,7 +30,7 @@ export interface DownloadablePurchase {
 
 /**
  * Maps one listed link to seed 001's purchase. The arithmetic is the core's
- * (`linkFigures`); only the seed's extra rule is added here: canceled downloads come off
+ * (`rowFigures`); only the seed's extra rule is added here: canceled downloads come off
  * the remainder (bought − used − canceled), and a purchase with nothing left is "expired",
  * the seed's word for "all downloads used or the link expired" (also revoked / canceled).
  *
@@ -48,7 +47,7 @@ export async function downloadablePurchase(
   nowMs: number,
 ): Promise<DownloadablePurchase> {
   const { order, item, link } = row;
-  const figures = linkFigures(link, order.status, nowMs);
+  const figures = rowFigures(row, nowMs);
   const remaining =
     figures.limit === null ? null : Math.max(0, figures.limit - link.downloadCount - link.canceledCount);
   const status =

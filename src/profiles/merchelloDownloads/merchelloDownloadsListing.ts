@@ -1,7 +1,6 @@
-import { linkFigures } from "../../policy/linkFigures.ts";
 import { mintDownloadUrl } from "../../links/mintDownloadUrl.ts";
 import { linkGrantOf } from "../../listings/linkGrant.ts";
-import type { OrderLinkRow } from "../../listings/orderRows.ts";
+import { rowFigures, type OrderLinkRow } from "../../listings/orderRows.ts";
 import type { Tenant } from "../../tenants/loadTenant.ts";
 
 /** One entry of the `merchello-downloads` listings (seed 004), field for field. */
@@ -30,7 +29,7 @@ export interface MerchelloDownload {
 const MINT_BASE = "/api/merchello";
 
 /** Statuses the seed has no word for but "expired": the link answers a refusal. */
-const UNUSABLE = new Set(["revoked", "suspended"]);
+const UNUSABLE = new Set(["revoked", "suspended", "removed"]);
 
 /** Seed format: ISO 8601 in UTC to the second, `2026-04-28T00:00:00Z`. */
 function utc(ms: number | null): string | null {
@@ -52,7 +51,7 @@ export function merchelloDownloads(
   nowMs = Date.now(),
 ): Promise<MerchelloDownload[]> {
   const shown = rows
-    .map((row) => ({ row, figures: linkFigures(row.link, row.order.status, nowMs) }))
+    .map((row) => ({ row, figures: rowFigures(row, nowMs) }))
     .filter(({ figures }) => figures.status !== "pending")
     .map((entry) => ({ ...entry, isExpired: entry.figures.isExpired || UNUSABLE.has(entry.figures.status) }))
     .filter(({ isExpired }) => includeExpired || !isExpired);

@@ -3,11 +3,10 @@ import type { Env } from "../../env.ts";
 import { HttpError } from "../../http/HttpError.ts";
 import { enforceAccessKeyLookupLimit } from "../../http/rateLimit.ts";
 import { renderError } from "../../http/renderError.ts";
-import { linkFigures } from "../../policy/linkFigures.ts";
 import { assertCanSignForCustomers, linkBaseUrl } from "../../links/mintDownloadUrl.ts";
 import { isAccessKey } from "../../listings/accessKey.ts";
 import { mintLinkRowUrl } from "../../listings/mintLinkRowUrl.ts";
-import { loadOrderLinks } from "../../listings/orderRows.ts";
+import { loadOrderLinks, rowFigures } from "../../listings/orderRows.ts";
 import { pickLanguage } from "../../pages/i18n.ts";
 import { orderPage, type OrderPageFile } from "../../pages/orderPage.ts";
 import { storeOf, type PageStore } from "../../pages/store.ts";
@@ -50,7 +49,7 @@ export async function serveOrderPage(
     const now = Date.now();
     const files = await Promise.all(
       rows.map(async (row): Promise<OrderPageFile> => {
-        const figures = linkFigures(row.link, row.order.status, now);
+        const figures = rowFigures(row, now);
         return {
           name: row.file?.name ?? row.link.fileId,
           product: row.item.productName,

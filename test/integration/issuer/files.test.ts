@@ -28,6 +28,8 @@ import {
   readAnswer,
   uploadFile,
   type IssuerTenant,
+  type ListingEntry,
+  type OrderView,
 } from "../../helpers/issuer.ts";
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
@@ -244,6 +246,39 @@ describe("GET and DELETE /admin/v1/files/:fileId", () => {
     const download = await fetchUrl(entry.download_url as string);
     expect(await errorOf(download)).toEqual({ status: 404, error: "not_found" });
     expect((await linkStub(env, tenant.id, entry.link_id).snapshot()).count).toBe(0);
+  });
+
+  it("lists a deleted file's links as removed, without a URL, until a file of that id is uploaded again", async () => {
+    const tenant = await createTenantWithAdminKey({ settings: { store_name: "Tiny Press" } });
+    const file = await uploadFile(tenant, { name: "guide.pdf" });
+    const order = await placeOrder(tenant, orderBody([file.id], { customer_id: "cust-9" }));
+    const { link_id: linkId } = firstFile(order);
+    expect((await adminFetch(tenant, "DELETE", `/files/${file.id}`)).status).toBe(204);
+
+    // The store's view of the order and of the link.
+    const stored = await admin<OrderView>(tenant, "GET", `/orders/${order.order_number}`);
+    expect(firstFile(stored.body)).toMatchObject({ status: "removed", download_url: null });
+    expect((await admin(tenant, "GET", `/links/${linkId}`)).body).toMatchObject({ status: "removed" });
+    // The customer's listing: gone by default, like expired files; there with the reason on request.
+    const token = await customerToken(tenant, "cust-9");
+    const listed = async (query = "") =>
+      (await readAnswer<{ data: ListingEntry[] }>(await customerGet(tenant, `/my/downloads${query}`, token))).body.data;
+    expect(await listed()).toEqual([]);
+    const all = await listed("?include_expired=true");
+    expect(all.flatMap((entry) => entry.files)).toMatchObject([{ id: file.id, status: "removed", download_url: null }]);
+    // The hosted page says why there is no button.
+    const page = await fetchUrl(`https://${tenant.host}/o/${order.access_key}`, { headers: { Accept: "text/html" } });
+    const text = await page.text();
+    expect(text).toContain("The store has removed this file");
+    expect(text).not.toContain('class="button"');
+
+    // Uploaded again under its id, the same links work again with the new bytes.
+    const again = await uploadFile(tenant, { id: file.id, name: "guide.pdf", seed: 5 });
+    const relisted = (await listed()).flatMap((entry) => entry.files);
+    expect(relisted).toMatchObject([{ id: file.id, status: "available" }]);
+    const download = await fetchUrl(relisted[0]?.download_url as string);
+    expect(download.status).toBe(200);
+    expect(await bodyBytes(download)).toEqual(again.bytes);
   });
 });
 

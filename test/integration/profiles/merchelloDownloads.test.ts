@@ -370,6 +370,20 @@ describe("merchello-downloads: GET /api/merchello/downloads/customer", () => {
     await expectStatus(await gateway(tenant, heldEntry?.downloadUrl ?? "", { headers }), 400, "suspended");
   });
 
+  it("lists a link whose file the store deleted as expired (left out by default)", async () => {
+    const tenant = await merchelloStore();
+    const gone = await order(tenant, "member-1");
+    const current = await order(tenant, "member-1");
+    const goneFile = gone.items[0]?.files[0];
+    expect((await admin(tenant, "DELETE", `/files/${goneFile?.id}`)).status).toBe(204);
+    const headers = await signedIn(tenant, "member-1");
+
+    const shown = await listing(await merchelloGet(tenant, "/customer", headers));
+    expect(shown.map((e) => e.id)).toEqual([current.items[0]?.files[0]?.link_id]);
+    const all = await listing(await merchelloGet(tenant, "/customer?includeExpired=true", headers));
+    expect(all.find((e) => e.id === goneFile?.link_id)).toMatchObject({ isExpired: true });
+  });
+
   it("does not list links of unpaid orders", async () => {
     const tenant = await merchelloStore();
     await order(tenant, "member-1", {}, { status: "pending" });

@@ -29,7 +29,7 @@ export type LinkRecord = Awaited<ReturnType<typeof loadLink>>;
 /** The D1 row with the Durable Object's live state laid over it (the DO is the truth). */
 export function linkView(row: LinkRecord, state: LinkSnapshot, suppressed: SuppressedRequests) {
   const live = { ...row.link, ...linkColumnsOf(state) };
-  const figures = linkFigures(live, row.orderStatus);
+  const figures = linkFigures(live, row.orderStatus, Date.now(), row.fileName === null);
   return {
     id: live.id,
     order_number: live.orderNumber,

@@ -1,3 +1,4 @@
+import { LINK_STATUSES } from "../../../policy/linkFigures.ts";
 import { z } from "zod";
 import { isoDate } from "../adminSchemas.ts";
 
@@ -10,7 +11,7 @@ export const linkSchema = z
     item_id: z.string(),
     file_id: z.string(),
     customer_id: z.string(),
-    status: z.enum(["available", "pending", "suspended", "expired", "exhausted", "revoked"]),
+    status: z.enum(LINK_STATUSES),
     download_count: z.number().int().nonnegative(),
     download_limit: z
       .number()
