@@ -287,6 +287,40 @@ export function recordingD1(): { db: D1Database; statements: string[]; batches: 
 }
 
 /**
+ * The real D1 binding, except that the first `times` executions of a statement whose SQL
+ * `matches` go through `around` (which may delay them, or fail them instead of running
+ * them): a transient D1 error, or a pause at one exact point of a request.
+ */
+export function interceptingD1(
+  matches: (sql: string) => boolean,
+  around: (execute: () => Promise<unknown>) => Promise<unknown>,
+  times = 1,
+): D1Database {
+  let left = times;
+  const wrap = (statement: D1PreparedStatement, sql: string): D1PreparedStatement =>
+    new Proxy(statement, {
+      get(target, property) {
+        const value: unknown = Reflect.get(target, property);
+        if (property === "bind") return (...values: unknown[]) => wrap(target.bind(...values), sql);
+        if (typeof value !== "function") return value;
+        const method = (value as (...args: unknown[]) => unknown).bind(target);
+        if (!["all", "raw", "run", "first"].includes(String(property)) || !matches(sql) || left === 0) return method;
+        return (...args: unknown[]) => {
+          left -= 1;
+          return around(() => Promise.resolve(method(...args)));
+        };
+      },
+    });
+  return new Proxy(env.DB, {
+    get(target, property) {
+      if (property === "prepare") return (sql: string) => wrap(target.prepare(sql), sql);
+      const value: unknown = Reflect.get(target, property);
+      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/**
  * Runs the links' confirmation alarms until every outbox is empty. One `runDurableObjectAlarm`
  * is not enough on its own: the alarm the link set for itself may already be running
  * (and then there is nothing left to run) while its D1 write is still in flight.

@@ -20,6 +20,7 @@ export interface ExternalLinkRow {
   link: typeof links.$inferSelect;
   orderStatus: "complete";
   fileName: string | null;
+  fileRemoved: false;
   /** The newest token's claims; null when the link was last used before the gateway kept them. */
   claims: Claims | null;
 }
@@ -64,6 +65,8 @@ export async function externalLinkRow(env: Env, tenantId: string, linkId: string
     },
     orderStatus: "complete",
     fileName: claims?.fn ?? null,
+    // Not looked up: the link's own requests answer 404 if its file is gone.
+    fileRemoved: false,
     claims,
   };
 }

@@ -75,6 +75,15 @@ describe("a link signed by the store, before the gateway saw it", () => {
 });
 
 describe("a link signed by the store, once seen", () => {
+  it("is available without a file name of its own (the file is not looked up for it)", async () => {
+    const tenant = await createTenantWithAdminKey();
+    const file = await uploadFile(tenant, { size: 300 });
+    const link = await signLink(tenant, file, { link: uid("ext"), limit: 2 });
+    const s = { tenant, fileId: file.id, link };
+    expect(await download(s)).toBe(200);
+    expect((await admin(tenant, "GET", `/links/${link.linkId}`)).body).toMatchObject({ status: "available" });
+  });
+
   it("answers its state and its token's grant from its Durable Object", async () => {
     const s = await storeSignedLink();
     expect(await download(s)).toBe(200);

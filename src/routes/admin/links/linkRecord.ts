@@ -11,17 +11,32 @@ import { suppressedRequests, type SuppressedRequests } from "../../../scanners/s
 import { isoFromMs, isoFromSeconds } from "../../../utils/time.ts";
 import { externalLinkRow } from "../externalLinks.ts";
 
-/** A link's D1 row with its order's status and file name, as every link endpoint starts from. */
+/**
+ * A link's D1 row with its order's status, its file's name and whether that file still
+ * exists, as every link endpoint starts from.
+ */
 export async function loadLink(env: Env, tenantId: string, linkId: string) {
   const [row] = await drizzle(env.DB)
-    .select({ link: links, orderStatus: orders.status, fileName: files.name })
+    .select({ link: links, orderStatus: orders.status, fileName: files.name, fileId: files.id })
     .from(links)
     .innerJoin(orders, and(eq(orders.tenantId, links.tenantId), eq(orders.number, links.orderNumber)))
     .leftJoin(files, and(eq(files.tenantId, links.tenantId), eq(files.id, links.fileId)))
     .where(and(eq(links.tenantId, tenantId), eq(links.id, linkId)))
     .limit(1);
   // No row: a link the store signed itself is served from its Durable Object once seen.
-  return row ?? externalLinkRow(env, tenantId, linkId);
+  if (!row) return externalLinkRow(env, tenantId, linkId);
+  const { fileId, ...record } = row;
+  return { ...record, fileRemoved: fileId === null };
+}
+
+/** The status of the link's order now, read again (null for a link the store signed itself). */
+export async function orderStatusOf(env: Env, tenantId: string, row: LinkRecord): Promise<string | null> {
+  const [order] = await drizzle(env.DB)
+    .select({ status: orders.status })
+    .from(orders)
+    .where(and(eq(orders.tenantId, tenantId), eq(orders.number, row.link.orderNumber)))
+    .limit(1);
+  return order?.status ?? null;
 }
 
 export type LinkRecord = Awaited<ReturnType<typeof loadLink>>;
@@ -29,7 +44,7 @@ export type LinkRecord = Awaited<ReturnType<typeof loadLink>>;
 /** The D1 row with the Durable Object's live state laid over it (the DO is the truth). */
 export function linkView(row: LinkRecord, state: LinkSnapshot, suppressed: SuppressedRequests) {
   const live = { ...row.link, ...linkColumnsOf(state) };
-  const figures = linkFigures(live, row.orderStatus, Date.now(), row.fileName === null);
+  const figures = linkFigures(live, row.orderStatus, Date.now(), row.fileRemoved);
   return {
     id: live.id,
     order_number: live.orderNumber,
@@ -64,9 +79,48 @@ export function linkView(row: LinkRecord, state: LinkSnapshot, suppressed: Suppr
   };
 }
 
-/** Answers a change with the link as it now is, mirrored to D1 first so listings agree with the answer. */
-export async function respondWithState(env: Env, tenantId: string, row: LinkRecord, state: LinkSnapshot) {
-  // The version guard in mirrorLinkState keeps the mirror monotonic.
-  await mirrorLinkState(env.DB, { tenantId, linkId: row.link.id, state }).run();
-  return json(linkView(row, state, await suppressedRequests(env.DB, tenantId, row.link.id)));
+/** Waits before each background retry of a listing-copy write that failed after a change. */
+const MIRROR_RETRY_DELAYS_MS = [1_000, 5_000, 20_000];
+
+/**
+ * A store's change to a link, and the answer with the link as it then is.
+ *
+ * Everything read from D1 is read before the link's object is changed: once the object has
+ * committed, the change is made, and answering 503 because D1 failed after it would make
+ * the store retry a change that already happened (an `add_downloads` added twice). The
+ * listing copy is written before answering, so listings agree with the answer; when that
+ * write fails, the answer is still 200 (the object, which every download asks, holds the
+ * change) and the write is retried in the background and again with the link's next
+ * download. The version guard in mirrorLinkState keeps the copy monotonic.
+ */
+export async function changeLink(
+  env: Env,
+  ctx: ExecutionContext,
+  tenantId: string,
+  linkId: string,
+  apply: (row: LinkRecord) => Promise<LinkSnapshot>,
+): Promise<Response> {
+  const row = await loadLink(env, tenantId, linkId);
+  const suppressed = await suppressedRequests(env.DB, tenantId, linkId);
+  const state = await apply(row);
+  const mirror = () => mirrorLinkState(env.DB, { tenantId, linkId, state }).run();
+  try {
+    await mirror();
+  } catch (error) {
+    console.error(`link ${tenantId}/${linkId}: the listing copy was not written; retrying in the background`, error);
+    ctx.waitUntil(retryInBackground(mirror, `link ${tenantId}/${linkId}: listing copy`));
+  }
+  return json(linkView(row, state, suppressed));
+}
+
+async function retryInBackground(write: () => Promise<unknown>, what: string): Promise<void> {
+  for (const delay of MIRROR_RETRY_DELAYS_MS) {
+    await scheduler.wait(delay);
+    try {
+      await write();
+      return;
+    } catch (error) {
+      console.warn(`${what}: still failing`, error);
+    }
+  }
 }

@@ -1,7 +1,7 @@
 import { defineEndpoint } from "../../../http/endpoint.ts";
 import { linkStub } from "../../../links/linkStub.ts";
 import { linkParams } from "./linkParams.ts";
-import { loadLink, respondWithState } from "./linkRecord.ts";
+import { changeLink } from "./linkRecord.ts";
 import { linkSchema } from "./linkSchemas.ts";
 
 /** Count, devices and resume history start over. */
@@ -16,8 +16,7 @@ export const resetLink = defineEndpoint({
   body: "none",
   responses: { 200: { description: "The link as it is now", schema: linkSchema } },
   errors: ["not_found"],
-  async handle({ env, tenant, params }) {
-    const row = await loadLink(env, tenant.id, params.id);
-    return respondWithState(env, tenant.id, row, await linkStub(env, tenant.id, params.id).reset());
+  async handle({ env, ctx, tenant, params }) {
+    return changeLink(env, ctx, tenant.id, params.id, () => linkStub(env, tenant.id, params.id).reset());
   },
 });

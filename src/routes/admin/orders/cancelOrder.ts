@@ -39,9 +39,13 @@ export const cancelOrder = defineEndpoint({
       ]);
       if (canceled.length > 0) return orderResponse(env, tenant, request, orderNumber);
     }
+    // D1 first, then the objects: an un-revoke that read the order before this cancel
+    // reads it again after it reached the object (patchLink.ts), and sees `canceled` there
+    // unless this revoke reaches the object after it. Should an object call fail, the store
+    // retries the cancel; the order is canceled already, so the retry comes here again.
+    await db.batch([db.update(orders).set({ status: "canceled" }).where(thisOrder), revokeInD1]);
     const ids = await db.select({ id: links.id }).from(links).where(ofThisOrder);
     await Promise.all(ids.map(({ id }) => linkStub(env, tenant.id, id).setRevoked(true)));
-    await db.batch([db.update(orders).set({ status: "canceled" }).where(thisOrder), revokeInD1]);
     return orderResponse(env, tenant, request, orderNumber);
   },
 });
