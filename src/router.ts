@@ -6,7 +6,7 @@ import { errorBoundary } from "./http/errorBoundary.ts";
 import { adminRouter } from "./routes/admin/adminRouter.ts";
 import { customerEndpoints, profileEndpoints, serviceEndpoints } from "./routes/endpoints.ts";
 import { proxyToOrigin, refuseNonCanonicalPath } from "./routes/proxy.ts";
-import { tenantById } from "./tenants/resolveTenant.ts";
+import { tenantByHost, tenantById } from "./tenants/resolveTenant.ts";
 import { answersPreflight } from "./http/corsPaths.ts";
 
 type Args = [Env, ExecutionContext];
@@ -27,14 +27,20 @@ export const router = Router<IRequest, Args>({
 // the endpoint answers nothing, and the request goes on to the routes below and the origin.
 mountEndpoints(router, profileEndpoints);
 
-// `/api/<x>/…` where <x> is no tenant is not the gateway's: it goes to the origin (the
-// storefront's own API, or a profile path the tenant did not enable), else 404. When <x>
-// is a tenant but the Host belongs to another one, the gateway's routes below answer 404
-// (requestTenant, docs/CONTRACT.md §4: one store's customers' cookies never reach another
-// store), and any other path under it is the Host's storefront's, proxied like any path.
-router.all("/api/:tenant/*", async (request, env) =>
-  (await tenantById(env, request.params.tenant ?? "")) ? undefined : proxyToOrigin(request, env),
-);
+// The tenant prefix `/api/<x>/…` is the gateway's only where it names a store the Host
+// does not already name (docs/CONTRACT.md §4): on a host of no tenant when <x> is a
+// tenant, and on a store's own host when <x> is that store. Everything else under `/api/`
+// is the Host's storefront's (its own API, or a profile path it did not enable), proxied
+// like any path (404 without an origin). So a store whose id happens to be `merchello` or
+// `shop` never takes those paths away from the other stores' hosts, and another store's
+// gateway pages are never answered on this store's host (the cookies sent to this host
+// are this store's: requestTenant refuses a foreign tenant as well).
+router.all("/api/:tenant/*", async (request, env) => {
+  const named = request.params.tenant ?? "";
+  const hostTenant = await tenantByHost(env, new URL(request.url).host);
+  if (hostTenant) return hostTenant.id === named ? undefined : proxyToOrigin(request, env);
+  return (await tenantById(env, named)) ? undefined : proxyToOrigin(request, env);
+});
 
 // Each customer path bare and under `/api/:tenant`; any other method on them is the gateway's to refuse.
 // OPTIONS is left to the CORS handling only on the paths that answer preflights.

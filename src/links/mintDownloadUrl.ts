@@ -1,3 +1,8 @@
+import { eq } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { tenantHosts } from "../db/schema.ts";
+import type { Env } from "../env.ts";
+import { hostScope } from "../tenants/resolveTenant.ts";
 import { HttpError } from "../http/HttpError.ts";
 import { unavailable } from "../http/unavailable.ts";
 import { signDownloadToken, type LinkGrant } from "../sdk/sign.ts";
@@ -24,10 +29,49 @@ export interface LinkGrantRow {
 
 /**
  * Where minted links point: the tenant's configured public URL, else this gateway with
- * the `/api/<tenant>` prefix, which resolves the tenant whatever the host.
+ * the `/api/<tenant>` prefix, which the gateway answers on the tenant's own hosts and on
+ * hosts of no tenant (router.ts). On another store's host (the issuer API called there
+ * with this store's key), that path is the other store's: the links go to this store's
+ * own first host instead, with the request's scheme and port.
  */
-export function linkBaseUrl(tenant: Tenant, request: Request): string {
-  return tenant.settings.public_url?.replace(/\/+$/, "") ?? `${new URL(request.url).origin}/api/${tenant.id}`;
+export async function linkBaseUrl(env: Env, tenant: Tenant, request: Request): Promise<string> {
+  const publicUrl = tenant.settings.public_url;
+  if (publicUrl) return publicUrl.replace(/\/+$/, "");
+  const url = new URL(request.url);
+  if ((await hostScope(env, request, tenant)) !== "foreign") return `${url.origin}/api/${tenant.id}`;
+  const ownHost = await firstHostOf(env, tenant.id);
+  if (!ownHost) throw noAddressHere();
+  return `${url.protocol}//${ownHost}${url.port ? `:${url.port}` : ""}/api/${tenant.id}`;
+}
+
+/**
+ * The issuer API on another store's host, for a store with neither a host nor a
+ * `public_url` of its own: no link it mints could open, so the request is refused before
+ * anything is written (adminRouter.ts).
+ */
+export async function assertLinksCanPointHere(env: Env, tenant: Tenant, request: Request): Promise<void> {
+  if (tenant.settings.public_url || (await hostScope(env, request, tenant)) !== "foreign") return;
+  if (!(await firstHostOf(env, tenant.id))) throw noAddressHere();
+}
+
+function noAddressHere(): HttpError {
+  return new HttpError(
+    "bad_request",
+    "This address belongs to another store, and this store has no host or public_url of its own for its download links: " +
+      "call the issuer API on the gateway's shared address, or give the store a host or a public_url.",
+    {},
+    [{ path: "public_url", message: "not set, and the store has no host" }],
+  );
+}
+
+async function firstHostOf(env: Env, tenantId: string): Promise<string | null> {
+  const [row] = await drizzle(env.DB)
+    .select({ host: tenantHosts.host })
+    .from(tenantHosts)
+    .where(eq(tenantHosts.tenantId, tenantId))
+    .orderBy(tenantHosts.host)
+    .limit(1);
+  return row?.host ?? null;
 }
 
 /** For the issuer API: refuse (400, before anything is written) when the tenant cannot sign links. */

@@ -44,12 +44,19 @@ export async function listingTenant(request: Request, env: Env, pathTenant: stri
 
 /** The listing of `rows` (one page of it with `?limit=&cursor=`), each usable file with its signed URL. */
 export async function listingAnswer(
+  env: Env,
   tenant: Tenant,
   request: Request,
   rows: OrderLinkRow[],
   query: ListingQuery,
 ): Promise<Response> {
   return json(
-    await downloadsListing(tenant, linkBaseUrl(tenant, request), rows, query.include_expired, pageRequest(query)),
+    await downloadsListing(
+      tenant,
+      await linkBaseUrl(env, tenant, request),
+      rows,
+      query.include_expired,
+      pageRequest(query),
+    ),
   );
 }

@@ -50,7 +50,7 @@ export const customerAccountOrders = defineEndpoint({
       tenant.id,
       rows.map((row) => row.link.fileId),
     );
-    const body = await accountOrder(tenant, linkBaseUrl(tenant, request), rows, sources);
+    const body = await accountOrder(tenant, await linkBaseUrl(env, tenant, request), rows, sources);
     if (!body) throw notFound;
     return json(body);
   },

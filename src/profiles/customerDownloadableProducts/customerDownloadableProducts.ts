@@ -43,7 +43,7 @@ export const customerDownloadableProducts = defineEndpoint({
       tenant.id,
       rows.map((row) => row.link.fileId),
     );
-    const baseUrl = linkBaseUrl(tenant, request);
+    const baseUrl = await linkBaseUrl(env, tenant, request);
     const now = Date.now();
     return json(
       await Promise.all(

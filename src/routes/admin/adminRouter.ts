@@ -3,6 +3,7 @@ import { authenticateAdmin, authenticateOperator } from "../../auth/authenticate
 import type { Env } from "../../env.ts";
 import { mountEndpoints, type AdminRequest } from "../../http/endpoint.ts";
 import { HttpError } from "../../http/HttpError.ts";
+import { assertLinksCanPointHere } from "../../links/mintDownloadUrl.ts";
 import { forgetTenant, tenantById } from "../../tenants/resolveTenant.ts";
 import { adminEndpoints, operatorEndpoints } from "../endpoints.ts";
 
@@ -19,6 +20,7 @@ async function withTenant(request: IRequest, env: Env): Promise<void> {
   forgetTenant(tenantId);
   const tenant = await tenantById(env, tenantId);
   if (!tenant) throw new HttpError("auth_required", "The admin key's tenant no longer exists.");
+  await assertLinksCanPointHere(env, tenant, request);
   (request as AdminRequest).tenant = tenant;
 }
 

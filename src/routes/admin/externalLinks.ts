@@ -77,6 +77,7 @@ export async function externalLinkRow(env: Env, tenantId: string, linkId: string
  * the tenant's newest HS256 key, so "resend my link" never drops a restriction.
  */
 export async function externalLinkUrl(
+  env: Env,
   request: Request,
   tenant: Tenant,
   row: ExternalLinkRow,
@@ -92,5 +93,5 @@ export async function externalLinkUrl(
     .setProtectedHeader({ alg: "HS256", kid: tenant.signingKey.kid, typ: "JWT" })
     .setIssuedAt()
     .sign(tenant.signingKey.key);
-  return { link_id: row.link.id, download_url: `${linkBaseUrl(tenant, request)}/downloads/${token}` };
+  return { link_id: row.link.id, download_url: `${await linkBaseUrl(env, tenant, request)}/downloads/${token}` };
 }

@@ -21,6 +21,6 @@ export const myDownloads = defineEndpoint({
     const tenant = await listingTenant(request, env, pathTenant);
     const customer = await customerId(request, env, tenant);
     const rows = await loadOrderLinks(drizzle(env.DB), tenant.id, { customerId: customer });
-    return listingAnswer(tenant, request, rows, query);
+    return listingAnswer(env, tenant, request, rows, query);
   },
 });

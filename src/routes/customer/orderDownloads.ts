@@ -36,6 +36,6 @@ export const orderDownloads = defineEndpoint({
     if (rows.length === 0) throw new HttpError("not_found", `There is no order ${JSON.stringify(number)}.`);
     if (rows[0]?.order.customerId !== customer)
       throw new HttpError("forbidden", "This order belongs to another customer.");
-    return listingAnswer(tenant, request, rows, query);
+    return listingAnswer(env, tenant, request, rows, query);
   },
 });

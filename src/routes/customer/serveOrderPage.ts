@@ -45,7 +45,7 @@ export async function serveOrderPage(
     const order = rows[0]?.order;
     if (!order) throw notFound();
     assertCanSignForCustomers(tenant);
-    const baseUrl = linkBaseUrl(tenant, request);
+    const baseUrl = await linkBaseUrl(env, tenant, request);
     const now = Date.now();
     const files = await Promise.all(
       rows.map(async (row): Promise<OrderPageFile> => {

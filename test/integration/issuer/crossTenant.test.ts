@@ -16,8 +16,10 @@ import { encryptSecret } from "../../../src/tenants/secretBox.ts";
 import type { ProfileName } from "../../../src/tenants/tenantSettings.ts";
 import { gatewayRaw, hmacRow, uid } from "../../helpers/fixtures.ts";
 import {
+  admin,
   createTenantWithAdminKey,
   customerToken,
+  expectError,
   firstFile,
   orderBody,
   placeOrder,
@@ -337,5 +339,39 @@ describe.each<Mode>(["auth_url", "jwt"])("customer auth %s: the prefix form on a
     });
     expect(response.status).toBe(200);
     expect(seen.filter((o) => o.url !== b.authUrl || o.cookie !== null)).toEqual([]);
+  });
+});
+
+describe("the issuer API called with a store's key on another store's host", () => {
+  it("mints links on the store's own host, which open; the other store's host never answers them", async () => {
+    const x = await createTenantWithAdminKey();
+    const y = await createTenantWithAdminKey();
+    const file = await uploadFile(x);
+    const placed = await admin<OrderView>({ host: y.host, adminKey: x.adminKey }, "POST", "/orders", {
+      json: orderBody([file.id]),
+    });
+    expect(placed.status).toBe(201);
+    const url = firstFile(placed.body).download_url as string;
+    expect(url.startsWith(`https://${x.host}/api/${x.id}/downloads/`)).toBe(true);
+    const download = await on(x.host, new URL(url).pathname);
+    expect(download.status).toBe(200);
+    expect(new Uint8Array(await download.arrayBuffer())).toEqual(file.bytes);
+    // The same path on Y's host is Y's storefront's (no origin here: 404), never X's download.
+    expect((await on(y.host, new URL(url).pathname)).status).toBe(404);
+  });
+
+  it("refuses, before writing anything, when the store has neither a host nor a public_url", async () => {
+    const x = await createTenantWithAdminKey();
+    const y = await createTenantWithAdminKey();
+    const file = await uploadFile(x);
+    await env.DB.prepare("DELETE FROM tenant_hosts WHERE tenant_id = ?").bind(x.id).run();
+    forgetTenant();
+    const body = orderBody([file.id]);
+    const refused = await admin({ host: y.host, adminKey: x.adminKey }, "POST", "/orders", { json: body });
+    expectError(refused, 400, "bad_request", ["public_url"]);
+    const count = await env.DB.prepare("SELECT COUNT(*) AS n FROM orders WHERE tenant_id = ? AND number = ?")
+      .bind(x.id, body.order_number)
+      .first<{ n: number }>();
+    expect(count?.n).toBe(0);
   });
 });

@@ -112,6 +112,33 @@ describe("reverse proxy to the tenant's origin", () => {
     expect(html.headers.get("Content-Type")).toContain("text/html");
   });
 
+  it("proxies /api/<another store's id>/… on a store's host: another store's id never takes its paths", async () => {
+    const other = await createTenant();
+    const { tenant, seen } = await tenantWithOrigin(
+      (request) => new Response(`origin: ${new URL(request.url).pathname}`),
+    );
+    for (const [method, path] of [
+      ["GET", `/api/${other.id}/downloads/abc`],
+      ["GET", `/api/${other.id}/downloads/abc/info`],
+      ["GET", `/api/${other.id}/my/downloads`],
+      ["GET", `/api/${other.id}/o/some-key`],
+      ["POST", `/api/${other.id}/downloads/abc`],
+    ] as const) {
+      const res = await gateway(tenant, path, { method });
+      expect({ path, method, status: res.status, text: await res.text() }).toEqual({
+        path,
+        method,
+        status: 200,
+        text: `origin: ${path}`,
+      });
+    }
+    expect(seen).toHaveLength(5);
+    // The store's own id under the prefix is still the gateway's.
+    const own = await gateway(tenant, `/api/${tenant.id}/my/downloads`);
+    expect(own.status).toBe(401);
+    expect(seen).toHaveLength(5);
+  });
+
   it("keeps gateway routes for itself: /healthz is not proxied", async () => {
     const { tenant, seen } = await tenantWithOrigin(() => new Response("origin"));
     const res = await gateway(tenant, "/healthz");

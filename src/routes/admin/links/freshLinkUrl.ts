@@ -30,9 +30,9 @@ export const freshLinkUrl = defineEndpoint({
         "This link is revoked by the store: it cannot be sent again until PATCH revoked: false.",
       );
     }
-    if ("claims" in row) return json(await externalLinkUrl(request, tenant, row));
+    if ("claims" in row) return json(await externalLinkUrl(env, request, tenant, row));
     const { link, fileName } = row;
-    const url = await mintDownloadUrl(tenant, linkBaseUrl(tenant, request), {
+    const url = await mintDownloadUrl(tenant, await linkBaseUrl(env, tenant, request), {
       ...link,
       fileName: fileName ?? link.fileId,
     });

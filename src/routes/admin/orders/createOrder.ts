@@ -84,7 +84,7 @@ async function repeatedOrder(env: Env, tenant: Tenant, request: Request, body: C
       [{ path: "order_number", message: "already used by a different order" }],
     );
   }
-  return json(await orderView(tenant, request, rows, body.order_number), 200);
+  return json(await orderView(env, tenant, request, rows, body.order_number), 200);
 }
 
 /** Every file id of the order must name a file of the tenant: 400 naming each unknown one, before anything is written. */

@@ -37,8 +37,8 @@ export async function loadOrder(env: Env, tenantId: string, orderNumber: string)
 }
 
 /** The order's view (orderViewSchema) from its rows, with freshly signed URLs; 404 when there are none. */
-export async function orderView(tenant: Tenant, request: Request, rows: OrderLinkRow[], orderNumber: string) {
-  const [view] = await orderViews(tenant, linkBaseUrl(tenant, request), rows);
+export async function orderView(env: Env, tenant: Tenant, request: Request, rows: OrderLinkRow[], orderNumber: string) {
+  const [view] = await orderViews(tenant, await linkBaseUrl(env, tenant, request), rows);
   if (!view) throw new HttpError("not_found", `There is no order ${JSON.stringify(orderNumber)}.`);
   return view;
 }
@@ -52,5 +52,5 @@ export async function orderResponse(
   status = 200,
 ): Promise<Response> {
   const rows = await loadOrderLinks(drizzle(env.DB), tenant.id, { orderNumber });
-  return json(await orderView(tenant, request, rows, orderNumber), status);
+  return json(await orderView(env, tenant, request, rows, orderNumber), status);
 }
