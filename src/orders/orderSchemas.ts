@@ -100,6 +100,13 @@ export const orderItemSchema = z.strictObject({
   grant: grantSchema.default({ require_login: false }),
 });
 
+/**
+ * Links one order may have. Cancelling, holding and releasing an order tell each of its
+ * links' Durable Objects within one request, and a Worker request may make at most 1,000
+ * subrequests (each object call is one): 500 leaves room for the D1 statements around them.
+ */
+export const MAX_LINKS_PER_ORDER = 500;
+
 export const createOrderSchema = z
   .strictObject({
     order_number: newOrderNumberSchema,
@@ -109,6 +116,14 @@ export const createOrderSchema = z
     items: z.array(orderItemSchema).min(1).max(100),
   })
   .superRefine((order, context) => {
+    const links = order.items.reduce((sum, item) => sum + item.file_ids.length, 0);
+    if (links > MAX_LINKS_PER_ORDER) {
+      context.addIssue({
+        code: "custom",
+        path: ["items"],
+        message: `at most ${MAX_LINKS_PER_ORDER} links per order (one per item × file), this order has ${links}`,
+      });
+    }
     // A relative expiry counts from purchased_at: one that ends past year 9999 could not be
     // signed into a verifiable token (from "now", 36,500 days never gets there).
     if (order.purchased_at === undefined) return;

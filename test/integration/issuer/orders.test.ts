@@ -375,6 +375,19 @@ describe("POST /admin/v1/orders", () => {
       ["items.0.grant.device_limit"],
     ],
     [
+      // 11 items × 50 files: cancel and hold must reach every link's object within one request.
+      "more than 500 links (items × files)",
+      {
+        order_number: "n1",
+        customer_id: "c",
+        items: Array.from({ length: 11 }, (_, i) => ({
+          product: { id: `p${i}`, name: "P" },
+          file_ids: Array.from({ length: 50 }, (_, j) => `f-${i}-${j}`),
+        })),
+      },
+      ["items"],
+    ],
+    [
       "require_login that is no boolean",
       { order_number: "n1", customer_id: "c", items: [{ ...item, grant: { require_login: "yes" } }] },
       ["items.0.grant.require_login"],

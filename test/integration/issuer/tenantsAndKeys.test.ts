@@ -640,6 +640,9 @@ describe("/admin/v1/keys", () => {
     ["an unsupported alg", { alg: "RS256" }, "alg"],
     ["no alg", { kid: "x" }, "alg"],
     ["a kid with spaces", { alg: "HS256", kid: "bad kid" }, "kid"],
+    // As a path segment they never reach the key: it could not be retired.
+    ["the kid '.'", { alg: "HS256", kid: "." }, "kid"],
+    ["the kid '..'", { alg: "HS256", kid: ".." }, "kid"],
     ["an EdDSA key without public_jwk", { alg: "EdDSA", kid: "ed" }, "public_jwk"],
     [
       "an EdDSA key with a short x",

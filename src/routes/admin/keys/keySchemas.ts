@@ -4,7 +4,10 @@ import { listOf } from "../adminSchemas.ts";
 
 /** The signing keys' id form and answers (this folder); tenants/createTenant.ts answers one too. */
 
-export const kidSchema = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "letters, digits, '_', '.', '-', 1–64");
+/** `.` and `..` are refused: as a path segment (`DELETE /keys/..`) they never reach the key, so it could not be retired. */
+export const kidSchema = z
+  .string()
+  .regex(/^(?!\.\.?$)[A-Za-z0-9_.-]{1,64}$/, "letters, digits, '_', '.', '-', 1–64; not '.' or '..'");
 
 /** An Ed25519 public key's `x` (base64url, 32 bytes) that only its private key can sign for. */
 export const ed25519PublicKeyX = z
