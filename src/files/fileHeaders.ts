@@ -26,10 +26,20 @@ export function presentedType(file: FileMetadata, name: string): string {
   return validMediaType(file.contentType) ?? mimeTypeFor(name);
 }
 
+/**
+ * The file's bytes are sent as stored: `no-transform` keeps Cloudflare's edge (and any
+ * proxy) from compressing text, JSON, SVG or font files on the way out, which drops
+ * `Content-Length` (no progress bar, no size check), makes the HEAD twin disagree with the
+ * GET, gives a different body the same strong ETag (RFC 9110 §8.8.3), and makes the bytes
+ * the refund rule counts differ from the bytes the client gets.
+ */
+const FILE_CACHE_CONTROL = `${SECURITY_HEADERS["Cache-Control"]}, no-transform`;
+
 /** Validators and caching headers shared by 200, 206, 304 and HEAD. */
 export function validatorHeaders(file: FileMetadata): Headers {
   return new Headers({
     ...SECURITY_HEADERS,
+    "Cache-Control": FILE_CACHE_CONTROL,
     ETag: file.httpEtag,
     "Last-Modified": new Date(file.uploaded).toUTCString(),
     "Accept-Ranges": "bytes",

@@ -102,11 +102,17 @@ describe("file headers", () => {
     expect(response.headers.get("Last-Modified")).toBe(object?.uploaded.toUTCString());
   });
 
-  it("forbids caching, sniffing and referrers on a download", async () => {
+  it("forbids caching, transforming (compression), sniffing and referrers on a download", async () => {
     const { tenant, link } = await setup();
+    // HEAD and a range first: neither is counted, and each must carry the same headers.
+    for (const init of [{ method: "HEAD" }, { headers: { Range: "bytes=0-9" } }]) {
+      const answer = await gateway(tenant, `/downloads/${link.token}`, init);
+      await bytesOf(answer);
+      expect(answer.headers.get("Cache-Control")).toBe("private, no-store, no-transform");
+    }
     const response = await gateway(tenant, `/downloads/${link.token}`);
     await bytesOf(response);
-    expect(response.headers.get("Cache-Control")).toBe("private, no-store");
+    expect(response.headers.get("Cache-Control")).toBe("private, no-store, no-transform");
     expect(response.headers.get("X-Content-Type-Options")).toBe("nosniff");
     expect(response.headers.get("Referrer-Policy")).toBe("no-referrer");
   });
