@@ -4,7 +4,7 @@ import { json } from "../../../http/json.ts";
 import { fileParamNames, fileParams } from "./fileParams.ts";
 import { fileView, saveFile } from "./fileRecord.ts";
 import { fileSchema } from "./fileSchemas.ts";
-import { sha256Of } from "./sha256Of.ts";
+import { hashingStream } from "./sha256Of.ts";
 import {
   MAX_SINGLE_UPLOAD_BYTES,
   sizedBody,
@@ -17,7 +17,7 @@ import {
 } from "./uploadInput.ts";
 
 /**
- * Streams the body into R2 while hashing it (SHA-256), never holding the file in memory.
+ * Streams the body into R2 through a hash (SHA-256), never holding the file in memory.
  * Needs Content-Length (R2 needs a known length).
  */
 export const uploadFile = defineEndpoint({
@@ -43,16 +43,18 @@ export const uploadFile = defineEndpoint({
     });
     const name = uploadName(request, query.name, fileId);
     const mimeType = uploadType(request, name);
-    const [toR2, toHash] = body.tee();
-    const hashing = sha256Of(toHash);
+    const hashing = hashingStream();
+    // A rejected hash (the body broke off) is the put's failure too, handled below.
+    hashing.sha256.catch(() => {});
     let object: R2Object;
     let sha256: string;
     try {
-      object = await env.FILES.put(`${tenant.id}/${fileId}`, toR2.pipeThrough(new FixedLengthStream(length)), {
+      const stored = body.pipeThrough(hashing.stream).pipeThrough(new FixedLengthStream(length));
+      object = await env.FILES.put(`${tenant.id}/${fileId}`, stored, {
         httpMetadata: { contentType: mimeType },
         customMetadata: { filename: name },
       });
-      sha256 = await hashing;
+      sha256 = await hashing.sha256;
     } catch (error) {
       // FixedLengthStream fails when the body ends before (or runs past) its Content-Length:
       // the client's mistake or a dropped connection, and nothing was stored.
