@@ -25,7 +25,14 @@ const MAX_BACKOFF_MS = 5 * 60_000;
  */
 export class LogConfirmation {
   private readonly outbox: Outbox;
-  private alarmPending = false;
+  /**
+   * When the alarm is set for (Unix ms), or null when none is. Read from storage once per
+   * instance (the constructor's blockConcurrencyWhile), not assumed unset: an instance
+   * that wakes up with an alarm already pending (a 2 s retry after a D1 failure, a
+   * confirmation due in a minute) must not replace it with a later one, or a link used
+   * every few minutes would push its alarm ahead forever and never confirm its outbox.
+   */
+  private alarmAt: number | null = null;
   private failures = 0;
 
   constructor(
@@ -36,21 +43,38 @@ export class LogConfirmation {
     private readonly mirror: () => LinkStateMirror[],
   ) {
     this.outbox = new Outbox(ctx.storage.sql);
+    // Before the first event: record() must know synchronously whether an alarm is pending.
+    void ctx.blockConcurrencyWhile(async () => {
+      this.alarmAt = await ctx.storage.getAlarm();
+    });
   }
 
   /** Puts an event (or its new version) in the outbox and makes sure the alarm will confirm it. */
   record(event: DownloadEvent): void {
     this.outbox.put(event);
-    if (this.alarmPending) return;
-    this.alarmPending = true;
+    if (this.alarmAt !== null) return;
     // Not awaited on purpose: admit() must stay synchronous. The output gate still
     // holds the response until the alarm is durably set.
-    this.ctx.storage
-      .setAlarm(Date.now() + CONFIRM_DELAY_MS + Math.random() * CONFIRM_SPREAD_MS)
-      .catch((error: unknown) => {
-        this.alarmPending = false;
-        console.error("could not schedule the download log confirmation", error);
-      });
+    this.alarmNoLaterThan(Date.now() + CONFIRM_DELAY_MS + Math.random() * CONFIRM_SPREAD_MS).catch((error: unknown) =>
+      console.error("could not schedule the download log confirmation", error),
+    );
+  }
+
+  /**
+   * Sets the alarm for `at`, unless it is already set for then or earlier: an alarm is only
+   * ever moved earlier, never later, so no event (nor a retry) waits longer than planned.
+   */
+  private async alarmNoLaterThan(at: number): Promise<void> {
+    if (this.alarmAt !== null && this.alarmAt <= at) return;
+    const previous = this.alarmAt;
+    this.alarmAt = at;
+    try {
+      await this.ctx.storage.setAlarm(at);
+    } catch (error) {
+      // Not set: the next event (or confirmation) tries again.
+      if (this.alarmAt === at) this.alarmAt = previous;
+      throw error;
+    }
   }
 
   /**
@@ -68,10 +92,7 @@ export class LogConfirmation {
     );
     const settledBefore = Date.now() - LATE_WRITE_MS;
     this.outbox.dropErasedEvents(erased.filter((e) => e.at <= settledBefore).map((e) => e.id));
-    if (erased.some((e) => e.at > settledBefore)) {
-      this.alarmPending = true;
-      await this.ctx.storage.setAlarm(Date.now() + LATE_WRITE_MS);
-    }
+    if (erased.some((e) => e.at > settledBefore)) await this.alarmNoLaterThan(Date.now() + LATE_WRITE_MS);
   }
 
   /**
@@ -81,9 +102,9 @@ export class LogConfirmation {
   async forgetPersonalData(): Promise<number> {
     const waiting = this.outbox.forgetPersonalData();
     // An outbox with events has its alarm; this makes sure of it rather than assume it.
-    if (waiting > 0 && (await this.ctx.storage.getAlarm()) === null) {
-      this.alarmPending = true;
-      await this.ctx.storage.setAlarm(Date.now() + CONFIRM_DELAY_MS);
+    if (waiting > 0) {
+      this.alarmAt = await this.ctx.storage.getAlarm();
+      await this.alarmNoLaterThan(Date.now() + CONFIRM_DELAY_MS);
     }
     return waiting;
   }
@@ -99,7 +120,8 @@ export class LogConfirmation {
    * every event stays and the alarm tries again later, without end.
    */
   async confirm(): Promise<void> {
-    this.alarmPending = false;
+    // This alarm is spent: an event recorded from here on sets the next one.
+    this.alarmAt = null;
     try {
       for (let batch = this.outbox.oldest(CONFIRM_BATCH); batch.length > 0; batch = this.outbox.oldest(CONFIRM_BATCH)) {
         const missing = await eventsMissingFromLog(
@@ -115,8 +137,8 @@ export class LogConfirmation {
       this.failures += 1;
       const delay = Math.min(RETRY_BASE_MS * 2 ** this.failures, MAX_BACKOFF_MS);
       console.warn(`download log confirmation failed (${this.failures}x); retrying in ${delay} ms`, error);
-      this.alarmPending = true;
-      await this.ctx.storage.setAlarm(Date.now() + delay);
+      // Never later than one an event recorded meanwhile already set.
+      await this.alarmNoLaterThan(Date.now() + delay);
     }
   }
 }

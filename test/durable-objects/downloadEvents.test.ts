@@ -4,7 +4,7 @@
  * shared across requests; the link's alarm then confirms the outbox against D1, writing
  * only what D1 lacks. A D1 failure on either path keeps every event for the next try.
  */
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { eventsMissingFromLog, writeDownloadLog } from "../../src/db/downloadLog.ts";
@@ -226,6 +226,31 @@ describe("download events", () => {
     expect(await hit(tenant, link)).toBe(200);
     expect(await alarmAt()).toBe(first);
     expect(await link.stub.pendingEvents()).toBe(2);
+  });
+
+  it("never moves a pending alarm later: a fresh instance keeps the confirmation and a D1 retry's 2 s alarm", async () => {
+    const { tenant, link } = await setup({ order: undefined });
+    const alarmAt = () => runInDurableObject(link.stub, (_instance, state) => state.storage.getAlarm());
+    expect(await hit(tenant, link)).toBe(200);
+    const first = await alarmAt();
+    expect(first).not.toBeNull();
+    // Each request after the object was evicted (a link used every few minutes) finds a
+    // new instance: the alarm the first request set must stay where it is.
+    await evictDurableObject(link.stub);
+    expect(await hit(tenant, link)).toBe(200);
+    expect(await alarmAt()).toBe(first);
+
+    // A confirmation that meets a broken D1 schedules its retry in about 2 s…
+    await swapDb(link, brokenD1().db);
+    await runDurableObjectAlarm(link.stub);
+    const retryAt = await alarmAt();
+    expect(retryAt).toBeLessThanOrEqual(Date.now() + 5_000);
+    // …and the next request, on a freshly woken instance, leaves that retry alone.
+    await evictDurableObject(link.stub);
+    expect(await hit(tenant, link)).toBe(200);
+    expect(await alarmAt()).toBe(retryAt);
+    await flushOutboxes([link.stub]);
+    expect(await eventRows(tenant, link.linkId)).toHaveLength(3);
   });
 
   it("confirms events already in D1 with one read and no write, then empties the outbox", async () => {
