@@ -4,6 +4,15 @@ import { postWebhook } from "./postWebhook.ts";
 import { webhookMessageSchema } from "./webhookMessage.ts";
 import { webhookSigningSecrets } from "./webhookSecrets.ts";
 
+/**
+ * Deliveries in flight at once. A Worker invocation has at most 6 connections open at a
+ * time; further fetches wait for a free one, while each delivery's deadline
+ * (postWebhook.ts, 15 s) already runs. With the batch of 10 (wrangler.toml) and a slow
+ * receiver, the last four would time out without ever being sent. So a delivery starts
+ * only when a connection is free, and its deadline is that of its own request.
+ */
+export const MAX_DELIVERIES_IN_FLIGHT = 6;
+
 /** The longest delay a queue message can be retried with (12 hours). */
 const MAX_DELAY_SECONDS = 43_200;
 
@@ -35,43 +44,50 @@ export function retryPolicy(env: Env): { baseSeconds: number; maxAttempts: numbe
 export async function deliverWebhooks(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const { baseSeconds, maxAttempts } = retryPolicy(env);
   const secrets = new Map<string, Promise<string[]>>();
-  await Promise.all(
-    batch.messages.map(async (message) => {
-      const parsed = webhookMessageSchema.safeParse(message.body);
-      if (!parsed.success) {
-        console.error(`webhooks: dropped malformed message ${message.id}`, parsed.error.issues);
+  await inPool(batch.messages, MAX_DELIVERIES_IN_FLIGHT, async (message) => {
+    const parsed = webhookMessageSchema.safeParse(message.body);
+    if (!parsed.success) {
+      console.error(`webhooks: dropped malformed message ${message.id}`, parsed.error.issues);
+      message.ack();
+      return;
+    }
+    const m = parsed.data;
+    try {
+      const url = (await tenantById(env, m.tenant_id))?.settings.webhook_url;
+      if (!url) {
         message.ack();
         return;
       }
-      const m = parsed.data;
-      try {
-        const url = (await tenantById(env, m.tenant_id))?.settings.webhook_url;
-        if (!url) {
-          message.ack();
-          return;
-        }
-        let tenantSecrets = secrets.get(m.tenant_id);
-        if (!tenantSecrets) secrets.set(m.tenant_id, (tenantSecrets = webhookSigningSecrets(env, m.tenant_id)));
-        const result = await postWebhook(url, await tenantSecrets, m);
-        if (result.ok) {
-          message.ack();
-        } else if (message.attempts >= maxAttempts) {
-          await env.WEBHOOKS_DEAD.send({
-            ...m,
-            attempts: message.attempts,
-            last_status: result.status,
-            last_error: result.error,
-          });
-          message.ack();
-        } else {
-          message.retry({ delaySeconds: retryDelaySeconds(message.attempts, baseSeconds) });
-        }
-      } catch (error) {
-        // The gateway's own side failed (D1, the dead-letter queue): not the receiver's
-        // fault, so the message is retried; the queue's max_retries dead-letters it in the end.
-        console.error(`webhooks: message ${message.id} could not be handled`, error);
+      let tenantSecrets = secrets.get(m.tenant_id);
+      if (!tenantSecrets) secrets.set(m.tenant_id, (tenantSecrets = webhookSigningSecrets(env, m.tenant_id)));
+      const result = await postWebhook(url, await tenantSecrets, m);
+      if (result.ok) {
+        message.ack();
+      } else if (message.attempts >= maxAttempts) {
+        await env.WEBHOOKS_DEAD.send({
+          ...m,
+          attempts: message.attempts,
+          last_status: result.status,
+          last_error: result.error,
+        });
+        message.ack();
+      } else {
         message.retry({ delaySeconds: retryDelaySeconds(message.attempts, baseSeconds) });
       }
-    }),
-  );
+    } catch (error) {
+      // The gateway's own side failed (D1, the dead-letter queue): not the receiver's
+      // fault, so the message is retried; the queue's max_retries dead-letters it in the end.
+      console.error(`webhooks: message ${message.id} could not be handled`, error);
+      message.retry({ delaySeconds: retryDelaySeconds(message.attempts, baseSeconds) });
+    }
+  });
+}
+
+/** Runs `work` on every item, at most `limit` at a time, each as soon as a slot is free. */
+async function inPool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

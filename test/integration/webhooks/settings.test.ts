@@ -171,6 +171,35 @@ describe("the delivery consumer", () => {
     });
   });
 
+  it("has at most 6 deliveries in flight, a Worker's connection limit, and sends every one of a batch of 10", async () => {
+    const { tenant } = await setup();
+    // A slow receiver: each answer takes a while, so the deliveries of one batch overlap.
+    let inFlight = 0;
+    let most = 0;
+    let answered = 0;
+    vi.spyOn(globalThis, "fetch").mockImplementation(async () => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      inFlight -= 1;
+      answered += 1;
+      return new Response("ok");
+    });
+    const messages = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => webhookMessageOf(tenant.id, { ...completed, key: `O-${i}` })),
+    );
+    const batch = createMessageBatch(
+      "dlgate-webhooks",
+      messages.map((body) => ({ id: uid("m"), timestamp: new Date(), attempts: 1, body })),
+    );
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env);
+    const result = await getQueueResult(batch, ctx);
+    expect(answered).toBe(10);
+    expect(most).toBe(6);
+    expect(result.explicitAcks).toHaveLength(10);
+  });
+
   it("drops the messages of a tenant that removed its webhook_url, and malformed ones", async () => {
     const { tenant, receiver, message } = await setup();
     await setTenantSettings(tenant, {});
