@@ -16,7 +16,8 @@ export default {
   async scheduled(controller, env) {
     const result = await pruneEventLog(env.DB, controller.scheduledTime);
     console.log(
-      `log retention: ${result.deleted} row(s) deleted in ${result.statements} statement(s)` +
+      `log retention: ${result.deleted} row(s) and ${result.deadLetters} webhook dead letter(s) deleted` +
+        ` in ${result.statements} statement(s)` +
         (result.finished ? "" : "; more left for the next run"),
     );
   },

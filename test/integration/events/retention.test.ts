@@ -6,7 +6,7 @@
 import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { pruneEventLog, pruneTenants } from "../../../src/events/pruneEvents.ts";
+import { DEAD_LETTERS, pruneEventLog, pruneTenants } from "../../../src/events/pruneEvents.ts";
 import { linkStub } from "../../../src/links/linkStub.ts";
 import worker from "../../../src/index.ts";
 import { deliveriesSettled } from "../../helpers/deliveries.ts";
@@ -94,6 +94,57 @@ describe("the log retention cron", () => {
     // One statement per run, one run per hour: each run starts at the next tenant.
     for (let hour = 0; hour < total; hour++) await pruneEventLog(env.DB, NOW + hour * 3_600_000, limits);
     for (const t of tenants) expect(await remaining(t.id)).toEqual([]);
+  });
+
+  it("deletes webhook dead letters older than the retention too: their bodies hold addresses and User-Agents", async () => {
+    const tenant = await createTenantWithAdminKey({ settings: { log_retention_days: 30 } });
+    const other = await createTenantWithAdminKey();
+    const letter = (tenantId: string, id: string, failedAt: number) =>
+      env.DB.prepare(
+        `INSERT INTO webhook_dead_letters (id, tenant_id, webhook_id, type, body, attempts, last_status, last_error, failed_at)
+         VALUES (?, ?, ?, 'download.completed', '{"data":{"ip":"198.51.100.7"}}', 3, 500, 'x', ?)`,
+      ).bind(id, tenantId, `msg_${id}`, failedAt);
+    await env.DB.batch([
+      letter(tenant.id, `${tenant.id}-old`, NOW - 31 * DAY),
+      letter(tenant.id, `${tenant.id}-new`, NOW - 29 * DAY),
+      // Another tenant's letter of the same age is within its 400 days.
+      letter(other.id, `${other.id}-kept`, NOW - 31 * DAY),
+    ]);
+    const letters = async (tenantId: string) =>
+      (
+        await env.DB.prepare("SELECT id FROM webhook_dead_letters WHERE tenant_id = ? ORDER BY id")
+          .bind(tenantId)
+          .all<{ id: string }>()
+      ).results.map((r) => r.id);
+
+    await runCron(NOW);
+
+    expect(await letters(tenant.id)).toEqual([`${tenant.id}-new`]);
+    expect(await letters(other.id)).toEqual([`${other.id}-kept`]);
+  });
+
+  it("prunes dead letters in bounded statements too, with a budget of their own", async () => {
+    const tenant = await createTenantWithAdminKey();
+    await env.DB.batch(
+      Array.from({ length: 15 }, (_, i) =>
+        env.DB.prepare(
+          `INSERT INTO webhook_dead_letters (id, tenant_id, webhook_id, type, body, failed_at)
+           VALUES (?, ?, ?, 'order.completed', '{}', ?)`,
+        ).bind(`${tenant.id}-${i}`, tenant.id, `msg_${i}`, NOW - 500 * DAY + i),
+      ),
+    );
+    const target = [{ id: tenant.id, cutoff: NOW - 400 * DAY }];
+    const limits = { rowsPerStatement: 10, maxStatements: 1, statementsPerBatch: 1 };
+    expect(await pruneTenants(env.DB, target, limits, DEAD_LETTERS)).toEqual({
+      deleted: 10,
+      statements: 1,
+      finished: false,
+    });
+    expect(await pruneTenants(env.DB, target, limits, DEAD_LETTERS)).toEqual({
+      deleted: 5,
+      statements: 1,
+      finished: true,
+    });
   });
 
   it("never changes a link's count: the Durable Object, the D1 mirror and the API keep it", async () => {
