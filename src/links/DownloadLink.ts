@@ -6,11 +6,11 @@ import type { Refusal } from "../policy/decideAccess.ts";
 import type { Claims } from "../token/claims.ts";
 import { admitNow, recordRefused, type AdmissionParts } from "./admission.ts";
 import { finalEvent, mayRefund } from "./deliveryOutcome.ts";
-import { emitWebhookEvents } from "../webhooks/emitWebhookEvents.ts";
 import { LinkClaimsMemory } from "./LinkClaimsMemory.ts";
 import { limitBreach, type ChangeResult, type LinkChange } from "./linkChange.ts";
 import { linkFlaggedEvent } from "./linkFlaggedEvent.ts";
 import { LinkStorage } from "./linkStorage.ts";
+import { LinkWebhooks } from "./linkWebhooks.ts";
 import { hashNetwork } from "./networkHash.ts";
 import { SharingWatch } from "./sharingWatch.ts";
 import type {
@@ -41,6 +41,7 @@ export type { AdmitRequest, AdmitResult, DeliveryReport, FinishResult, LinkSnaps
 export class DownloadLink extends DurableObject<Env> {
   private readonly store: LinkStorage;
   private readonly log: LogConfirmation;
+  private readonly webhooks: LinkWebhooks;
   private readonly scannerPasses: ScannerPasses;
   private readonly parts: AdmissionParts;
   /** True once the link knows its order is not pending: from then on admit() asks D1 nothing. */
@@ -51,10 +52,12 @@ export class DownloadLink extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new LinkStorage(ctx.storage.sql);
+    this.webhooks = new LinkWebhooks(ctx.storage.sql);
     this.log = new LogConfirmation(
       ctx,
-      () => this.env.DB,
+      () => this.env,
       () => this.mirror(),
+      this.webhooks,
     );
     this.scannerPasses = new ScannerPasses(ctx.storage.sql);
     this.parts = {
@@ -63,8 +66,13 @@ export class DownloadLink extends DurableObject<Env> {
       scannerPasses: this.scannerPasses,
       sharing: new SharingWatch(ctx.storage.sql),
       record: (event) => this.log.record(event),
-      // After the response, never on its path: the queue send is the only await.
-      flagged: (link, flag) => ctx.waitUntil(emitWebhookEvents(env, link.tenantId, [linkFlaggedEvent(link, flag)])),
+      // Owed durably in the admission's own step (the alarm the request's event sets sends it
+      // if this instance is gone first), then sent after the response, never on its path.
+      flagged: (link, flag) => {
+        this.webhooks.owe(link.tenantId, [linkFlaggedEvent(link, flag)]);
+        ctx.waitUntil(this.webhooks.send(this.env));
+      },
+      exhausted: (eventId, exhaustion) => this.webhooks.noteExhaustion(eventId, exhaustion),
     };
   }
 

@@ -1,5 +1,6 @@
 import { ERROR_STATUS } from "../http/HttpError.ts";
-import { decideAccess, type Refusal } from "../policy/decideAccess.ts";
+import { decideAccess, effectiveLimit, type Refusal } from "../policy/decideAccess.ts";
+import type { LinkExhaustion } from "../webhooks/downloadWebhooks.ts";
 import type { LinkClaimsMemory } from "./LinkClaimsMemory.ts";
 import type { LinkStorage } from "./linkStorage.ts";
 import type { AdmitRequest, AdmitResult, DownloadEvent, LinkStateMirror, WorkerRefusal } from "./linkTypes.ts";
@@ -16,6 +17,11 @@ export interface AdmissionParts {
   record: (event: DownloadEvent) => void;
   /** Tells the store that this request flagged (or blocked) the link: the webhook `link.flagged`, sent in the background. */
   flagged: (link: AdmitRequest["link"], flag: LinkFlag) => void;
+  /**
+   * The counted download `eventId` took the link's last download: kept for `link.exhausted`
+   * in case its event reaches D1 only through the link's alarm (linkWebhooks.ts).
+   */
+  exhausted: (eventId: string, exhaustion: LinkExhaustion) => void;
 }
 
 /**
@@ -76,6 +82,13 @@ export function admitNow(
     error: decision.ok ? null : decision.reason,
   });
   parts.record(event);
+  if (grantId !== null) {
+    // As the Worker reckons it for its own send (reportDelivery.ts): the limit in force
+    // is the token's or the store's, and this download's count reached it.
+    const limit = effectiveLimit(request.claims, state);
+    if (limit !== null && state.count + 1 >= limit)
+      parts.exhausted(event.id, { downloadCount: state.count + 1, downloadLimit: limit });
+  }
   if (!decision.ok) {
     // The link just blocked itself: listings learn it with this request's log write.
     const blocked = sharing?.refuse

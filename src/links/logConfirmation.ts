@@ -1,5 +1,8 @@
 import { clearEventPersonalData, eventsMissingFromLog, writeDownloadLog } from "../db/downloadLog.ts";
+import type { Env } from "../env.ts";
+import { downloadWebhookEvents } from "../webhooks/downloadWebhooks.ts";
 import type { DownloadEvent, LinkStateMirror } from "./linkTypes.ts";
+import type { LinkWebhooks } from "./linkWebhooks.ts";
 import { Outbox } from "./Outbox.ts";
 
 /**
@@ -38,9 +41,11 @@ export class LogConfirmation {
   constructor(
     private readonly ctx: DurableObjectState,
     /** Read at each confirmation, not kept: the object's env is the one source (tests swap it). */
-    private readonly db: () => D1Database,
+    private readonly env: () => Env,
     /** The link's current state for D1's listing copy (empty until the link knows who it is). */
     private readonly mirror: () => LinkStateMirror[],
+    /** The webhooks this link owes (linkWebhooks.ts), for the events only this alarm writes. */
+    private readonly webhooks: LinkWebhooks,
   ) {
     this.outbox = new Outbox(ctx.storage.sql);
     // Before the first event: record() must know synchronously whether an alarm is pending.
@@ -87,7 +92,7 @@ export class LogConfirmation {
     const erased = this.outbox.erasedEvents();
     if (erased.length === 0) return;
     await clearEventPersonalData(
-      this.db(),
+      this.env().DB,
       erased.map((e) => e.id),
     );
     const settledBefore = Date.now() - LATE_WRITE_MS;
@@ -101,6 +106,7 @@ export class LogConfirmation {
    */
   async forgetPersonalData(): Promise<number> {
     const waiting = this.outbox.forgetPersonalData();
+    this.webhooks.forgetPersonalData();
     // An outbox with events has its alarm; this makes sure of it rather than assume it.
     if (waiting > 0) {
       this.alarmAt = await this.ctx.storage.getAlarm();
@@ -125,13 +131,28 @@ export class LogConfirmation {
     try {
       for (let batch = this.outbox.oldest(CONFIRM_BATCH); batch.length > 0; batch = this.outbox.oldest(CONFIRM_BATCH)) {
         const missing = await eventsMissingFromLog(
-          this.db(),
+          this.env().DB,
           batch.map((entry) => entry.event),
         );
-        if (missing.length > 0) await writeDownloadLog(this.db(), missing, this.mirror());
+        if (missing.length > 0) {
+          // D1 lacks these, so the Worker's writer, which sends the webhooks of what it
+          // writes, never had them (its isolate was lost, or its write failed and it
+          // handed them here): their webhooks are owed from here. Owed before the write,
+          // so a failure in between cannot lose them; a webhook the Worker did send is
+          // sent again with the same webhook-id (at least once), never in the normal
+          // path, where D1 has every event before this alarm runs.
+          for (const event of missing)
+            this.webhooks.owe(
+              event.tenantId,
+              downloadWebhookEvents({ event, exhausted: this.webhooks.exhaustionOf(event.id) }),
+            );
+          await writeDownloadLog(this.env().DB, missing, this.mirror());
+        }
         this.outbox.removeUnchanged(batch);
       }
+      this.webhooks.dropSettledExhaustions();
       await this.clearErasedEvents();
+      await this.webhooks.send(this.env());
       this.failures = 0;
     } catch (error) {
       this.failures += 1;

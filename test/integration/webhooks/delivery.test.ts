@@ -4,8 +4,24 @@
  * retries after 1 s and 2 s and dead-letters after 3 attempts), and a receiver that
  * verifies every delivery like a store's Standard Webhooks library would.
  */
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { drain, gateway, putFile, signLink, uid } from "../../helpers/fixtures.ts";
+import { linkStub } from "../../../src/links/linkStub.ts";
+import { LinkWebhooks } from "../../../src/links/linkWebhooks.ts";
+import type { WebhookMessage } from "../../../src/webhooks/webhookMessage.ts";
+import {
+  brokenD1,
+  drain,
+  eventRows,
+  flushOutboxes,
+  gateway,
+  gatewayWith,
+  putFile,
+  signLink,
+  uid,
+  type TestLink,
+} from "../../helpers/fixtures.ts";
 import { admin, createTenantWithAdminKey, firstFile, orderBody, placeOrder, uploadFile } from "../../helpers/issuer.ts";
 import { verifyStandardWebhook, webhookReceiver } from "../../helpers/webhookReceiver.ts";
 
@@ -132,6 +148,90 @@ describe("webhooks from downloads", () => {
       customer_id: "cust-1",
       links: [{ link_id: firstFile(order).link_id, file_id: book.id }],
     });
+  });
+});
+
+/** Webhooks the link's Durable Object still owes (src/links/linkWebhooks.ts). */
+function owedWebhooks(link: TestLink): Promise<number> {
+  return runInDurableObject(link.stub, (_instance, state) => new LinkWebhooks(state.storage.sql).owed());
+}
+
+describe("webhooks of events the link's confirmation alarm writes (at least once)", () => {
+  it("an event that reaches D1 only through the alarm sends its webhooks, with the ids the Worker gives them", async () => {
+    const { tenant, secret, receiver } = await subscribedTenant();
+    const file = await putFile(tenant, { size: 700 });
+    const link = await signLink(tenant, file, { limit: 1 });
+    // The tenant's settings cached, as on any warm isolate.
+    expect((await gateway(tenant, `/downloads/${link.token}/info`)).status).toBe(200);
+    // The Worker's side of the download: its D1 write fails (it hands the final version to
+    // the link), and what it queues is only recorded here, never delivered, standing for
+    // the webhooks of an isolate lost before its batch went out.
+    const queued: WebhookMessage[] = [];
+    const workerQueue = {
+      send: (body: WebhookMessage) => Promise.resolve(void queued.push(body)),
+      sendBatch: (batch: { body: WebhookMessage }[]) => Promise.resolve(void queued.push(...batch.map((m) => m.body))),
+    };
+    const bindings = { ...env, DB: brokenD1().db, WEBHOOKS: workerQueue as unknown as typeof env.WEBHOOKS };
+    expect((await gatewayWith(tenant, `/downloads/${link.token}`, bindings)).status).toBe(200);
+    expect(queued.map((m) => m.type).sort()).toEqual(["download.completed", "link.exhausted"]);
+    expect(await eventRows(tenant, link.linkId)).toEqual([]);
+
+    await flushOutboxes([link.stub]);
+    expect(await eventRows(tenant, link.linkId)).toMatchObject([{ outcome: "completed", bytes_sent: 700 }]);
+    for (const type of ["download.completed", "link.exhausted"]) {
+      const [delivery] = await receiver.waitFor(type);
+      expect(await verifyStandardWebhook(secret, delivery!.headers, delivery!.body)).toBe(true);
+      const worker = queued.find((m) => m.type === type)!;
+      expect(delivery!.headers["webhook-id"]).toBe(worker.webhook_id);
+      expect(delivery!.body).toBe(worker.body);
+    }
+    expect(await owedWebhooks(link)).toBe(0);
+  });
+
+  it("in the normal path the alarm sends nothing: the Worker's batch wrote and sent it all", async () => {
+    const { tenant, receiver } = await subscribedTenant();
+    const file = await putFile(tenant, { size: 300 });
+    const link = await signLink(tenant, file, { limit: 1 });
+    expect((await gatewayWith(tenant, `/downloads/${link.token}`, env)).status).toBe(200);
+    await receiver.waitFor("link.exhausted");
+    await flushOutboxes([link.stub]);
+    expect(await owedWebhooks(link)).toBe(0);
+    // Longer than the queue's batch timeout (1 s): anything the alarm queued would be here.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(receiver.received.map((r) => r.payload.type).sort()).toEqual(["download.completed", "link.exhausted"]);
+  });
+});
+
+describe("webhooks a link owes", () => {
+  it("lose the address, country and User-Agent on erasure, like the outbox's events", async () => {
+    const stub = linkStub(env, uid("t"), uid("l"));
+    const data = await runInDurableObject(stub, (_instance, state) => {
+      const webhooks = new LinkWebhooks(state.storage.sql);
+      webhooks.owe("t", [
+        {
+          type: "scanner.suppressed",
+          key: "e-1",
+          at: 0,
+          data: {
+            event_id: "e-1",
+            link_id: "l",
+            file_id: "f",
+            order_number: null,
+            at: "1970-01-01T00:00:00.000Z",
+            reason: "preview",
+            status: 200,
+            bytes_sent: 0,
+            ip: "198.51.100.7",
+            country: "DE",
+            user_agent: "agent/1",
+          },
+        },
+      ]);
+      webhooks.forgetPersonalData();
+      const row = state.storage.sql.exec<{ event: string }>("SELECT event FROM webhooks_due").one();
+      return (JSON.parse(row.event) as { data: Record<string, unknown> }).data;
+    });
+    expect(data).toMatchObject({ event_id: "e-1", ip: null, country: null, user_agent: null });
   });
 });
 
