@@ -11,6 +11,12 @@ const BATCH_WINDOW_MS = 200;
 const MAX_BATCH = 50;
 /** A writer stops taking new events after this long (a request's waitUntil is bounded). */
 const MAX_WRITER_MS = 10_000;
+/**
+ * A writer that has not finished after this long is taken for dead: the runtime ends a
+ * request's waitUntil 30 s after its response, and a writer cut off there never clears
+ * `writerScheduled`, which would leave every later event of the isolate to the alarms.
+ */
+const DEAD_WRITER_MS = 35_000;
 
 interface Entry {
   event: DownloadEvent;
@@ -21,7 +27,8 @@ interface Entry {
   /**
    * This version exists only here: the link's outbox holds an earlier one (a body that
    * ended without a refund is not reported to the link, reportDelivery.ts). If the D1
-   * write fails, it is handed to the link so its alarm writes it later.
+   * write fails, or the writer runs out of time before it, it is handed to the link so its
+   * alarm writes it later.
    */
   linkLacksFinal?: boolean;
 }
@@ -40,6 +47,8 @@ interface Queue {
   /** The waiting entries by event id: a later version of an event replaces its queued one. */
   byId: Map<string, Entry>;
   writerScheduled: boolean;
+  /** When the scheduled writer started (Unix ms). */
+  writerStartedAt: number;
 }
 
 /**
@@ -57,7 +66,8 @@ interface Queue {
 export function logDownloadEvent(ctx: ExecutionContext, env: Env, entry: Entry): void {
   const d1 = env.DB;
   let queue = waiting.get(d1);
-  if (!queue) waiting.set(d1, (queue = { env, entries: [], byId: new Map(), writerScheduled: false }));
+  if (!queue)
+    waiting.set(d1, (queue = { env, entries: [], byId: new Map(), writerScheduled: false, writerStartedAt: 0 }));
   const queued = queue.byId.get(entry.event.id);
   if (queued) {
     // A short download's final version (bytes written, outcome) usually arrives while its
@@ -72,15 +82,17 @@ export function logDownloadEvent(ctx: ExecutionContext, env: Env, entry: Entry):
     queue.entries.push(own);
     queue.byId.set(entry.event.id, own);
   }
-  if (queue.writerScheduled) return;
+  if (queue.writerScheduled && Date.now() - queue.writerStartedAt < DEAD_WRITER_MS) return;
   // One writer per window, kept alive by the request that opened the window. The others
   // only add plain data to the queue; none awaits a promise of another request's context.
   queue.writerScheduled = true;
+  queue.writerStartedAt = Date.now();
   ctx.waitUntil(writeAfterWindow(d1, queue));
 }
 
 async function writeAfterWindow(d1: D1Database, queue: Queue) {
   const started = Date.now();
+  let leftOver: Entry[];
   try {
     await scheduler.wait(BATCH_WINDOW_MS);
     for (let first = true; queue.entries.length > 0 && Date.now() - started < MAX_WRITER_MS; first = false) {
@@ -102,11 +114,25 @@ async function writeAfterWindow(d1: D1Database, queue: Queue) {
       // Webhooks (src/webhooks/) leave from here: after the response, batched like the log.
       await emitDownloadWebhooks(queue.env, batch);
     }
+  } catch (error) {
+    // Not expected (each step above catches its own failures); what is queued still goes below.
+    console.error("download log: the batched writer failed", error);
   } finally {
-    // Anything still queued goes with the writer the next request schedules; an empty
-    // queue is dropped, so nothing accumulates per binding object.
+    // Out of time with entries still queued (a slow D1): no later request of this isolate
+    // is sure to come and write them, and the final versions among them (bytes written,
+    // outcome) exist nowhere else. They leave the queue for their links' outboxes, whose
+    // alarms write them and send their webhooks (logConfirmation.ts); every other entry's
+    // version is in its link's outbox already.
+    leftOver = queue.entries.splice(0);
+    for (const entry of leftOver) queue.byId.delete(entry.event.id);
+    // Cleared before the hand-off's await: what arrives meanwhile gets a writer of its own.
+    // An empty queue is dropped, so nothing accumulates per binding object.
     queue.writerScheduled = false;
     if (queue.entries.length === 0 && waiting.get(d1) === queue) waiting.delete(d1);
+  }
+  if (leftOver.length > 0) {
+    console.warn(`download log: writer out of time; ${leftOver.length} event(s) left to their links' outboxes`);
+    await handFinalVersionsToLinks(queue.env, leftOver);
   }
 }
 

@@ -215,6 +215,33 @@ describe("download events", () => {
     for (const link of links) expect(await eventRows(tenant, link.linkId)).toHaveLength(1);
   });
 
+  it("strands nothing when a slow D1 runs the writer out of time: its leftovers go to their links", async () => {
+    const tenant = await createTenant();
+    const file = await putFile(tenant, { size: SIZE });
+    const [slowLink, lateLink] = await Promise.all([signLink(tenant, file), signLink(tenant, file)]);
+    // The first batch takes longer than a writer may run (downloadLogBatch.ts, 10 s).
+    let batches = 0;
+    const slow: D1Database = Object.assign(Object.create(env.DB) as D1Database, {
+      prepare: (query: string) => env.DB.prepare(query),
+      batch: async (list: D1PreparedStatement[]) => {
+        batches += 1;
+        if (batches === 1) await new Promise((resolve) => setTimeout(resolve, 10_500));
+        return env.DB.batch(list);
+      },
+    });
+    const bindings = { ...env, DB: slow };
+    const first = gatewayWith(tenant, `/downloads/${slowLink.token}`, bindings);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // This request completes while the writer waits for D1; its own context has no writer.
+    expect((await gatewayWith(tenant, `/downloads/${lateLink.token}`, bindings)).status).toBe(200);
+    expect((await first).status).toBe(200);
+    // Both contexts are done. The late download's final version (bytes written, outcome)
+    // reached its link's outbox, and the alarm writes it.
+    expect(await outboxEvents(lateLink.stub)).toMatchObject([{ outcome: "completed", bytesSent: SIZE }]);
+    await flushOutboxes([lateLink.stub]);
+    expect(await eventRows(tenant, lateLink.linkId)).toMatchObject([{ outcome: "completed", bytes_sent: SIZE }]);
+  });
+
   it("schedules one confirmation 5-10 minutes after the first unconfirmed event, not one per event", async () => {
     const { tenant, link } = await setup();
     const before = Date.now();
