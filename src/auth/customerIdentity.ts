@@ -1,6 +1,7 @@
 import { readCookie } from "../http/readCookie.ts";
 import { createRemoteJWKSet, importJWK, jwtVerify, type JWTVerifyGetKey } from "jose";
 import type { Env } from "../env.ts";
+import { fetchWithDeadlines } from "../http/fetchWithDeadlines.ts";
 import { HttpError } from "../http/HttpError.ts";
 import { unavailable } from "../http/unavailable.ts";
 import type { Tenant } from "../tenants/loadTenant.ts";
@@ -15,6 +16,13 @@ const PUBLIC_KEY_ALGORITHMS = ["RS256", "ES256", "EdDSA"];
 const remoteKeySets = new Map<string, JWTVerifyGetKey>();
 const authUrlAnswers = new Map<string, { customerId: string; until: number }>();
 const publicKeys = new StaleWhileErrorCache<CryptoKey | Uint8Array>(5 * 60_000);
+/**
+ * The longest a listing waits for the store's `auth_url`, for its headers and then between
+ * body chunks: the tenant's `origin_timeout_seconds`, but never more than this. A customer
+ * looking at a page waits for it, so a store whose sign-in service hangs gets its `503`
+ * within seconds, not after the 30 s a file download may take to start.
+ */
+const AUTH_URL_MAX_WAIT_SECONDS = 10;
 
 function authRequired(message = "Sign in to the store to see your downloads."): HttpError {
   return new HttpError("auth_required", message);
@@ -57,7 +65,10 @@ export async function customerId(request: Request, env: Env, tenant: Tenant): Pr
   const config = tenant.settings.customer_auth ?? (tenant.customerKey ? { mode: "jwt" as const } : undefined);
   if (!config) throw authRequired("This store has not configured customer sign-in for downloads.");
   const credentials = await credentialsFor(request, env, tenant);
-  if (config.mode === "auth_url") return askAuthUrl(credentials, config.url, config.cache_seconds);
+  if (config.mode === "auth_url") {
+    const waitMs = Math.min(tenant.settings.origin_timeout_seconds, AUTH_URL_MAX_WAIT_SECONDS) * 1000;
+    return askAuthUrl(credentials, config.url, config.cache_seconds, waitMs);
+  }
 
   const token = credentials.bearer ?? (config.cookie ? readCookie(credentials.cookie, config.cookie) : null);
   if (!token) throw authRequired();
@@ -124,12 +135,15 @@ function jwkAlgorithm(jwk: Record<string, unknown>): string | undefined {
 
 /**
  * Forwards the usable credentials (cookies and/or a bearer token, see `credentialsFor`)
- * to the store; the answer is cached briefly per credential set.
+ * to the store; the answer is cached briefly per credential set. The store gets `waitMs`
+ * for its headers and again between body chunks (`fetchWithDeadlines`, which gives up even
+ * on a connection that ignores the abort); a store that misses it is down, so `503`.
  */
 async function askAuthUrl(
   credentials: { cookie: string | null; bearer: string | null },
   url: string,
   cacheSeconds: number,
+  waitMs: number,
 ): Promise<string> {
   const { cookie, bearer } = credentials;
   if (!cookie && !bearer) throw authRequired();
@@ -142,7 +156,7 @@ async function askAuthUrl(
 
   let response: Response;
   try {
-    response = await fetch(url, { headers });
+    ({ response } = await fetchWithDeadlines(url, { headers }, { headersMs: waitMs, stallMs: waitMs }));
   } catch (error) {
     throw storeAuthDown(error);
   }

@@ -242,10 +242,11 @@ describe("Ed25519 customer keys anyone could sign for", () => {
 });
 
 describe("auth_url mode", () => {
-  async function authUrlTenant(cacheSeconds?: number) {
+  async function authUrlTenant(cacheSeconds?: number, settings: Record<string, unknown> = {}) {
     const { tenant, orderNumber } = await tenantWithOrder("cust-7");
     const url = `https://shop.example/${uid("whoami")}`;
     await setTenantSettings(tenant, {
+      ...settings,
       customer_auth: { mode: "auth_url", url, ...(cacheSeconds === undefined ? {} : { cache_seconds: cacheSeconds }) },
     });
     return { tenant, orderNumber, url };
@@ -310,6 +311,58 @@ describe("auth_url mode", () => {
     const response = await customerGet(tenant, "/my/downloads", undefined, { Cookie: "session=x" });
     expect(response.headers.get("Retry-After")).toBe("10");
     expectError(await readAnswer(response), 503, "unavailable");
+  });
+
+  describe("a store that hangs", () => {
+    /**
+     * How long the hanging store below would really take: far past the 1 s deadline, kept
+     * as a pending timer so the runtime sees a live connection rather than a dead promise
+     * (which it would cancel by itself, hiding a missing deadline).
+     */
+    const MUCH_LATER_MS = 20_000;
+
+    /** Outbound fetches that never answer (headers) or never finish the body; an abort ends them. */
+    function hangingStore(phase: "headers" | "body") {
+      const aborted: unknown[] = [];
+      vi.spyOn(globalThis, "fetch").mockImplementation(
+        (_input, init) =>
+          new Promise<Response>((resolve, reject) => {
+            const late = setTimeout(() => resolve(Response.json({ customer_id: "cust-7" })), MUCH_LATER_MS);
+            init?.signal?.addEventListener("abort", () => {
+              clearTimeout(late);
+              aborted.push(init.signal?.reason);
+              reject(init.signal?.reason);
+            });
+            if (phase === "body")
+              resolve(
+                new Response(
+                  new ReadableStream({
+                    start(controller) {
+                      controller.enqueue(new TextEncoder().encode('{"customer_id":'));
+                    },
+                  }),
+                  { headers: { "Content-Type": "application/json" } },
+                ),
+              );
+          }),
+      );
+      return aborted;
+    }
+
+    it.each(["headers", "body"] as const)(
+      "answers 503 unavailable with Retry-After once its deadline passes (it never sends its %s)",
+      async (phase) => {
+        const { tenant } = await authUrlTenant(undefined, { origin_timeout_seconds: 1 });
+        const aborted = hangingStore(phase);
+        const started = Date.now();
+        const response = await customerGet(tenant, "/my/downloads", undefined, { Cookie: "session=x" });
+        expect(Date.now() - started).toBeLessThan(5_000);
+        expect(response.headers.get("Retry-After")).toBe("10");
+        expectError(await readAnswer(response), 503, "unavailable");
+        // The request to the store was given up, not left running.
+        expect(aborted).toHaveLength(1);
+      },
+    );
   });
 
   it("does not cache a failure: the next request asks again and gets in", async () => {
