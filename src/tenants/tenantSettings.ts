@@ -16,6 +16,17 @@ export const PROFILE_NAMES = [
 
 export type ProfileName = (typeof PROFILE_NAMES)[number];
 
+/**
+ * Where the gateway fetches customer identity from: https only. An `auth_url` is sent the
+ * customer's cookies (their store session), which plain http would hand to anyone on the
+ * path; a `jwks_url` decides whose signature is a customer's identity, so a JWKS anyone on
+ * the path can swap lets them sign in as any customer. No exception for localhost: the
+ * local demo (`npm start`) signs customers with the HS256 customer secret, not a URL.
+ */
+const identityUrl = z
+  .url({ protocol: /^https$/, error: "an https URL" })
+  .meta({ description: "https only: the gateway sends it customers' cookies or trusts its keys" });
+
 /** How the storefront's customers prove who they are (docs/CONTRACT.md §8). */
 export const customerAuthSchema = z.discriminatedUnion("mode", [
   z.strictObject({
@@ -35,14 +46,14 @@ export const customerAuthSchema = z.discriminatedUnion("mode", [
       })
       .optional(),
     /** A JWKS document with the storefront's public keys. */
-    jwks_url: z.url({ protocol: /^https?$/ }).optional(),
+    jwks_url: identityUrl.optional(),
     /** When set, the token's `iss` must equal it. */
     issuer: singleLine(1, 500).optional(),
   }),
   z.strictObject({
     /** The storefront answers `{"customer_id": "…"}` for the forwarded cookies. */
     mode: z.literal("auth_url"),
-    url: z.url({ protocol: /^https?$/ }),
+    url: identityUrl,
     cache_seconds: z.number().int().min(0).max(3600).default(60),
   }),
 ]);

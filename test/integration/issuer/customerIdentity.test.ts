@@ -365,6 +365,31 @@ describe("auth_url mode", () => {
     );
   });
 
+  it("refuses an http auth_url or jwks_url with 400 naming it, and keeps the settings as they were", async () => {
+    const { tenant, orderNumber } = await tenantWithOrder("cust-7");
+    for (const [customer_auth, field] of [
+      [{ mode: "auth_url", url: "http://shop.example/whoami" }, "url"],
+      [{ mode: "jwt", jwks_url: "http://shop.example/.well-known/jwks.json" }, "jwks_url"],
+    ] as const) {
+      const answer = await operator("PATCH", `/tenants/${tenant.id}`, { json: { settings: { customer_auth } } });
+      expectError(answer, 400, "bad_request", [`settings.customer_auth.${field}`]);
+    }
+    expect(await myOrders(tenant, {}, await customerToken(tenant, "cust-7"))).toMatchObject({
+      status: 200,
+      orders: [orderNumber],
+    });
+  });
+
+  it("never forwards cookies to an http auth_url stored before https was required", async () => {
+    const { tenant } = await tenantWithOrder("cust-7");
+    await setTenantSettings(tenant, {
+      customer_auth: { mode: "auth_url", url: `http://shop.example/${uid("whoami")}` },
+    });
+    const requests = store(() => Response.json({ customer_id: "cust-7" }));
+    expect((await myOrders(tenant, { Cookie: "session=alice" })).status).toBe(401);
+    expect(requests).toEqual([]);
+  });
+
   it("does not cache a failure: the next request asks again and gets in", async () => {
     const { tenant, orderNumber } = await authUrlTenant();
     let up = false;

@@ -227,6 +227,26 @@ describe("POST /admin/v1/tenants", () => {
       { id: "ok-id", name: "X", settings: { customer_auth: { mode: "auth_url", url: "whoami" } } },
       "settings.customer_auth.url",
     ],
+    // Plain http would hand the customers' cookies, or the keys that say who they are, to anyone on the path.
+    [
+      "an http auth_url",
+      { id: "ok-id", name: "X", settings: { customer_auth: { mode: "auth_url", url: "http://shop.example/whoami" } } },
+      "settings.customer_auth.url",
+    ],
+    [
+      "an http auth_url on localhost",
+      { id: "ok-id", name: "X", settings: { customer_auth: { mode: "auth_url", url: "http://localhost:9000/me" } } },
+      "settings.customer_auth.url",
+    ],
+    [
+      "an http jwks_url",
+      {
+        id: "ok-id",
+        name: "X",
+        settings: { customer_auth: { mode: "jwt", jwks_url: "http://shop.example/.well-known/jwks.json" } },
+      },
+      "settings.customer_auth.jwks_url",
+    ],
   ])("refuses %s with 400 naming the field, and writes nothing", async (_label, body, path) => {
     const id = tenantId();
     const answer = await operator("POST", "/tenants", { json: { ...body, id: body.id === "ok-id" ? id : body.id } });
