@@ -144,17 +144,7 @@ async function pull(
   if (!row) return null;
   const where = `${tenantId}/${fileId}`;
 
-  let origin: DeadlineFetch;
-  try {
-    origin = await fetchWithDeadlines(
-      row.originUrl,
-      { redirect: "follow", headers: { "User-Agent": "dlgate-pull-through" } },
-      deadlines,
-    );
-  } catch (error) {
-    if (error instanceof OriginTimeoutError) throw originTimeout(`${where}: ${error.message}`);
-    throw originError(`${where}: ${String(error)}`);
-  }
+  const origin = await fetchFollowingHttps(row.originUrl, deadlines, where);
   const { response } = origin;
   if (!response.ok || !response.body) {
     discard(response);
@@ -188,6 +178,54 @@ async function pull(
     .set({ size: object.size })
     .where(and(eq(files.tenantId, tenantId), eq(files.id, fileId)));
   return toFileMetadata(object);
+}
+
+/** Redirects a pull follows before it gives up (`502 origin_error`). */
+const MAX_REDIRECTS = 5;
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * The origin's answer, following at most MAX_REDIRECTS redirects by hand, each only to an
+ * https URL. Registration accepts https source URLs only (the bytes become the store's
+ * product, served to every buyer), and `redirect: "follow"` would let that origin, or
+ * anyone who controls one of its hops, hand the pull a URL the registration refuses:
+ * plain http, which anyone on the path can rewrite. Each hop gets the tenant's deadlines
+ * afresh. What fails is `502 origin_error` (504 for a missed deadline), and the log says
+ * why; it names the refused scheme and host, never the whole URL (which may carry a
+ * presigned query).
+ */
+async function fetchFollowingHttps(
+  sourceUrl: string,
+  deadlines: OriginDeadlines,
+  where: string,
+): Promise<DeadlineFetch> {
+  let url = sourceUrl;
+  for (let hop = 0; ; hop++) {
+    let origin: DeadlineFetch;
+    try {
+      origin = await fetchWithDeadlines(
+        url,
+        { redirect: "manual", headers: { "User-Agent": "dlgate-pull-through" } },
+        deadlines,
+      );
+    } catch (error) {
+      if (error instanceof OriginTimeoutError) throw originTimeout(`${where}: ${error.message}`);
+      throw originError(`${where}: ${String(error)}`);
+    }
+    const { response } = origin;
+    const location = REDIRECT_STATUSES.has(response.status) ? response.headers.get("Location") : null;
+    if (location === null) return origin;
+    discard(response);
+    if (hop === MAX_REDIRECTS) throw originError(`${where}: more than ${MAX_REDIRECTS} redirects`);
+    const next = URL.parse(location, url);
+    if (!next) throw originError(`${where}: origin answered ${response.status} with an invalid Location`);
+    if (next.protocol !== "https:")
+      throw originError(
+        `${where}: origin redirected to a ${next.protocol} URL (${next.host || "no host"}); only https is followed`,
+      );
+    url = next.href;
+  }
 }
 
 /** Lets go of an origin body the pull will not use; a failing cancel changes nothing about the answer. */

@@ -459,19 +459,32 @@ describe("multipart upload", () => {
   });
 });
 
-/** A local origin: the Worker's outbound fetches are answered by `handler`; the URLs asked are recorded. */
+/**
+ * A local origin: the Worker's outbound fetches are answered by `handler`; the URLs asked
+ * are recorded. A redirect is followed here when the request asks for `redirect: "follow"`,
+ * as the runtime's fetch would, wherever it points.
+ */
 function localOrigin(handler: (request: Request) => Response | Promise<Response>): {
   urls: string[];
   agents: string[];
 } {
   const seen = { urls: [] as string[], agents: [] as string[] };
-  vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
-    const request = new Request(input, init);
+  const answer = async (request: Request, hops: number): Promise<Response> => {
     seen.urls.push(request.url);
     seen.agents.push(request.headers.get("User-Agent") ?? "");
-    return handler(request);
-  });
+    const response = await handler(request);
+    const location = response.headers.get("Location");
+    if (request.redirect !== "follow" || !location || response.status < 300 || response.status > 399 || hops >= 20)
+      return response;
+    return answer(new Request(new URL(location, request.url), request), hops + 1);
+  };
+  vi.spyOn(globalThis, "fetch").mockImplementation((input, init) => answer(new Request(input, init), 0));
   return seen;
+}
+
+/** A redirect to `location` (absolute, or relative to the request's URL). */
+function redirect(location: string, status = 302): Response {
+  return new Response(null, { status, headers: { Location: location } });
 }
 
 function originFile(bytes: Uint8Array, headers: Record<string, string> = {}): Response {
@@ -656,6 +669,73 @@ describe("pull-through through the download route", () => {
     expect(await bodyBytes(download)).toEqual(fresh);
     expect(origin.urls).toEqual([sourceUrl]);
     expect(await r2Bytes(`${tenant.id}/${uploaded.id}`)).toEqual(fresh);
+  });
+
+  it("follows https redirects, relative or absolute, and serves the file they lead to", async () => {
+    const tenant = await createTenantWithAdminKey();
+    const bytes = fileBytes(1200, 6);
+    const { fileId, sourceUrl } = await registerOriginFile(tenant);
+    const origin = localOrigin((request) => {
+      if (request.url === sourceUrl) return redirect("https://cdn.origin.example/signed/pack.zip?sig=abc", 301);
+      if (request.url.startsWith("https://cdn.origin.example/signed/")) return redirect("/final/pack.zip", 307);
+      return originFile(bytes);
+    });
+    const entry = firstFile(await placeOrder(tenant, orderBody([fileId], {}, { download_limit: 3 })));
+
+    const response = await fetchUrl(entry.download_url as string);
+    expect(response.status).toBe(200);
+    expect(await bodyBytes(response)).toEqual(bytes);
+    expect(origin.urls).toEqual([
+      sourceUrl,
+      "https://cdn.origin.example/signed/pack.zip?sig=abc",
+      "https://cdn.origin.example/final/pack.zip",
+    ]);
+    expect(await r2Bytes(`${tenant.id}/${fileId}`)).toEqual(bytes);
+    expect((await linkStub(env, tenant.id, entry.link_id).snapshot()).count).toBe(1);
+  });
+
+  it.each([
+    ["plain http", "http://cdn.origin.example/pack.zip", "http:"],
+    ["a data: URL", "data:application/zip;base64,UEsDBA==", "data:"],
+  ])(
+    "refuses a redirect to %s: 502 origin_error, nothing stored, nothing counted, the log says why",
+    async (_label, target, scheme) => {
+      const tenant = await createTenantWithAdminKey();
+      const { fileId, sourceUrl } = await registerOriginFile(tenant);
+      const origin = localOrigin((request) =>
+        request.url === sourceUrl ? redirect(target) : originFile(fileBytes(64, 2)),
+      );
+      const warnings = vi.spyOn(console, "warn").mockImplementation(() => {});
+      const entry = firstFile(await placeOrder(tenant, orderBody([fileId], {}, { download_limit: 1 })));
+
+      const response = await fetchUrl(entry.download_url as string);
+      const body = await response.text();
+      expect(response.status).toBe(502);
+      expect(JSON.parse(body)).toMatchObject({ error: "origin_error" });
+      expect(body).not.toContain("origin.example");
+      expect(origin.urls).toEqual([sourceUrl]);
+      expect(await env.FILES.head(`${tenant.id}/${fileId}`)).toBeNull();
+      expect((await linkStub(env, tenant.id, entry.link_id).snapshot()).count).toBe(0);
+      expect(warnings.mock.calls.map((call) => String(call[0]))).toContainEqual(
+        expect.stringContaining(`redirected to a ${scheme} URL`),
+      );
+    },
+  );
+
+  it("gives up after 5 redirects with 502 origin_error", async () => {
+    const tenant = await createTenantWithAdminKey();
+    const { fileId } = await registerOriginFile(tenant);
+    const origin = localOrigin((request) => {
+      const hop = Number(new URL(request.url).searchParams.get("hop") ?? "0");
+      return hop < 6 ? redirect(`https://files.origin.example/loop?hop=${hop + 1}`) : originFile(fileBytes(8));
+    });
+    const failure = await pullFromOrigin(env, tenant.id, fileId).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(failure).toMatchObject({ code: "origin_error", status: 502 });
+    expect(origin.urls).toHaveLength(6);
+    expect(await env.FILES.head(`${tenant.id}/${fileId}`)).toBeNull();
   });
 
   it("answers 502 origin_error when the origin fails with a 5xx, and counts nothing", async () => {

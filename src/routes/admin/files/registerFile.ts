@@ -10,9 +10,11 @@ import { fileSchema } from "./fileSchemas.ts";
 
 const registerFileSchema = z
   .strictObject({
-    source_url: z
-      .url({ protocol: /^https$/ })
-      .meta({ description: "https only; fetched into R2 on first download, never shown to customers" }),
+    source_url: z.url({ protocol: /^https$/ }).meta({
+      description:
+        "https only; fetched into R2 on first download, never shown to customers. Redirects are followed only " +
+        "to https URLs, at most 5; any other is 502 origin_error",
+    }),
     name: fileNameSchema.optional(),
     mime_type: mimeTypeSchema.optional(),
   })
