@@ -1,6 +1,7 @@
 import type { Env } from "../env.ts";
 import { pageStoreFor } from "../pages/pageStore.ts";
 import { HttpError } from "./HttpError.ts";
+import { redactedPath } from "./redactedPath.ts";
 import { renderError, wantsErrorPage } from "./renderError.ts";
 
 /**
@@ -14,7 +15,8 @@ export async function errorBoundary(error: unknown, request?: Request, env?: Env
   const headOnly = request?.method === "HEAD";
   const store = request && env && wantsErrorPage(request) ? await pageStoreFor(request, env) : null;
   if (error instanceof HttpError) return renderError(error, request, headOnly, { store });
-  console.error("unhandled error", request?.method, request ? new URL(request.url).pathname : "", error);
+  // The path without its tokens or access keys (a log is no place for credentials), never the query.
+  console.error("unhandled error", request?.method, request ? redactedPath(new URL(request.url).pathname) : "", error);
   const unavailable = new HttpError(
     "unavailable",
     "The download service is briefly unavailable. Please try again shortly.",
