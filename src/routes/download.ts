@@ -37,6 +37,22 @@ export interface DownloadRequest {
 }
 
 /**
+ * The most of a request's User-Agent and Range the download log keeps (docs/CONTRACT.md §6
+ * rule 7). Both are the client's to choose and the log stores them with every request: in
+ * the link's outbox, D1, exports, evidence and webhooks. Unbounded, anyone holding a link
+ * could grow the store's log by ~200 KB a request. Real ones are far shorter; a longer one
+ * keeps its first 512 characters and gains a `…`, so the cut shows. Only the log is cut:
+ * the request itself (its range, its device id) is answered from the headers as sent.
+ */
+export const LOGGED_HEADER_MAX_CHARS = 512;
+
+function boundedForLog(value: string | null): string | null {
+  return value !== null && value.length > LOGGED_HEADER_MAX_CHARS
+    ? `${value.slice(0, LOGGED_HEADER_MAX_CHARS)}…`
+    : value;
+}
+
+/**
  * `GET|HEAD /downloads/:token`: verify → plan → count (Durable Object) → stream (R2).
  * The R2 read starts alongside the count so the first byte is not delayed by it; if the
  * link refuses, the body is cancelled unread.
@@ -67,9 +83,9 @@ export async function serveDownload({
     log: {
       // docs/CONTRACT.md §10: only what the tenant's ip_storage keeps leaves the Worker.
       ip: storedAddress(ip, tenant.settings.ip_storage),
-      userAgent: request.headers.get("User-Agent"),
+      userAgent: boundedForLog(request.headers.get("User-Agent")),
       country: typeof request.cf?.country === "string" ? request.cf.country : null,
-      range: request.headers.get("Range"),
+      range: boundedForLog(request.headers.get("Range")),
     },
     ...(screening.kind === "download" && { scannerPasses: screening.scannerPasses }),
   };
