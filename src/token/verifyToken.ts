@@ -1,4 +1,4 @@
-import { compactVerify, errors, type CompactJWSHeaderParameters } from "jose";
+import { base64url, compactVerify, errors, type CompactJWSHeaderParameters } from "jose";
 import { claimsSchema, type Claims } from "./claims.ts";
 import type { Keyring } from "./keyring.ts";
 import { repeatedKeyAt } from "../http/repeatedKey.ts";
@@ -45,6 +45,24 @@ function isCanonicalBase64url(segment: string): boolean {
 }
 
 /**
+ * True when the protected header gives a parameter twice (`{"alg":"none","alg":"HS256"}`).
+ * jose reads it with JSON.parse, which keeps the last value without a word, while another
+ * reader may take the first: which `alg` or `kid` a token names must not depend on who
+ * reads it. Refused like any malformed header (`invalid_token`), as a repeated claim is
+ * (`bad_claims`, below). A header that is not base64url JSON is left to jose to refuse.
+ */
+function headerRepeatsAKey(token: string): boolean {
+  let text: string;
+  try {
+    text = new TextDecoder().decode(base64url.decode(token.slice(0, token.indexOf("."))));
+    JSON.parse(text);
+  } catch {
+    return false;
+  }
+  return repeatedKeyAt(text) !== null;
+}
+
+/**
  * Checks a token's signature and claim shapes. Time (exp/nbf) is *not* judged here:
  * the link's Durable Object may hold a new expiry that wins over the claim, so the
  * policy step decides. Algorithms are pinned twice: jose refuses anything outside
@@ -55,6 +73,7 @@ export async function verifyToken(token: string, keyring: Keyring, tenantId: str
   if (token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: "too_long" };
   if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token)) return { ok: false, reason: "malformed" };
   if (!token.split(".").every(isCanonicalBase64url)) return { ok: false, reason: "malformed" };
+  if (headerRepeatsAKey(token)) return { ok: false, reason: "malformed" };
 
   let kid = "";
   let payload: Uint8Array;

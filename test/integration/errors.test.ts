@@ -7,6 +7,7 @@ import { env } from "cloudflare:workers";
 import { base64url } from "jose";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../../src/index.ts";
+import { linkStub } from "../../src/links/linkStub.ts";
 import { forgetTenant } from "../../src/tenants/resolveTenant.ts";
 import {
   brokenD1,
@@ -65,6 +66,29 @@ function withAccept(accept: string | null, headers: Record<string, string> = {})
 function forge(header: unknown, payload: unknown, signature: string): string {
   const encode = (value: unknown) => base64url.encode(JSON.stringify(value));
   return `${encode(header)}.${encode(payload)}.${signature}`;
+}
+
+/**
+ * A link whose token is correctly HS256-signed with the tenant's k1 secret over `headerText`
+ * exactly as given (a header with a repeated key, which no JSON encoder writes).
+ */
+async function signedWithRawHeader(tenant: TestTenant, headerText: string, file: StoredFile): Promise<TestLink> {
+  const linkId = uid("l");
+  const encode = (text: string) => base64url.encode(new TextEncoder().encode(text));
+  const input = `${encode(headerText)}.${encode(JSON.stringify({ iss: tenant.id, lid: linkId, fid: file.id }))}`;
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(tenant.key.secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const signature = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(input));
+  return {
+    token: `${input}.${base64url.encode(new Uint8Array(signature))}`,
+    linkId,
+    stub: linkStub(env, tenant.id, linkId),
+  };
 }
 
 async function expectErrorAnswer(response: Response, status: number, code: string, flavour: Flavour): Promise<void> {
@@ -177,6 +201,24 @@ const errorCases: ErrorCase[] = [
       return { response: await gateway(tenant, `/downloads/${token}`, { headers: withAccept(accept) }) };
     },
   },
+  // JSON.parse keeps the last of two equal keys; which alg or kid a token names must not
+  // depend on the reader, so a header that repeats one is malformed whatever it says.
+  ...[
+    ['alg "none", then alg "HS256"', '{"alg":"none","alg":"HS256","kid":"k1"}'],
+    ["an unknown kid, then the right one", '{"alg":"HS256","kid":"k9","kid":"k1"}'],
+    ["alg twice, the second spelt with a \\u escape", '{"alg":"HS256","\\u0061lg":"HS256","kid":"k1"}'],
+  ].map(([what, headerText]): ErrorCase => ({
+    name: `a correctly signed token whose header repeats a key: ${what}`,
+    status: 403,
+    code: "invalid_token",
+    run: async (accept) => {
+      const tenant = await createTenant();
+      const file = await putFile(tenant);
+      const link = await signedWithRawHeader(tenant, headerText ?? "", file);
+      const response = await gateway(tenant, `/downloads/${link.token}`, { headers: withAccept(accept) });
+      return { response, link, countAfter: 0 };
+    },
+  })),
   {
     name: "tenant A's token on tenant B's host",
     status: 403,
@@ -450,6 +492,14 @@ describe("every download error of docs/CONTRACT.md §7", () => {
       if (link && countAfter !== undefined) expect((await link.stub.snapshot()).count).toBe(countAfter);
     });
   }
+
+  it("serves a token signed over a hand-written header that names each key once (the control)", async () => {
+    const tenant = await createTenant();
+    const file = await putFile(tenant);
+    const link = await signedWithRawHeader(tenant, '{"alg":"HS256","kid":"k1"}', file);
+    expect((await drain(await gateway(tenant, `/downloads/${link.token}`))).status).toBe(200);
+    expect((await link.stub.snapshot()).count).toBe(1);
+  });
 
   it("answers an explicit Accept: application/json with JSON even when text/html is also listed lower", async () => {
     const tenant = await createTenant();

@@ -225,6 +225,22 @@ describe("tokens are byte-identical to their header, claims and key", () => {
     expect(token).toBe(vector.token);
   });
 
+  it("signs malformed-header-repeated-alg correctly with vec-hs: only its repeated header key is wrong", async () => {
+    const vector = doc.vectors.find((v) => v.name === "malformed-header-repeated-alg");
+    if (!vector) throw new Error("no malformed-header-repeated-alg vector");
+    const [header = "", payload = "", signature = ""] = vector.token.split(".");
+    expect(new TextDecoder().decode(base64url.decode(header))).toBe(
+      '{"alg":"none","alg":"HS256","kid":"vec-hs","typ":"JWT"}',
+    );
+    expect(JSON.parse(new TextDecoder().decode(base64url.decode(payload)))).toEqual(vector.claims);
+    const vecHs = key("vec-hs");
+    if (vecHs.alg !== "HS256") throw new Error("vec-hs is an HS256 key");
+    const hmac = await importHmacKey(encoder.encode(vecHs.secret));
+    expect(
+      await crypto.subtle.verify("HMAC", hmac, base64url.decode(signature), encoder.encode(`${header}.${payload}`)),
+    ).toBe(true);
+  });
+
   it("re-encodes the hand-made tokens' header and claims where they have them", () => {
     for (const v of doc.vectors.filter((x) => x.signing === null && x.header !== null && x.claims)) {
       const [header = "", payload = ""] = v.token.split(".");

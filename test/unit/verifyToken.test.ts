@@ -60,7 +60,12 @@ function forge(header: unknown, payload: unknown, signature = "c2lnbmF0dXJl"): s
 
 /** A compact JWS with an arbitrary header and a genuine HS256 signature over it, made without jose. */
 async function signHsByHand(header: unknown, payload: unknown): Promise<string> {
-  const input = `${base64url.encode(JSON.stringify(header))}.${base64url.encode(JSON.stringify(payload))}`;
+  return signHsOverHeaderText(JSON.stringify(header), payload);
+}
+
+/** Like signHsByHand, over the header text exactly as given (one with a repeated key, say). */
+async function signHsOverHeaderText(headerText: string, payload: unknown): Promise<string> {
+  const input = `${base64url.encode(headerText)}.${base64url.encode(JSON.stringify(payload))}`;
   const key = await importHmacKey(SECRET);
   const signature = new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(input)));
   return `${input}.${base64url.encode(signature)}`;
@@ -290,6 +295,23 @@ describe("verifyToken: malformed", () => {
   it("refuses a header with an unknown critical extension", async () => {
     const token = await signHsByHand({ alg: "HS256", kid: "hs", crit: ["x-unknown"], "x-unknown": true }, BASE);
     expect(await verifyToken(token, keyring, TENANT)).toStrictEqual({ ok: false, reason: "malformed" });
+  });
+
+  // JSON.parse (jose's reader) keeps the last of two equal keys, another reader the first:
+  // which alg or kid a token names must not depend on who reads it.
+  it.each([
+    ['alg "none", then "HS256"', '{"alg":"none","alg":"HS256","kid":"hs"}'],
+    ["kid of another key, then the right one", '{"alg":"HS256","kid":"old","kid":"hs"}'],
+    ["typ twice with the same value", '{"alg":"HS256","kid":"hs","typ":"JWT","typ":"JWT"}'],
+    ["alg twice, once spelt as an escape", '{"alg":"HS256","\\u0061lg":"HS256","kid":"hs"}'],
+  ])("refuses a correctly signed token whose header repeats a key: %s", async (_name, headerText) => {
+    const token = await signHsOverHeaderText(headerText, BASE);
+    expect(await verifyToken(token, keyring, TENANT)).toStrictEqual({ ok: false, reason: "malformed" });
+  });
+
+  it("accepts the same hand-signed header when it names each key once", async () => {
+    const token = await signHsOverHeaderText('{"alg":"HS256","kid":"hs","typ":"JWT"}', BASE);
+    expect(await verifyToken(token, keyring, TENANT)).toStrictEqual({ ok: true, kid: "hs", claims: BASE });
   });
 
   it("refuses a correctly signed payload that is not JSON", async () => {
