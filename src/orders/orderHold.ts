@@ -8,8 +8,8 @@ import { linkStub } from "../links/linkStub.ts";
 import { nowSeconds } from "../utils/time.ts";
 import { findOrder } from "../listings/orderRows.ts";
 
-/** Link objects told at once; an order may have thousands of links (100 items × 50 files). */
-const TELL_AT_ONCE = 50;
+/** Link objects told at once (an order has at most 500 links, MAX_LINKS_PER_ORDER). */
+export const TELL_AT_ONCE = 50;
 
 /**
  * Holds an order for review (`reason` for the store's own records) or, with `null`,

@@ -7,6 +7,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { mirrorLinkState } from "../../../src/db/mirrorLinkState.ts";
 import { linkStub } from "../../../src/links/linkStub.ts";
 import worker from "../../../src/index.ts";
 import { brokenD1, interceptingD1 } from "../../helpers/fixtures.ts";
@@ -117,5 +118,23 @@ describe("an un-revoke racing a cancel of the link's order", () => {
     // The retry goes through.
     expect((await admin(tenant, "PATCH", `/links/${entry.link_id}`, { json: { revoked: false } })).status).toBe(200);
     expect((await linkStub(env, tenant.id, entry.link_id).snapshot()).revoked).toBe(false);
+  });
+});
+
+describe("a cancel and the listing copy", () => {
+  it("keeps the links revoked in D1 when an older state's listing-copy write lands after the cancel", async () => {
+    const { tenant, order, entry } = await paidLink();
+    const stub = linkStub(env, tenant.id, entry.link_id);
+    // The object's state moves on without its listing copy written yet, as after a download
+    // whose log batch is still in its 200 ms window.
+    const change = await stub.change({ addDownloads: 1 }, 3);
+    if (!change.ok) throw new Error("the change was refused");
+    const olderState = change.state;
+
+    expect((await admin(tenant, "POST", `/orders/${order.order_number}/cancel`)).status).toBe(200);
+    // Now that batch lands, with the state from before the cancel.
+    await mirrorLinkState(env.DB, { tenantId: tenant.id, linkId: entry.link_id, state: olderState }).run();
+    expect(await linkRow(tenant.id, entry.link_id)).toMatchObject({ revoked: 1 });
+    expect((await stub.snapshot()).revoked).toBe(true);
   });
 });
