@@ -156,9 +156,19 @@ async function askAuthUrl(
 
   let response: Response;
   try {
-    ({ response } = await fetchWithDeadlines(url, { headers }, { headersMs: waitMs, stallMs: waitMs }));
+    // Not followed: a redirect would carry the customer's cookies and bearer token to
+    // wherever it points (another host, or plain http). The store configures the final URL.
+    ({ response } = await fetchWithDeadlines(
+      url,
+      { headers, redirect: "manual" },
+      { headersMs: waitMs, stallMs: waitMs },
+    ));
   } catch (error) {
     throw storeAuthDown(error);
+  }
+  if (response.status >= 300 && response.status < 400) {
+    response.body?.cancel().catch(() => {});
+    throw storeAuthDown(`auth_url answered a redirect (${response.status}); set the URL it points to`);
   }
   if (response.status === 401 || response.status === 403) throw authRequired();
   if (!response.ok) throw storeAuthDown(`auth_url answered ${response.status}`);

@@ -390,6 +390,26 @@ describe("auth_url mode", () => {
     expect(requests).toEqual([]);
   });
 
+  it("never follows a redirect with the customer's cookies: 503, and the target hears nothing", async () => {
+    const { tenant } = await authUrlTenant();
+    const reached: string[] = [];
+    // Answers as the runtime does: a redirect is followed unless the caller asked for "manual".
+    vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+      let request = new Request(input, init);
+      for (let hop = 0; hop < 3; hop++) {
+        reached.push(`${request.url} cookie=${request.headers.get("Cookie")}`);
+        if (new URL(request.url).hostname !== "shop.example") return Response.json({ customer_id: "cust-7" });
+        const redirect = new Response(null, { status: 302, headers: { Location: "http://collector.example/steal" } });
+        if (init?.redirect === "manual") return redirect;
+        request = new Request("http://collector.example/steal", { headers: request.headers });
+      }
+      throw new Error("too many hops");
+    });
+    const answer = await myOrders(tenant, { Cookie: "session=alice" });
+    expect(answer.status).toBe(503);
+    expect(reached.filter((r) => r.includes("collector.example"))).toEqual([]);
+  });
+
   it("does not cache a failure: the next request asks again and gets in", async () => {
     const { tenant, orderNumber } = await authUrlTenant();
     let up = false;
