@@ -76,10 +76,10 @@ export function admitNow(
     bytesSent: bodyless ? 0 : null,
     counted: grantId !== null,
     reason:
-      !decision.ok || grantId !== null
+      !decision.ok || grantId !== null || request.plannedError
         ? null
         : (request.uncounted ?? (scannerPass ? "scanner" : decision.resume ? "resume" : "no_body")),
-    error: decision.ok ? null : decision.reason,
+    error: decision.ok ? (request.plannedError ?? null) : decision.reason,
   });
   parts.record(event);
   if (grantId !== null) {

@@ -75,6 +75,11 @@ export interface AdmitRequest extends Omit<AccessRequest, "now"> {
    */
   uncounted?: NotCountedReason;
   /**
+   * Set when the answer, should the link let the request through, is an error the Worker
+   * found itself (the file is gone: `not_found`): the log row carries it as its error.
+   */
+  plannedError?: "not_found";
+  /**
    * Set when the request looks like a mail scanner (rule 4a): a download it would count is
    * served uncounted while the link has used fewer than this many scanner passes.
    */

@@ -118,6 +118,7 @@ export async function serveDownload({
         rangeStart: null,
         plannedStatus: 404,
         plannedBytes: 0,
+        plannedError: "not_found",
       });
       logDownloadEvent(ctx, env, result);
       if (!result.ok) throw refusalError(result.reason);

@@ -11,6 +11,7 @@ import { pullFromOrigin } from "../../../src/files/pullThrough.ts";
 import { HttpError } from "../../../src/http/HttpError.ts";
 import worker from "../../../src/index.ts";
 import { linkStub } from "../../../src/links/linkStub.ts";
+import { outboxEvents } from "../../helpers/deliveries.ts";
 import { fileBytes, uid } from "../../helpers/fixtures.ts";
 import {
   admin,
@@ -245,7 +246,10 @@ describe("GET and DELETE /admin/v1/files/:fileId", () => {
 
     const download = await fetchUrl(entry.download_url as string);
     expect(await errorOf(download)).toEqual({ status: 404, error: "not_found" });
-    expect((await linkStub(env, tenant.id, entry.link_id).snapshot()).count).toBe(0);
+    const stub = linkStub(env, tenant.id, entry.link_id);
+    expect((await stub.snapshot()).count).toBe(0);
+    // The log says what the customer got: an error, not an answer without a body.
+    expect(await outboxEvents(stub)).toMatchObject([{ status: 404, error: "not_found", reason: null, counted: false }]);
   });
 
   it("lists a deleted file's links as removed, without a URL, until a file of that id is uploaded again", async () => {

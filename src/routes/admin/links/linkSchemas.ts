@@ -95,7 +95,10 @@ export const downloadEventSchema = z
       .nullable()
       .meta({ description: "why an answer without error was not counted" }),
     device: z.string().nullable(),
-    error: z.string().nullable().meta({ description: "error code of a refusal; null for successes" }),
+    error: z
+      .string()
+      .nullable()
+      .meta({ description: "error code of a refusal or failure (a deleted file: not_found); null for successes" }),
   })
   .meta({ id: "DownloadEvent" });
 
