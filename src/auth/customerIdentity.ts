@@ -8,6 +8,7 @@ import type { Tenant } from "../tenants/loadTenant.ts";
 import { hostScope } from "../tenants/resolveTenant.ts";
 import { sha256Hex } from "../utils/encoding.ts";
 import { okpKeyFlaw } from "../token/ed25519KeyFlaw.ts";
+import type { CustomerPublicJwk } from "../tenants/tenantSettings.ts";
 import { StaleWhileErrorCache } from "../utils/StaleWhileErrorCache.ts";
 import { bearerToken } from "./adminKey.ts";
 
@@ -86,7 +87,7 @@ export async function customerId(request: Request, env: Env, tenant: Tenant): Pr
   }
 }
 
-type JwtConfig = { public_jwk?: Record<string, unknown>; jwks_url?: string };
+type JwtConfig = { public_jwk?: CustomerPublicJwk | undefined; jwks_url?: string | undefined };
 
 async function verificationKey(tenant: Tenant, config: JwtConfig): Promise<CryptoKey | Uint8Array | JWTVerifyGetKey> {
   if (config.jwks_url) {
@@ -96,12 +97,10 @@ async function verificationKey(tenant: Tenant, config: JwtConfig): Promise<Crypt
     return set;
   }
   if (config.public_jwk) {
+    // The settings hold only a usable public key (tenantSettings.ts: a stored one that no
+    // longer passes, such as a small-order Ed25519 key, is dropped when they are read).
     const jwk = config.public_jwk;
-    // Settings refuse such a key now; one stored before that check must still not verify.
-    if (okpKeyFlaw(jwk)) throw authRequired("This store's sign-in key cannot be trusted; the store must replace it.");
-    return publicKeys.get(`${tenant.id}:${JSON.stringify(jwk)}`, () =>
-      importJWK(jwk as Parameters<typeof importJWK>[0], jwkAlgorithm(jwk)),
-    );
+    return publicKeys.get(`${tenant.id}:${JSON.stringify(jwk)}`, () => importJWK(jwk, jwkAlgorithm(jwk)));
   }
   if (tenant.customerKey) return tenant.customerKey;
   throw authRequired("This store has not configured customer sign-in for downloads.");
@@ -125,12 +124,8 @@ function withoutForgeableKeys(set: ReturnType<typeof createRemoteJWKSet>): JWTVe
  * jose needs an algorithm to import a JWK; keys exported by most tools carry none, so it
  * follows from the key type (one per type among PUBLIC_KEY_ALGORITHMS).
  */
-function jwkAlgorithm(jwk: Record<string, unknown>): string | undefined {
-  if (typeof jwk.alg === "string") return jwk.alg;
-  if (jwk.kty === "RSA") return "RS256";
-  if (jwk.kty === "EC" && jwk.crv === "P-256") return "ES256";
-  if (jwk.kty === "OKP" && jwk.crv === "Ed25519") return "EdDSA";
-  return undefined;
+function jwkAlgorithm(jwk: CustomerPublicJwk): string {
+  return jwk.kty === "RSA" ? "RS256" : jwk.kty === "EC" ? "ES256" : "EdDSA";
 }
 
 /**

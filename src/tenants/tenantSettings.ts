@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { multiLine, singleLine } from "../http/textInput.ts";
 import { addressOrCidr } from "../token/claims.ts";
-import { okpKeyFlaw } from "../token/ed25519KeyFlaw.ts";
+import { ed25519KeyFlaw } from "../token/ed25519KeyFlaw.ts";
 import { WEBHOOK_EVENT_TYPES, webhookUrl } from "../webhooks/webhookEvents.ts";
 import { isDistinct } from "../utils/isDistinct.ts";
 
@@ -27,6 +27,61 @@ const identityUrl = z
   .url({ protocol: /^https$/, error: "an https URL" })
   .meta({ description: "https only: the gateway sends it customers' cookies or trusts its keys" });
 
+/** base64url without padding, `min`–`max` characters. */
+const base64url = (min: number, max: number) =>
+  z
+    .string()
+    .min(min)
+    .max(max)
+    .regex(/^[A-Za-z0-9_-]+$/, "base64url without padding");
+
+/** The members a public JWK may have besides its key material, as key tools export them. */
+const jwkExtras = {
+  kid: z.string().max(200).optional(),
+  use: z.literal("sig").optional(),
+  key_ops: z.array(z.literal("verify")).optional(),
+  ext: z.boolean().optional(),
+};
+
+/**
+ * The storefront's public key for customer tokens: RSA (2048 bits or more), P-256 or
+ * Ed25519, public members only. A private member (`d`, `p`, `q`, …) is refused as unknown:
+ * the gateway must never hold the store's signing key. A key that could not verify anything
+ * (`{}`, a symmetric `oct` key, garbage) is refused here rather than stored and then turning
+ * every customer away with 401.
+ */
+export const customerPublicJwkSchema = z.discriminatedUnion("kty", [
+  z.strictObject({
+    kty: z.literal("RSA"),
+    // 2048-bit modulus: 256 bytes, 342 base64url characters; 8192 bits at most.
+    n: base64url(342, 1366),
+    e: base64url(1, 12),
+    alg: z.literal("RS256").optional(),
+    ...jwkExtras,
+  }),
+  z.strictObject({
+    kty: z.literal("EC"),
+    crv: z.literal("P-256"),
+    x: base64url(43, 43),
+    y: base64url(43, 43),
+    alg: z.literal("ES256").optional(),
+    ...jwkExtras,
+  }),
+  z.strictObject({
+    kty: z.literal("OKP"),
+    crv: z.literal("Ed25519"),
+    // Only a key whose private half alone signs for it (not of small order, ed25519KeyFlaw).
+    x: base64url(43, 43).superRefine((x, context) => {
+      const flaw = ed25519KeyFlaw(x);
+      if (flaw) context.addIssue({ code: "custom", message: flaw });
+    }),
+    alg: z.literal("EdDSA").optional(),
+    ...jwkExtras,
+  }),
+]);
+
+export type CustomerPublicJwk = z.infer<typeof customerPublicJwkSchema>;
+
 /** How the storefront's customers prove who they are (docs/CONTRACT.md §8). */
 export const customerAuthSchema = z.discriminatedUnion("mode", [
   z.strictObject({
@@ -37,14 +92,8 @@ export const customerAuthSchema = z.discriminatedUnion("mode", [
       .string()
       .regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}$/)
       .optional(),
-    /** RS256/ES256/EdDSA public key as a JWK; an Ed25519 one must be a key only its private half signs for. */
-    public_jwk: z
-      .record(z.string(), z.unknown())
-      .superRefine((jwk, context) => {
-        const flaw = okpKeyFlaw(jwk);
-        if (flaw) context.addIssue({ code: "custom", path: ["x"], message: flaw });
-      })
-      .optional(),
+    /** RS256/ES256/EdDSA public key as a JWK. */
+    public_jwk: customerPublicJwkSchema.optional(),
     /** A JWKS document with the storefront's public keys. */
     jwks_url: identityUrl.optional(),
     /** When set, the token's `iss` must equal it. */

@@ -9,6 +9,7 @@ import { env } from "cloudflare:workers";
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from "jose";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { linkStub } from "../../../src/links/linkStub.ts";
+import { customerPublicJwkSchema } from "../../../src/tenants/tenantSettings.ts";
 import { uid } from "../../helpers/fixtures.ts";
 import {
   bodyBytes,
@@ -123,11 +124,57 @@ describe("HS256 customer tokens with the tenant's customer secret", () => {
   });
 });
 
+/** The store's public key as the settings take it (jose's JWK type leaves every member optional). */
+async function settingsJwk(key: CryptoKey) {
+  return customerPublicJwkSchema.parse(await exportJWK(key));
+}
+
 describe("public-key customer tokens", () => {
+  it("verifies RS256 tokens with an RSA public_jwk", async () => {
+    const { tenant, orderNumber } = await tenantWithOrder("cust-7", { customerSecret: null });
+    const { publicKey, privateKey } = await generateKeyPair("RS256");
+    await setTenantSettings(tenant, { customer_auth: { mode: "jwt", public_jwk: await settingsJwk(publicKey) } });
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: "RS256" })
+      .setSubject("cust-7")
+      .setExpirationTime("1h")
+      .sign(privateKey);
+    expect(await myOrders(tenant, {}, token)).toMatchObject({ status: 200, orders: [orderNumber] });
+  });
+
+  it.each([
+    ["an empty object", {}, "settings.customer_auth.public_jwk.kty"],
+    ["a symmetric key", { kty: "oct", k: "AAAA" }, "settings.customer_auth.public_jwk.kty"],
+    [
+      "an RSA modulus too short to be a key",
+      { kty: "RSA", n: "garbage", e: "AQAB" },
+      "settings.customer_auth.public_jwk.n",
+    ],
+    ["a P-256 key without y", { kty: "EC", crv: "P-256", x: "A".repeat(43) }, "settings.customer_auth.public_jwk.y"],
+    [
+      "a key with its private part",
+      {
+        kty: "OKP",
+        crv: "Ed25519",
+        x: "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+        d: "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A",
+      },
+      "settings.customer_auth.public_jwk.d",
+    ],
+  ])("refuses %s as public_jwk with 400 naming it, storing nothing", async (_label, jwk, path) => {
+    const { tenant } = await tenantWithOrder("cust-7");
+    const answer = await operator("PATCH", `/tenants/${tenant.id}`, {
+      json: { settings: { customer_auth: { mode: "jwt", public_jwk: jwk } } },
+    });
+    expectError(answer, 400, "bad_request", [path]);
+    const stored = await operator<{ settings: Record<string, unknown> }>("GET", `/tenants/${tenant.id}`);
+    expect(stored.body.settings.customer_auth).toBeUndefined();
+  });
+
   it("verifies ES256 tokens with the tenant's public_jwk and refuses HS256 ones (no algorithm confusion)", async () => {
     const { tenant, orderNumber } = await tenantWithOrder("cust-7");
     const { publicKey, privateKey } = await generateKeyPair("ES256");
-    await setTenantSettings(tenant, { customer_auth: { mode: "jwt", public_jwk: await exportJWK(publicKey) } });
+    await setTenantSettings(tenant, { customer_auth: { mode: "jwt", public_jwk: await settingsJwk(publicKey) } });
     const token = await new SignJWT({})
       .setProtectedHeader({ alg: "ES256" })
       .setSubject("cust-7")
@@ -148,7 +195,7 @@ describe("public-key customer tokens", () => {
   it("verifies EdDSA tokens with a public_jwk", async () => {
     const { tenant, orderNumber } = await tenantWithOrder("cust-7", { customerSecret: null });
     const { publicKey, privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519" });
-    await setTenantSettings(tenant, { customer_auth: { mode: "jwt", public_jwk: await exportJWK(publicKey) } });
+    await setTenantSettings(tenant, { customer_auth: { mode: "jwt", public_jwk: await settingsJwk(publicKey) } });
     const token = await new SignJWT({})
       .setProtectedHeader({ alg: "EdDSA" })
       .setSubject("cust-7")
