@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { urlWithoutUserInfo } from "../http/urlInput.ts";
 import { multiLine, singleLine } from "../http/textInput.ts";
 import { addressOrCidr } from "../token/claims.ts";
 import { ed25519KeyFlaw } from "../token/ed25519KeyFlaw.ts";
@@ -23,9 +24,9 @@ export type ProfileName = (typeof PROFILE_NAMES)[number];
  * the path can swap lets them sign in as any customer. No exception for localhost: the
  * local demo (`npm start`) signs customers with the HS256 customer secret, not a URL.
  */
-const identityUrl = z
-  .url({ protocol: /^https$/, error: "an https URL" })
-  .meta({ description: "https only: the gateway sends it customers' cookies or trusts its keys" });
+const identityUrl = urlWithoutUserInfo(/^https$/, "an https URL").meta({
+  description: "https only: the gateway sends it customers' cookies or trusts its keys",
+});
 
 /** base64url without padding, `min`–`max` characters. */
 const base64url = (min: number, max: number) =>
@@ -198,10 +199,10 @@ export const tenantSettingsSchema = z.strictObject({
   allowed_origins: z.array(exactOrigin).max(50).refine(isDistinct, "an origin is listed twice").default([]),
   /** Shown on every customer-facing page, with links back to the store. */
   store_name: singleLine(1, 200).optional(),
-  store_url: z.url({ protocol: /^https?$/ }).optional(),
-  support_url: z.url({ protocol: /^(https?|mailto)$/ }).optional(),
+  store_url: urlWithoutUserInfo(/^https?$/).optional(),
+  support_url: urlWithoutUserInfo(/^(https?|mailto)$/).optional(),
   /** Where `auth_required` pages send the customer to sign in. */
-  sign_in_url: z.url({ protocol: /^https?$/ }).optional(),
+  sign_in_url: urlWithoutUserInfo(/^https?$/).optional(),
   /** Sharing detection; absent = off. */
   sharing: sharingSettingsSchema.optional(),
   // --- The download log: privacy and retention (docs/CONTRACT.md §10) ---

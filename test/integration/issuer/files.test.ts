@@ -542,6 +542,7 @@ describe("POST /admin/v1/files/:fileId (pull-through registration)", () => {
 
   it.each([
     ["an http URL", { source_url: "http://files.origin.example/a.zip" }, "source_url"],
+    ["a URL with user info", { source_url: "https://user:secret@files.origin.example/a.zip" }, "source_url"],
     ["a URL that is not one", { source_url: "font.zip" }, "source_url"],
     ["no source_url", { name: "a.zip" }, "source_url"],
     ["an empty name", { source_url: "https://files.origin.example/a.zip", name: "" }, "name"],

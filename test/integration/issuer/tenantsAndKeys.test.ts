@@ -211,6 +211,13 @@ describe("POST /admin/v1/tenants", () => {
     ["a host with a port", { id: "ok-id", name: "X", hosts: ["shop.test:8787"] }, "hosts.0"],
     ["hosts not an array", { id: "ok-id", name: "X", hosts: "shop.test" }, "hosts"],
     ["an ftp origin", { id: "ok-id", name: "X", origin_url: "ftp://origin.example" }, "origin_url"],
+    // The operator API would echo the password back, and every proxied request would carry it.
+    ["an origin with user info", { id: "ok-id", name: "X", origin_url: "https://u:p@origin.example" }, "origin_url"],
+    [
+      "a store_url with user info",
+      { id: "ok-id", name: "X", settings: { store_url: "https://admin:hunter2@shop.example" } },
+      "settings.store_url",
+    ],
     ["a short customer secret", { id: "ok-id", name: "X", customer_secret: "short" }, "customer_secret"],
     [
       "a negative resume window",

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { urlWithoutUserInfo } from "../../../http/urlInput.ts";
 import { sanitizeFileName } from "../../../files/contentDisposition.ts";
 import { mimeTypeFor } from "../../../files/mimeType.ts";
 import { defineEndpoint } from "../../../http/endpoint.ts";
@@ -10,7 +11,7 @@ import { fileSchema } from "./fileSchemas.ts";
 
 const registerFileSchema = z
   .strictObject({
-    source_url: z.url({ protocol: /^https$/ }).meta({
+    source_url: urlWithoutUserInfo(/^https$/).meta({
       description:
         "https only; fetched into R2 on first download, never shown to customers. Redirects are followed only " +
         "to https URLs, at most 5; any other is 502 origin_error",

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { urlWithoutUserInfo } from "../../../http/urlInput.ts";
 import { singleLine } from "../../../http/textInput.ts";
 import { tenantSettingsSchema } from "../../../tenants/tenantSettings.ts";
 import { listOf, tenantIdSchema } from "../adminSchemas.ts";
@@ -51,8 +52,7 @@ export const createTenantSchema = z
     id: tenantIdSchema,
     name: singleLine(1, 200),
     hosts: z.array(hostSchema).max(50).default([]),
-    origin_url: z
-      .url({ protocol: /^https?$/ })
+    origin_url: urlWithoutUserInfo(/^https?$/)
       .nullable()
       .optional(),
     settings: settingsInputSchema.default({}),
