@@ -160,7 +160,7 @@ const linkFileSchema = z.object({
   status: z.enum(LINK_STATUSES).meta({
     description:
       "`suspended`: its order is held for review, or the link is blocked for suspected sharing; " +
-      "`removed`: the store deleted the file",
+      "`removed`: the store deleted the file (`not_yet_valid` is /info's only: these links have no nbf)",
   }),
 });
 

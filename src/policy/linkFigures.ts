@@ -7,7 +7,8 @@ export const CLOCK_SKEW_SECONDS = 30;
 /**
  * What a download of the link would meet now. `removed`: the store deleted the link's file
  * (its links answer 404 until a file of that id is uploaded again); only a listing, which
- * reads the file's row, can tell.
+ * reads the file's row, can tell. `not_yet_valid`: the token's `nbf` is still ahead; only
+ * `/info`, which reads the token, can tell (the issuer API's links have no `nbf`).
  */
 export const LINK_STATUSES = [
   "available",
@@ -17,6 +18,7 @@ export const LINK_STATUSES = [
   "exhausted",
   "revoked",
   "removed",
+  "not_yet_valid",
 ] as const;
 
 export type LinkStatus = (typeof LINK_STATUSES)[number];
@@ -48,6 +50,8 @@ export interface FigureInputs extends LinkOverrides {
   suspended: boolean;
   /** The store deleted the file (the listing's join found no file row). */
   fileRemoved?: boolean;
+  /** The token's `nbf` is still ahead: checked first, as decideAccess does. */
+  notYetValid?: boolean;
 }
 
 export interface LinkFigures {
@@ -90,19 +94,21 @@ export function figuresOf(input: FigureInputs, nowMs: number): LinkFigures {
   const expiresAt = expiryInForce(input.grantedExpiry, input);
   const isExpired = isPastExpiry(expiresAt, nowMs);
   const isLimitReached = limit !== null && input.count >= limit;
-  const status: LinkStatus = input.revoked
-    ? "revoked"
-    : input.suspended
-      ? "suspended"
-      : input.pending
-        ? "pending"
-        : isExpired
-          ? "expired"
-          : isLimitReached
-            ? "exhausted"
-            : input.fileRemoved
-              ? "removed"
-              : "available";
+  const status: LinkStatus = input.notYetValid
+    ? "not_yet_valid"
+    : input.revoked
+      ? "revoked"
+      : input.suspended
+        ? "suspended"
+        : input.pending
+          ? "pending"
+          : isExpired
+            ? "expired"
+            : isLimitReached
+              ? "exhausted"
+              : input.fileRemoved
+                ? "removed"
+                : "available";
   return {
     limit,
     expiresAt,
@@ -142,7 +148,7 @@ export function linkFigures(
 
 /** The figures of a link from a token's claims and its Durable Object's state. */
 export function claimFigures(
-  claims: Pick<Claims, "lim" | "exp">,
+  claims: Pick<Claims, "lim" | "exp" | "nbf">,
   state: LinkOverrides & { count: number; revoked: boolean; pending: boolean; held: boolean; suspended: boolean },
   nowMs = Date.now(),
 ): LinkFigures {
@@ -152,6 +158,7 @@ export function claimFigures(
       suspended: state.held || state.suspended,
       grantedLimit: claims.lim ?? null,
       grantedExpiry: claims.exp ?? null,
+      notYetValid: claims.nbf !== undefined && nowMs / 1000 < claims.nbf - CLOCK_SKEW_SECONDS,
     },
     nowMs,
   );

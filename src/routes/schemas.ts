@@ -16,8 +16,8 @@ export const downloadInfoSchema = z
     revoked: z.boolean(),
     status: z.enum(LINK_STATUSES).meta({
       description:
-        "What a download would meet now, as the listings say it: pending = order unpaid, suspended = order held or link blocked " +
-        "(never removed: the info of a link whose file was deleted is 404 not_found)",
+        "What a download would meet now, as the listings say it: pending = order unpaid, suspended = order held or link blocked, " +
+        "not_yet_valid = the token's nbf is ahead (never removed: the info of a link whose file was deleted is 404 not_found)",
     }),
   })
   .meta({ id: "DownloadInfo" });

@@ -234,6 +234,13 @@ describe("/info reflects the store's overrides held by the Durable Object", () =
     expect(await download(tenant, link)).toBe(answer);
   });
 
+  it("says not_yet_valid for a token whose nbf is ahead, as the download answers 403 not_yet_valid", async () => {
+    const { tenant, link } = await setup({ notBefore: Math.floor(Date.now() / 1000) + 3600 });
+    expect(await info(tenant, link.token)).toMatchObject({ status: "not_yet_valid", is_expired: false });
+    expect(await download(tenant, link)).toBe(403);
+    expect((await link.stub.snapshot()).count).toBe(0);
+  });
+
   it("reports revoked false again after setRevoked(false), and downloads work again", async () => {
     const { tenant, link } = await setup();
     await link.stub.setRevoked(true);

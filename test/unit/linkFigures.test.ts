@@ -91,6 +91,7 @@ const REFUSAL: Record<LinkStatus, string | null> = {
   revoked: "revoked",
   // Never the link's own decision: the Worker finds no file and answers 404 before asking it.
   removed: null,
+  not_yet_valid: "not_yet_valid",
 };
 
 describe("linkFigures: one formula for every view", () => {
@@ -145,6 +146,25 @@ describe("linkFigures: one formula for every view", () => {
     expect(linkFigures(row({}), "pending", NOW, true).status).toBe("pending");
     expect(linkFigures(row({ expiresAt: NOW_S - 3600 }), "complete", NOW, true).status).toBe("expired");
     expect(linkFigures(row({ downloadLimit: 1, downloadCount: 1 }), "complete", NOW, true).status).toBe("exhausted");
+  });
+
+  it("says not_yet_valid for a token whose nbf is ahead, before any other reason, as the decision does", () => {
+    const nbf = NOW_S + 3600;
+    const state = linkState({ count: 0, revoked: true });
+    expect(claimFigures({ nbf }, state, NOW).status).toBe("not_yet_valid");
+    expect(claimFigures({ nbf: NOW_S - 10 }, state, NOW).status).toBe("revoked");
+    const claims: Claims = { iss: "shop", lid: "l", fid: "f", nbf };
+    const request = {
+      claims,
+      clientIp: null,
+      device: "d",
+      delivers: true,
+      sendsBody: true,
+      rangeStart: null,
+      now: NOW,
+      resumeWindowMs: 0,
+    };
+    expect(decideAccess(request, state)).toEqual({ ok: false, reason: "not_yet_valid" });
   });
 
   it("counts what is left, never below zero", () => {

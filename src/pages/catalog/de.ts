@@ -112,6 +112,7 @@ export const de: Messages = {
       exhausted: "Alle Downloads genutzt",
       revoked: "Nicht mehr verfügbar",
       removed: "Der Shop hat diese Datei entfernt",
+      not_yet_valid: "Noch nicht verfügbar",
     },
   },
 };

@@ -90,6 +90,7 @@ export const en: Messages = {
       exhausted: "All downloads used",
       revoked: "No longer available",
       removed: "The store has removed this file",
+      not_yet_valid: "Not available yet",
     },
   },
 };

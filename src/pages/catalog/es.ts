@@ -102,6 +102,7 @@ export const es: Messages = {
       exhausted: "Todas las descargas usadas",
       revoked: "Ya no está disponible",
       removed: "La tienda ha retirado este archivo",
+      not_yet_valid: "Aún no disponible",
     },
   },
 };

@@ -112,6 +112,7 @@ export const fr: Messages = {
       exhausted: "Tous les téléchargements utilisés",
       revoked: "N’est plus disponible",
       removed: "La boutique a retiré ce fichier",
+      not_yet_valid: "Pas encore disponible",
     },
   },
 };
