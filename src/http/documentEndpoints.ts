@@ -44,7 +44,9 @@ const ACCESS_ERRORS: Record<Access, ErrorCode[]> = {
 /** The error codes an endpoint can answer with: its own plus those its declaration implies. */
 export function endpointErrors(endpoint: Endpoint): ErrorCode[] {
   const implied: ErrorCode[] = [...ACCESS_ERRORS[endpoint.access]];
-  if ((endpoint.params && !endpoint.rawParams) || endpoint.query || endpoint.body === "none")
+  // A query string is strict unless the endpoint takes any (endpoint.ts readQuery): an
+  // unknown parameter is a 400 even where no parameter is declared.
+  if ((endpoint.params && !endpoint.rawParams) || !endpoint.anyQuery || endpoint.body === "none")
     implied.push("bad_request");
   if (endpoint.body instanceof z.ZodType) implied.push("bad_request", "payload_too_large");
   return [...implied, ...endpoint.errors];

@@ -24,7 +24,7 @@ export const orderPageEndpoint = (method: "get" | "head", operationId: string, p
           ? { description: page, content: { "text/html": { schema: z.string() } } }
           : { description: page },
     },
-    errors: [],
+    errors: ["not_found", "rate_limited"],
     handle: ({ request, env, params, pathTenant }) => serveOrderPage(request, env, params.accessKey, pathTenant),
   });
 
