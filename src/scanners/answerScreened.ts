@@ -68,9 +68,8 @@ export async function answerScreened(
       "bad_request",
       REFUSED_MESSAGES[screening.reason],
       {},
-      {
-        [CONFIRM_PARAM]: screening.reason,
-      },
+      // The Error schema's details: what was wrong with which parameter.
+      [{ path: CONFIRM_PARAM, message: screening.reason }],
     );
     await recordRefusal(env, ctx, link, input.admitBase, refusal);
     // A browser gets a page with a way to a fresh button; anything else the JSON error.

@@ -244,7 +244,10 @@ describe("clients that do not ask for HTML get the file directly", () => {
 describe("the second stage refuses what a scanner would send", () => {
   function expectRefused(res: Awaited<ReturnType<typeof request>>, reason: string) {
     expect(res.status).toBe(400);
-    expect(JSON.parse(res.text)).toMatchObject({ error: "bad_request", details: { dlg_confirm: reason } });
+    expect(JSON.parse(res.text)).toMatchObject({
+      error: "bad_request",
+      details: [{ path: "dlg_confirm", message: reason }],
+    });
   }
   const JSON_ACCEPT = { ...NAVIGATION, Accept: "application/json" };
 
