@@ -172,7 +172,11 @@ export const orderViewSchema = z
     hold: z
       .object({ reason: z.string(), held_at: z.iso.datetime() })
       .nullable()
-      .meta({ description: "set while the order is held for review (status `held`); null otherwise" }),
+      .meta({
+        description:
+          "set while the order is held for review (status `held`), and kept as the record of that review " +
+          "when a held order is canceled; null otherwise",
+      }),
     purchased_at: z.iso.datetime(),
     access_key: z.string(),
     items: z.array(

@@ -179,6 +179,15 @@ describe("holding an order", () => {
     expect((await admin<HeldView>(tenant, "GET", `/orders/${order.order_number}`)).body.status).toBe("held");
   });
 
+  it("cancels a held order: canceled, its hold kept as the review's record, its links revoked", async () => {
+    const { tenant, order } = await paidOrder();
+    const held = await hold(tenant, order.order_number, "chargeback");
+    const canceled = await admin<HeldView>(tenant, "POST", `/orders/${order.order_number}/cancel`);
+    expect(canceled.body).toMatchObject({ status: "canceled", hold: held.body.hold });
+    expect(firstFile(canceled.body)).toMatchObject({ status: "revoked", download_url: null });
+    expect((await linkStub(env, tenant.id, firstFile(order).link_id).snapshot()).revoked).toBe(true);
+  });
+
   it("refuses to hold a canceled order, and 404s an unknown one", async () => {
     const { tenant, order } = await paidOrder();
     await admin(tenant, "POST", `/orders/${order.order_number}/cancel`);
