@@ -94,6 +94,20 @@ const REFUSAL: Record<LinkStatus, string | null> = {
   not_yet_valid: "not_yet_valid",
 };
 
+/** A whole-file GET with `claims` at NOW, as the access decision takes it. */
+function downloadRequest(claims: Claims) {
+  return {
+    claims,
+    clientIp: null,
+    device: "d",
+    delivers: true,
+    sendsBody: true,
+    rangeStart: null,
+    now: NOW,
+    resumeWindowMs: 0,
+  };
+}
+
 describe("linkFigures: one formula for every view", () => {
   for (const c of cases) {
     it(`${c.name}: ${c.status}, the same from the D1 row, the claims and the access decision`, () => {
@@ -121,19 +135,7 @@ describe("linkFigures: one formula for every view", () => {
       });
       expect(claimFigures(claims, state, NOW)).toStrictEqual(fromRow);
 
-      const decision = decideAccess(
-        {
-          claims,
-          clientIp: null,
-          device: "d",
-          delivers: true,
-          sendsBody: true,
-          rangeStart: null,
-          now: NOW,
-          resumeWindowMs: 0,
-        },
-        state,
-      );
+      const decision = decideAccess(downloadRequest(claims), state);
       expect(decision.ok ? null : decision.reason).toBe(REFUSAL[c.status]);
     });
   }
@@ -154,17 +156,7 @@ describe("linkFigures: one formula for every view", () => {
     expect(claimFigures({ nbf }, state, NOW).status).toBe("not_yet_valid");
     expect(claimFigures({ nbf: NOW_S - 10 }, state, NOW).status).toBe("revoked");
     const claims: Claims = { iss: "shop", lid: "l", fid: "f", nbf };
-    const request = {
-      claims,
-      clientIp: null,
-      device: "d",
-      delivers: true,
-      sendsBody: true,
-      rangeStart: null,
-      now: NOW,
-      resumeWindowMs: 0,
-    };
-    expect(decideAccess(request, state)).toEqual({ ok: false, reason: "not_yet_valid" });
+    expect(decideAccess(downloadRequest(claims), state)).toEqual({ ok: false, reason: "not_yet_valid" });
   });
 
   it("counts what is left, never below zero", () => {
