@@ -2,9 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { links, orders } from "../../../db/schema.ts";
 import { defineEndpoint } from "../../../http/endpoint.ts";
-import { mirrorLinkState } from "../../../db/mirrorLinkState.ts";
-import { linkStub } from "../../../links/linkStub.ts";
-import { TELL_AT_ONCE } from "../../../orders/orderHold.ts";
+import { tellEachLink } from "../../../orders/orderHold.ts";
 import { loadOrder, orderAction, orderResponse } from "./orderRecord.ts";
 
 /**
@@ -46,16 +44,13 @@ export const cancelOrder = defineEndpoint({
     // unless this revoke reaches the object after it. Should an object call fail, the store
     // retries the cancel; the order is canceled already, so the retry comes here again.
     await db.batch([db.update(orders).set({ status: "canceled" }).where(thisOrder), revokeInD1]);
-    const ids = (await db.select({ id: links.id }).from(links).where(ofThisOrder)).map((row) => row.id);
-    for (let i = 0; i < ids.length; i += TELL_AT_ONCE) {
-      const chunk = ids.slice(i, i + TELL_AT_ONCE);
-      const states = await Promise.all(chunk.map((id) => linkStub(env, tenant.id, id).setRevoked(true)));
-      // Each object's new state, with its version: a listing-copy write of an older state
-      // (a download's, still in the log batch) can no longer undo the revocation in D1.
-      await env.DB.batch(
-        states.map((state, j) => mirrorLinkState(env.DB, { tenantId: tenant.id, linkId: chunk[j] as string, state })),
-      );
-    }
+    const ids = await db.select({ id: links.id }).from(links).where(ofThisOrder);
+    await tellEachLink(
+      env,
+      tenant.id,
+      ids.map((row) => row.id),
+      (link) => link.setRevoked(true),
+    );
     return orderResponse(env, tenant, request, orderNumber);
   },
 });
