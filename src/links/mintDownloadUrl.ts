@@ -50,8 +50,7 @@ export async function linkBaseUrl(env: Env, tenant: Tenant, request: Request): P
  * anything is written (adminRouter.ts).
  */
 export async function assertLinksCanPointHere(env: Env, tenant: Tenant, request: Request): Promise<void> {
-  if (tenant.settings.public_url || (await hostScope(env, request, tenant)) !== "foreign") return;
-  if (!(await firstHostOf(env, tenant.id))) throw noAddressHere();
+  await linkBaseUrl(env, tenant, request);
 }
 
 function noAddressHere(): HttpError {

@@ -109,7 +109,8 @@ describe("an un-revoke racing a cancel of the link's order", () => {
     const { tenant, entry } = await paidLink();
     expect((await admin(tenant, "PATCH", `/links/${entry.link_id}`, { json: { revoked: true } })).status).toBe(200);
     const orderReadFails = interceptingD1(
-      (sql) => sql.startsWith('select "status" from "orders"'),
+      // The order read alone (loadLink's read joins it to the link).
+      (sql) => sql.startsWith("select ") && sql.includes(' from "orders" where ') && !sql.includes(" join "),
       () => Promise.reject(new Error("D1_ERROR: transient (test)")),
     );
     const answer = await adminWith(orderReadFails, tenant, "PATCH", `/links/${entry.link_id}`, { revoked: false });

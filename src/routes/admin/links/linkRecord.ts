@@ -9,6 +9,7 @@ import { linkFigures } from "../../../policy/linkFigures.ts";
 import { jsonList } from "../../../links/mintDownloadUrl.ts";
 import { suppressedRequests, type SuppressedRequests } from "../../../scanners/suppressedRequests.ts";
 import { isoFromMs, isoFromSeconds } from "../../../utils/time.ts";
+import { findOrder } from "../../../listings/orderRows.ts";
 import { externalLinkRow } from "../externalLinks.ts";
 
 /**
@@ -31,12 +32,7 @@ export async function loadLink(env: Env, tenantId: string, linkId: string) {
 
 /** The status of the link's order now, read again (null for a link the store signed itself). */
 export async function orderStatusOf(env: Env, tenantId: string, row: LinkRecord): Promise<string | null> {
-  const [order] = await drizzle(env.DB)
-    .select({ status: orders.status })
-    .from(orders)
-    .where(and(eq(orders.tenantId, tenantId), eq(orders.number, row.link.orderNumber)))
-    .limit(1);
-  return order?.status ?? null;
+  return (await findOrder(drizzle(env.DB), tenantId, row.link.orderNumber))?.status ?? null;
 }
 
 export type LinkRecord = Awaited<ReturnType<typeof loadLink>>;
