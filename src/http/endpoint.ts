@@ -126,6 +126,35 @@ export function defineEndpoint<
   return endpoint as unknown as Endpoint;
 }
 
+/**
+ * The list with a HEAD twin for each GET that has none: the GET's status and headers without
+ * its body (RFC 9110 §9.3.2), so `curl -I` on a read endpoint answers like a GET instead of
+ * 405. Only for lists whose GETs are safe, as a GET should be; a GET that does something (a
+ * profile's download counts) declares its own HEAD instead (`/downloads/:token`), and the
+ * profiles' list is not passed here. The router and `/openapi.json` take the same list.
+ */
+export function withHeadForGets(endpoints: readonly Endpoint[]): readonly Endpoint[] {
+  const headPaths = new Set(endpoints.filter((e) => e.method === "head").map((e) => e.path));
+  return endpoints.flatMap((endpoint): Endpoint[] => {
+    if (endpoint.method !== "get" || headPaths.has(endpoint.path)) return [endpoint];
+    const twin: Endpoint = {
+      ...endpoint,
+      method: "head",
+      operationId: `${endpoint.operationId}Headers`,
+      summary: `${endpoint.summary} (headers only)`,
+      handle: async (input) => withoutBody(await endpoint.handle(input)),
+    };
+    return [endpoint, twin];
+  });
+}
+
+/** The same answer without its body, which is cancelled rather than read. */
+async function withoutBody(response: Response | undefined): Promise<Response | undefined> {
+  if (!response) return response;
+  await response.body?.cancel();
+  return new Response(null, { status: response.status, statusText: response.statusText, headers: response.headers });
+}
+
 /** A request an admin group's gate let through carries its tenant (src/routes/admin/adminRouter.ts). */
 export type AdminRequest = IRequest & { tenant: Tenant };
 

@@ -1,4 +1,4 @@
-import type { Endpoint } from "../http/endpoint.ts";
+import { withHeadForGets, type Endpoint } from "../http/endpoint.ts";
 import { profileEndpoints } from "../profiles/index.ts";
 import { createAdminKey } from "./admin/adminKeys/createAdminKey.ts";
 import { listAdminKeys } from "./admin/adminKeys/listAdminKeys.ts";
@@ -55,10 +55,11 @@ import { openApi } from "./service/openApi.ts";
 /**
  * Every endpoint of the gateway, in one list per group: src/router.ts mounts them and
  * src/routes/openapi.ts documents them, so what is served and what is documented are one.
+ * Each GET of these lists answers HEAD too (`withHeadForGets`); the profiles' lists do not.
  */
 
 /** The issuer API under `/admin/v1`, for a tenant's admin key (docs/CONTRACT.md §9). */
-export const adminEndpoints: readonly Endpoint[] = [
+export const adminEndpoints: readonly Endpoint[] = withHeadForGets([
   uploadFile,
   registerFile,
   getFile,
@@ -92,22 +93,22 @@ export const adminEndpoints: readonly Endpoint[] = [
   testWebhook,
   holdOrder,
   releaseOrder,
-];
+]);
 
 /** Tenant management under `/admin/v1/tenants`, for the deployment's OPERATOR_SECRET. */
-export const operatorEndpoints: readonly Endpoint[] = [
+export const operatorEndpoints: readonly Endpoint[] = withHeadForGets([
   createTenant,
   listTenants,
   getTenant,
   updateTenant,
   issueTenantAdminKey,
-];
+]);
 
 /**
  * What a store's customers call (docs/CONTRACT.md §4–§8), each path bare (tenant from the
  * Host) and under `/api/:tenant`; any other method on these paths is 405, never the origin's.
  */
-export const customerEndpoints: readonly Endpoint[] = [
+export const customerEndpoints: readonly Endpoint[] = withHeadForGets([
   downloadInfo,
   download,
   myDownloads,
@@ -115,17 +116,17 @@ export const customerEndpoints: readonly Endpoint[] = [
   downloadHeaders,
   orderPage,
   orderPageHeaders,
-];
+]);
 
 /** Liveness, the API document and its page, and the bench's own routes (undocumented). */
-export const serviceEndpoints: readonly Endpoint[] = [
+export const serviceEndpoints: readonly Endpoint[] = withHeadForGets([
   health,
   openApi,
   apiReference,
   benchR2,
   benchLinkFloor,
   benchListingFloor,
-];
+]);
 
 /**
  * The compatibility profiles' endpoints (src/profiles/, docs/PROFILES.md), each answering

@@ -11,6 +11,7 @@ import { forgetTenant } from "../../src/tenants/resolveTenant.ts";
 import { bytesOf, createTenant, gateway, info, putFile, signLink, type TestTenant } from "../helpers/fixtures.ts";
 import {
   admin,
+  adminFetch,
   createTenantWithAdminKey,
   expectError,
   firstFile,
@@ -40,8 +41,8 @@ afterEach(() => vi.restoreAllMocks());
 
 // No preflight on the download itself (a navigation) nor on /healthz and /openapi.json.
 const DOWNLOAD_ALLOW = "GET, HEAD";
-const READ_ALLOW = "GET, OPTIONS";
-const SERVICE_ALLOW = "GET";
+const READ_ALLOW = "GET, HEAD, OPTIONS";
+const SERVICE_ALLOW = "GET, HEAD";
 
 async function routes(tenant: TestTenant): Promise<{ token: string; paths: [string, string][] }> {
   const file = await putFile(tenant, { size: 100, filename: "a.pdf" });
@@ -77,22 +78,38 @@ describe("405 method_not_allowed on the gateway's own paths", () => {
     },
   );
 
-  it("HEAD on info and listing paths is 405 without a body; HEAD on a download still answers its headers", async () => {
+  it("HEAD on info and listing paths answers the GET's status and headers without a body, and counts nothing", async () => {
     const { tenant, originCalls } = await tenantWithOrigin();
     const { token, paths } = await routes(tenant);
-    for (const [path, allow] of paths.filter(([, allow]) => allow === READ_ALLOW)) {
-      const response = await gateway(tenant, path, { method: "HEAD" });
-      expect({ path, status: response.status, allow: response.headers.get("Allow") }).toEqual({
+    for (const [path] of paths.filter(([, allow]) => allow === READ_ALLOW)) {
+      const get = await gateway(tenant, path);
+      await get.arrayBuffer();
+      const head = await gateway(tenant, path, { method: "HEAD" });
+      expect({ path, status: head.status, type: head.headers.get("Content-Type") }).toEqual({
         path,
-        status: 405,
-        allow,
+        status: get.status,
+        type: get.headers.get("Content-Type"),
       });
-      expect(await bytesOf(response)).toHaveLength(0);
+      expect(await bytesOf(head)).toHaveLength(0);
     }
     const head = await gateway(tenant, `/downloads/${token}`, { method: "HEAD" });
     expect(head.status).toBe(200);
     expect(head.headers.get("Content-Length")).toBe("100");
     expect(originCalls).toEqual([]);
+    expect(await info(tenant, token)).toMatchObject({ download_count: 0 });
+  });
+
+  it("HEAD on a refused read is the same refusal without a body", async () => {
+    const { tenant } = await tenantWithOrigin();
+    // No customer signed in, and a token that is none: the GETs' refusals.
+    for (const path of ["/my/downloads", "/downloads/not-a-token/info"]) {
+      const get = await gateway(tenant, path);
+      const refusal = ((await get.json()) as { error: string }).error;
+      const head = await gateway(tenant, path, { method: "HEAD" });
+      expect({ path, status: head.status, refusal }).toEqual({ path, status: get.status, refusal: expect.any(String) });
+      expect(head.status).toBeGreaterThanOrEqual(400);
+      expect(await bytesOf(head)).toHaveLength(0);
+    }
   });
 
   it("answers a browser's 405 as an HTML page with the same status and Allow", async () => {
@@ -156,11 +173,11 @@ describe("the issuer and operator APIs answer a known path's other methods with 
     const link = firstFile(order).link_id;
     for (const [method, path, allow] of [
       // No CORS on the issuer API (docs/CONTRACT.md §4): OPTIONS is refused too and not in Allow.
-      ["DELETE", `/orders/${order.order_number}`, "GET"],
-      ["OPTIONS", `/orders/${order.order_number}`, "GET"],
-      ["PUT", `/links/${link}`, "GET, PATCH"],
+      ["DELETE", `/orders/${order.order_number}`, "GET, HEAD"],
+      ["OPTIONS", `/orders/${order.order_number}`, "GET, HEAD"],
+      ["PUT", `/links/${link}`, "GET, HEAD, PATCH"],
       ["GET", `/links/${link}/url`, "POST"],
-      ["PATCH", "/keys", "GET, POST"],
+      ["PATCH", "/keys", "GET, HEAD, POST"],
     ] as const) {
       const answer = await admin(tenant, method, path);
       expectError(answer, 405, "method_not_allowed");
@@ -173,5 +190,31 @@ describe("the issuer and operator APIs answer a known path's other methods with 
     expectError(await admin(tenant, "GET", "/no-such-thing"), 404, "not_found");
     // Nothing was changed by the refused calls.
     expect((await admin(tenant, "GET", `/orders/${order.order_number}`)).status).toBe(200);
+  });
+
+  it("answers HEAD on a read like its GET, without the body, and behind the same credentials", async () => {
+    const tenant = await createTenantWithAdminKey();
+    const file = await uploadFile(tenant);
+    const order = await placeOrder(tenant, orderBody([file.id]));
+    for (const path of [
+      `/orders/${order.order_number}`,
+      `/links/${firstFile(order).link_id}`,
+      `/files/${file.id}`,
+      "/keys",
+    ]) {
+      const head = await adminFetch(tenant, "HEAD", path);
+      expect({ path, status: head.status, type: head.headers.get("Content-Type") }).toEqual({
+        path,
+        status: 200,
+        type: "application/json; charset=utf-8",
+      });
+      expect(await bytesOf(head)).toHaveLength(0);
+    }
+    const refused = await adminFetch(tenant, "HEAD", `/orders/${order.order_number}`, { key: null });
+    expect(refused.status).toBe(401);
+    expect(await bytesOf(refused)).toHaveLength(0);
+    expect((await admin(tenant, "HEAD", "/orders/no-such-order")).status).toBe(404);
+    // The operator scope too; an empty body reads as null.
+    expect(await operator("HEAD", "/tenants")).toMatchObject({ status: 200, body: null });
   });
 });

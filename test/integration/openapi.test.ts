@@ -314,7 +314,13 @@ async function call<T = Record<string, unknown>>(
   init: Send = {},
   status?: number,
 ): Promise<T> {
+  // A GET's HEAD is checked alongside, first (a HEAD never changes what the GET answers).
+  const head = method === "GET" && doc.paths[template]?.head ? await send("HEAD", template, params, init) : undefined;
   const response = await send(method, template, params, init);
+  if (head) {
+    expect(head.status, `HEAD ${template} answers as its GET`).toBe(response.status);
+    await documented("HEAD", template, head);
+  }
   if (status !== undefined && response.status !== status) {
     throw new Error(`${method} ${template} answered ${response.status}, not ${status}: ${await response.text()}`);
   }
