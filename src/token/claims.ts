@@ -29,10 +29,13 @@ const numericDate = z.number().finite().nonnegative().max(MAX_NUMERIC_DATE);
 /** Counts held as SQLite integers and compared in JavaScript: at most 2^31 − 1. */
 export const MAX_COUNT = 2 ** 31 - 1;
 
+/** A link id (`lid`): the store's choice, within these characters; also the `/links/:id` of the issuer API. */
+export const linkIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "letters, digits, '_' and '-', 1–64");
+
 /** The claims of a download token, docs/CONTRACT.md §3. Unknown claims (iat, jti…) are ignored. */
 export const claimsSchema = z.object({
   iss: z.string().regex(/^[a-z0-9-]{1,40}$/),
-  lid: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  lid: linkIdSchema,
   fid: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/),
   exp: numericDate.optional(),
   nbf: numericDate.optional(),

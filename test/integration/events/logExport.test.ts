@@ -311,6 +311,11 @@ describe("GET /admin/v1/events input and isolation", () => {
     ["format=csv&limit=10", "limit"],
     ["format=ndjson&cursor=1_e1", "cursor"],
     ["link_id=la&link_id=lb", "link_id"],
+    // Ids no link or file can have: the filter would match nothing, silently.
+    ["link_id=a%20b", "link_id"],
+    ["link_id=" + "l".repeat(65), "link_id"],
+    ["file_id=..", "file_id"],
+    ["file_id=f%00", "file_id"],
   ])("refuses ?%s with 400 naming %s", async (query, field) => {
     expectError(await admin(shop, "GET", `/events?${query}`), 400, "bad_request", [field]);
   });

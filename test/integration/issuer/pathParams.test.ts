@@ -11,6 +11,7 @@ import {
   admin,
   createTenantWithAdminKey,
   expectError,
+  firstFile,
   operator,
   orderBody,
   placeOrder,
@@ -67,6 +68,29 @@ describe("admin: /keys/:kid and /orders/:number", () => {
     }
     const still = await admin<{ status: string }>(tenant, "GET", `/orders/${order.order_number}`);
     expect({ status: still.status, order: still.body.status }).toEqual({ status: 200, order: "complete" });
+  });
+});
+
+describe("admin: /links/:id", () => {
+  it("refuses a link id no token can carry with 400 naming id, and changes nothing", async () => {
+    const tenant = await createTenantWithAdminKey();
+    const file = await uploadFile(tenant);
+    const order = await placeOrder(tenant, orderBody([file.id], { order_number: uid("ord") }));
+    const linkId = firstFile(order).link_id;
+    for (const id of ["%00", "l%20k", "l.k", "l".repeat(65)]) {
+      for (const [method, tail, json] of [
+        ["GET", "", undefined],
+        ["PATCH", "", { revoked: true }],
+        ["POST", "/reset", undefined],
+        ["POST", "/url", undefined],
+        ["GET", "/events", undefined],
+      ] as const) {
+        expectError(await admin(tenant, method, `/links/${id}${tail}`, { json }), 400, "bad_request", ["id"]);
+      }
+    }
+    const link = await admin<{ revoked: boolean }>(tenant, "GET", `/links/${linkId}`);
+    expect({ status: link.status, revoked: link.body.revoked }).toEqual({ status: 200, revoked: false });
+    expectError(await admin(tenant, "GET", "/links/%00", { key: null }), 401, "auth_required");
   });
 });
 

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { decimalInteger } from "../../../http/textInput.ts";
 import { CURSOR_PATTERN } from "../../../events/eventQuery.ts";
-import { orderNumberSchema } from "../../../orders/orderSchemas.ts";
+import { fileIdSchema, orderNumberSchema } from "../../../orders/orderSchemas.ts";
+import { linkIdSchema } from "../../../token/claims.ts";
 import { downloadEventSchema } from "../links/linkSchemas.ts";
 
 /** The query of `GET /admin/v1/events`: filters, order, page, format. Strict: anything else is 400. */
@@ -10,8 +11,9 @@ export const eventsQuerySchema = z
     from: z.iso.datetime({ offset: true }).optional().meta({ description: "only rows at or after this instant" }),
     to: z.iso.datetime({ offset: true }).optional().meta({ description: "only rows before this instant" }),
     order_number: orderNumberSchema.optional(),
-    link_id: z.string().min(1).max(128).optional(),
-    file_id: z.string().min(1).max(128).optional(),
+    // The shapes ids are created with: a filter that can match nothing is a mistake, said as one.
+    link_id: linkIdSchema.optional(),
+    file_id: fileIdSchema.optional(),
     customer_id: z
       .string()
       .min(1)
