@@ -5,6 +5,7 @@ import type { Env } from "../env.ts";
 import type { Tenant } from "../tenants/loadTenant.ts";
 import { tenantByHost } from "../tenants/resolveTenant.ts";
 import type { ProfileName } from "../tenants/tenantSettings.ts";
+import { withoutBody } from "./bodiless.ts";
 import { HttpError, type ErrorCode } from "./HttpError.ts";
 import { methodNotAllowed } from "./methodNotAllowed.ts";
 import { noBodySchema, noQuerySchema, parseInput, readJson, readQuery } from "./readJson.ts";
@@ -142,17 +143,13 @@ export function withHeadForGets(endpoints: readonly Endpoint[]): readonly Endpoi
       method: "head",
       operationId: `${endpoint.operationId}Headers`,
       summary: `${endpoint.summary} (headers only)`,
-      handle: async (input) => withoutBody(await endpoint.handle(input)),
+      handle: async (input) => {
+        const response = await endpoint.handle(input);
+        return response && withoutBody(response);
+      },
     };
     return [endpoint, twin];
   });
-}
-
-/** The same answer without its body, which is cancelled rather than read. */
-async function withoutBody(response: Response | undefined): Promise<Response | undefined> {
-  if (!response) return response;
-  await response.body?.cancel();
-  return new Response(null, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
 /** A request an admin group's gate let through carries its tenant (src/routes/admin/adminRouter.ts). */

@@ -1,6 +1,7 @@
 import { errorPage } from "../pages/errorPage.ts";
 import { pickLanguage } from "../pages/i18n.ts";
 import type { PageStore } from "../pages/store.ts";
+import { bodilessAnswer } from "./bodiless.ts";
 import type { HttpError } from "./HttpError.ts";
 import { prefersHtml } from "./prefersHtml.ts";
 import { SECURITY_HEADERS } from "./securityHeaders.ts";
@@ -49,5 +50,7 @@ export function renderError(
   headers.set("Content-Type", "application/json; charset=utf-8");
   const payload: Record<string, unknown> = { error: error.code, message: error.message };
   if (error.details !== undefined) payload.details = error.details;
-  return new Response(headOnly ? null : JSON.stringify(payload), { status: error.status, headers });
+  const body = JSON.stringify(payload);
+  if (headOnly) return bodilessAnswer(body, { status: error.status, headers });
+  return new Response(body, { status: error.status, headers });
 }

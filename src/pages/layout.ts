@@ -1,3 +1,4 @@
+import { bodilessAnswer } from "../http/bodiless.ts";
 import { SECURITY_HEADERS } from "../http/securityHeaders.ts";
 import { html, safeHref, type SafeHtml } from "./html.ts";
 import { messages, type Lang } from "./i18n.ts";
@@ -98,5 +99,7 @@ export function renderPage(options: PageOptions): Response {
     if (name !== "set-cookie") headers.set(name, value);
   });
   for (const cookie of extra.getSetCookie()) headers.append("Set-Cookie", cookie);
-  return new Response(options.headOnly ? null : page.value, { status: options.status ?? 200, headers });
+  const status = options.status ?? 200;
+  if (options.headOnly) return bodilessAnswer(page.value, { status, headers });
+  return new Response(page.value, { status, headers });
 }
