@@ -1,7 +1,7 @@
 import { claimsSchema, type Claims } from "../token/claims.ts";
 
 /**
- * The claims of the newest token a link was used with, kept in the link's Durable Object.
+ * The claims of the newest token a link's file went out on, kept in the link's Durable Object.
  * A store that signs its own links (without the issuer API) has no row for them in D1; this
  * is what lets the issuer API show such a link's grant and mint a fresh URL with the same
  * restrictions (docs/CONTRACT.md §9).
@@ -16,12 +16,16 @@ export class LinkClaimsMemory {
   /**
    * Keeps `claims` unless they equal what is stored: `stored` is the JSON the link's state
    * query read in the same step (LinkStorage.state), so a woken object checks without a
-   * statement of its own.
+   * statement of its own. Only a token the file's bytes went out on (`delivered`) replaces
+   * claims already kept: a HEAD, a page or a refusal changes nothing (docs/CONTRACT.md §4),
+   * so another token's probe cannot rewrite the grant the issuer API shows and re-signs. Any
+   * request's token is kept while none is, so a link the store signed shows a grant from its
+   * first request on.
    */
-  remember(claims: Claims, stored: string | null): void {
+  remember(claims: Claims, stored: string | null, delivered: boolean): void {
     const json = JSON.stringify(claims);
     this.written ??= stored;
-    if (json === this.written) return;
+    if (json === this.written || (this.written !== null && !delivered)) return;
     this.written = json;
     this.sql.exec(
       "INSERT INTO claims (id, json) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET json = excluded.json WHERE json IS NOT excluded.json",

@@ -41,7 +41,6 @@ export function admitNow(
   // The state first: it also reads the identity the object already knows.
   const state = store.state(request.device, request.claims.dev !== undefined);
   store.rememberIdentity(request.link);
-  parts.claims.remember(request.claims, state.storedClaims);
   const sendsBody = request.sendsBody && request.uncounted === undefined;
   let decision = refuseWith
     ? { ok: false as const, reason: refuseWith }
@@ -65,6 +64,7 @@ export function admitNow(
     store.setSuspended(true);
     decision = { ok: false, reason: "suspended" };
   }
+  parts.claims.remember(request.claims, state.storedClaims, decision.ok && request.sendsBody);
   const grantId = decision.ok && decision.counted && !scannerPass ? store.count(now, request.device) : null;
   // Bytes go out on the strength of this device's counted download: from now on that
   // download is not refundable, whatever its own connection does (rule 4).

@@ -45,7 +45,8 @@ export async function screenRequest(
       if (param !== null) {
         const verdict = await verifyConfirmation(env.MASTER_KEY, token, param, request.headers.get("Cookie"));
         if (!verdict.ok) return { kind: "refused", reason: verdict.reason };
-      } else if (request.method === "GET" && prefersHtml(request.headers.get("Accept"))) {
+      } else if (prefersHtml(request.headers.get("Accept"))) {
+        // GET and HEAD alike: a HEAD answers the page's headers, as it answers what GET would.
         return { kind: "confirmation" };
       }
     }

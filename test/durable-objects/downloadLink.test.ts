@@ -78,6 +78,30 @@ describe("DownloadLink claims memory", () => {
     // The claims never show in the link's snapshot (the state query reads them alongside).
     expect(await link.stub.snapshot()).not.toHaveProperty("storedClaims");
   });
+
+  it("remembers only a token the file's bytes went out on: a HEAD or a refused token rewrites nothing", async () => {
+    const link = newLink();
+    const recalled = async () => (await link.stub.knownLink())?.claims;
+    await link.stub.admit(admitRequest(link, { lim: 1 }));
+    // Another token of the same link, asked with HEAD: answered, never remembered.
+    const head = await link.stub.admit(admitRequest(link, { lim: 50, fn: "probe.txt" }, { sendsBody: false }));
+    expect(head).toMatchObject({ ok: true });
+    expect(await recalled()).toEqual(expect.objectContaining({ lim: 1 }));
+    expect(await recalled()).not.toHaveProperty("fn");
+    // A GET the link refuses (its one download is used) is not remembered either.
+    const refused = await link.stub.admit(admitRequest(link, { lim: 1, fn: "other.txt" }, { device: "device-b" }));
+    expect(refused).toMatchObject({ ok: false, reason: "limit_reached" });
+    expect(await recalled()).not.toHaveProperty("fn");
+  });
+
+  it("keeps the first request's token while no download went out, and a download's token replaces it", async () => {
+    const link = newLink();
+    const recalled = async () => (await link.stub.knownLink())?.claims;
+    await link.stub.admit(admitRequest(link, { lim: 2 }, { sendsBody: false }));
+    expect(await recalled()).toMatchObject({ lim: 2 });
+    await link.stub.admit(admitRequest(link, { lim: 4 }));
+    expect(await recalled()).toMatchObject({ lim: 4 });
+  });
 });
 
 describe("DownloadLink counting", () => {

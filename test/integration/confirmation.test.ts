@@ -87,6 +87,27 @@ describe("a browser gets the confirmation page first", () => {
     await expectCount(s, 0);
   });
 
+  it("answers a browser's HEAD with the page's headers and length, no file headers, counting nothing", async () => {
+    const s = await setup();
+    const { page } = await confirmationPage(s);
+    const head = await gateway(s.tenant, `/downloads/${s.token}`, { method: "HEAD", headers: NAVIGATION });
+    expect({
+      status: head.status,
+      type: head.headers.get("Content-Type"),
+      disposition: head.headers.get("Content-Disposition"),
+      cookie: head.headers.get("Set-Cookie")?.split("=")[0],
+      length: head.headers.get("Content-Length"),
+    }).toEqual({
+      status: 200,
+      type: "text/html; charset=utf-8",
+      disposition: null,
+      cookie: "dlg_confirm",
+      length: String(page.body.byteLength),
+    });
+    expect((await head.arrayBuffer()).byteLength).toBe(0);
+    await expectCount(s, 0);
+  });
+
   it("counts the button's request, which delivers the file", async () => {
     const s = await setup();
     const { cookie, href } = await confirmationPage(s);
