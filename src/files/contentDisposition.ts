@@ -39,12 +39,23 @@ function curlFileName(name: string): string {
 const INVISIBLE_OR_CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
 
 /**
+ * A file name's longest form on disk: 255 bytes of UTF-8, NAME_MAX of ext4, APFS and most
+ * other file systems. curl `-OJ` and aria2c fail to save a longer name (and the download may
+ * already be counted), and wget cuts it mid-character; 255 UTF-16 units of CJK are 765 bytes.
+ */
+export const MAX_NAME_BYTES = 255;
+
+const encoder = new TextEncoder();
+const utf8Length = (value: string): number => encoder.encode(value).byteLength;
+const trimmed = (value: string): string => value.replace(/^[\s.]+|[\s.]+$/g, "");
+
+/**
  * The one cleaning step for every name a customer sees or saves (Content-Disposition, the
  * info and listing JSON): no controls or bidi controls, no paths, no leading dots, at
- * most 255 UTF-16 units, never empty. Idempotent, so cleaning twice changes nothing.
+ * most 255 bytes of UTF-8 with its extension kept, never empty. Idempotent, so cleaning
+ * twice changes nothing.
  */
 export function sanitizeFileName(name: string): string {
-  const trimmed = (value: string) => value.replace(/^[\s.]+|[\s.]+$/g, "");
   const cleaned = trimmed(
     name
       // A lone surrogate (possible in a JSON `fn` claim) has no UTF-8 form: encodeURIComponent throws on it.
@@ -54,11 +65,28 @@ export function sanitizeFileName(name: string): string {
       .normalize("NFC")
       .replace(/[/\\]/g, "_"),
   );
-  // Cut at 255 UTF-16 units without splitting a surrogate pair (emoji), which would leave a lone half.
-  let cut = cleaned.slice(0, 255);
-  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
-  // The cut may end on a space or a dot, which the first pass would have removed.
-  return trimmed(cut) || "download";
+  return fittedName(cleaned) || "download";
+}
+
+/**
+ * `name` within MAX_NAME_BYTES: a longer one loses the end of its stem, cut between code
+ * points (never inside an emoji's surrogate pair), and keeps its extension (`.epub`, at
+ * most 16 characters), which is what makes the saved file open.
+ */
+function fittedName(name: string): string {
+  if (utf8Length(name) <= MAX_NAME_BYTES) return name;
+  const dot = name.lastIndexOf(".");
+  const extension = dot > 0 && /^\.[^\s.]{1,15}$/u.test(name.slice(dot)) ? name.slice(dot) : "";
+  let budget = MAX_NAME_BYTES - utf8Length(extension);
+  let stem = "";
+  for (const character of extension ? name.slice(0, dot) : name) {
+    budget -= utf8Length(character);
+    if (budget < 0) break;
+    stem += character;
+  }
+  // The cut may end on a space or a dot, which the cleaning would have removed.
+  const fitted = trimmed(stem);
+  return fitted ? fitted + extension : trimmed(extension);
 }
 
 /**

@@ -34,8 +34,15 @@ export function multiLine(max: number): z.ZodString {
   return z.string().max(max).regex(MULTI_LINE, "control characters other than line breaks and tabs are not allowed");
 }
 
-/** A file name as the store gives it: one line, no bidi controls, not blank. Path parts are cut off later, not refused. */
-export const fileNameSchema = singleLine(1, 255);
+/**
+ * A file name as the store gives it: one line, no bidi controls, not blank, and at most 255
+ * bytes of UTF-8, what a file system takes as one name (85 CJK characters, 63 emoji), so a
+ * stored name is never cut (files/contentDisposition.ts). Path parts are cut off later, not refused.
+ */
+export const fileNameSchema = singleLine(1, 255).refine(
+  (name) => new TextEncoder().encode(name).byteLength <= 255,
+  "at most 255 bytes in UTF-8, the longest name a file system saves",
+);
 
 const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
 const QUOTED = '"(?:[\\x20\\x21\\x23-\\x5b\\x5d-\\x7e]|\\\\[\\x20-\\x7e])*"';

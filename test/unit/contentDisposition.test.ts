@@ -122,16 +122,27 @@ describe("contentDisposition: header safety", () => {
     expect(contentDisposition("\uDC00")).toBe(`attachment; filename="download"; filename*=UTF-8''download`);
   });
 
-  it("does not split an emoji when cutting a long name at 255 code units", () => {
+  it("keeps a long name within 255 bytes of UTF-8, its extension kept and no emoji split", () => {
     const name = `${"x".repeat(254)}🎵.mp3`;
-    const header = contentDisposition(name);
-    expect(decodeExtValue(header)).toBe("x".repeat(254));
+    expect(decodeExtValue(contentDisposition(name))).toBe(`${"x".repeat(251)}.mp3`);
+    // 😀 is four bytes: 62 of them and ".pdf" are 252 bytes, a 63rd would be 256.
+    expect(sanitizeFileName(`${"😀".repeat(130)}.pdf`)).toBe(`${"😀".repeat(62)}.pdf`);
   });
 
-  it("does not throw when cutting a long name of emoji only", () => {
-    const name = "🎵".repeat(200);
-    expect(sanitizeFileName(name)).toBe("🎵".repeat(127));
-    expect(decodeExtValue(contentDisposition(name))).toBe("🎵".repeat(127));
+  it("fits a long CJK title (three bytes a character) with its extension, for curl -OJ and aria2c", () => {
+    const name = `${"日本語の長い書名".repeat(11)}.epub`;
+    const fitted = sanitizeFileName(name);
+    expect(fitted).toBe(`${"日本語の長い書名".repeat(11).slice(0, 83)}.epub`);
+    expect(new TextEncoder().encode(fitted).byteLength).toBeLessThanOrEqual(255);
+    // curl reads the plain filename as raw UTF-8: the same fitted name.
+    expect(contentDisposition(name, "curl/8.5.0")).toContain(`filename="${fitted}"`);
+    expect(sanitizeFileName(fitted)).toBe(fitted);
+  });
+
+  it("cuts a long name without a usable extension at its end, and never leaves only the extension", () => {
+    expect(sanitizeFileName("🎵".repeat(200))).toBe("🎵".repeat(63));
+    expect(sanitizeFileName(`${"a".repeat(300)}.not an extension`)).toBe("a".repeat(255));
+    expect(sanitizeFileName(`${"a".repeat(300)}.tar.gz`)).toBe(`${"a".repeat(252)}.gz`);
   });
 });
 
@@ -234,8 +245,9 @@ describe("sanitizeFileName: bidi and other invisible controls", () => {
     expect(sanitizeFileName("Re\u200e\u0301sume.pdf")).toBe("Résume.pdf");
   });
 
-  it("does not leave a trailing dot or space where the 255-unit cut lands", () => {
-    expect(sanitizeFileName(`${"a".repeat(253)} .pdf`)).toBe("a".repeat(253));
+  it("does not leave a trailing dot or space where the 255-byte cut lands", () => {
+    expect(sanitizeFileName(`${"a".repeat(250)} ${"b".repeat(10)}.pdf`)).toBe(`${"a".repeat(250)}.pdf`);
+    expect(sanitizeFileName(`${"a".repeat(254)} ${"b".repeat(10)}`)).toBe("a".repeat(254));
   });
 
   const nameChars = fc.oneof(

@@ -205,6 +205,14 @@ describe("PUT /admin/v1/files/:fileId", () => {
     ["a file id over 128 characters", `/files/${"a".repeat(129)}`, {}, "file_id"],
     ["an X-File-Name that is not valid percent-encoding", "/files/ok", { "X-File-Name": "%E0%A4%A" }, "X-File-Name"],
     ["a name over 255 characters", `/files/ok?name=${"n".repeat(256)}`, {}, "name"],
+    // 86 CJK characters are 258 bytes of UTF-8: no file system saves that name.
+    ["a name over 255 bytes of UTF-8", `/files/ok?name=${encodeURIComponent("書".repeat(86))}`, {}, "name"],
+    [
+      "an X-File-Name over 255 bytes of UTF-8",
+      "/files/ok",
+      { "X-File-Name": encodeURIComponent(`${"😀".repeat(64)}.pdf`) },
+      "X-File-Name",
+    ],
     ["a name given twice (?name= and X-File-Name)", "/files/ok?name=a.pdf", { "X-File-Name": "b.pdf" }, "name"],
   ])("refuses %s with 400 naming it, storing nothing", async (_label, path, headers, field) => {
     const tenant = await createTenantWithAdminKey();
