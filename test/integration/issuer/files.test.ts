@@ -214,6 +214,13 @@ describe("PUT /admin/v1/files/:fileId", () => {
       "X-File-Name",
     ],
     ["a name given twice (?name= and X-File-Name)", "/files/ok?name=a.pdf", { "X-File-Name": "b.pdf" }, "name"],
+    // curl -F: the body is a form around the file, not the file.
+    [
+      "a form upload (multipart/form-data)",
+      "/files/ok",
+      { "Content-Type": "multipart/form-data; boundary=------x" },
+      "Content-Type",
+    ],
   ])("refuses %s with 400 naming it, storing nothing", async (_label, path, headers, field) => {
     const tenant = await createTenantWithAdminKey();
     const answer = await admin(tenant, "PUT", path, { body: fileBytes(10), headers });
@@ -295,6 +302,15 @@ describe("GET and DELETE /admin/v1/files/:fileId", () => {
 });
 
 describe("multipart upload", () => {
+  it("refuses to start an upload typed as a form, starting nothing", async () => {
+    const tenant = await createTenantWithAdminKey();
+    const answer = await admin(tenant, "POST", `/files/${uid("form")}/uploads?name=a.pdf`, {
+      headers: { "Content-Type": "multipart/form-data; boundary=x" },
+    });
+    expectError(answer, 400, "bad_request", ["Content-Type"]);
+    expect((await env.FILES.list({ prefix: `${tenant.id}/` })).objects).toEqual([]);
+  });
+
   it("uploads a file larger than one part; the completed file downloads whole", async () => {
     const tenant = await createTenantWithAdminKey();
     const fileId = uid("big");

@@ -66,11 +66,18 @@ export function uploadName(request: Request, queryName: string | undefined, file
  * `application/x-www-form-urlencoded`: it is what `curl --data-binary @file` sends when no
  * type is given, and no file is a form (the download would be offered as one). A malformed
  * one is refused rather than stored: it would be sent back as the Content-Type of every
- * download.
+ * download. So is a form upload (`multipart/form-data`): its body is not the file.
  */
 export function uploadType(request: Request, name: string): string {
   const declared = request.headers.get("Content-Type")?.trim();
   const essence = declared?.split(";")[0]?.trim().toLowerCase();
+  // `curl -F file=@a.pdf` wraps the bytes in a form: stored as sent, every customer would get
+  // the boundary lines and part headers around the file, typed as a form.
+  if (essence === "multipart/form-data") {
+    const message =
+      "the body is a form (curl -F); send the file's bytes as the body (curl -T file, or --data-binary @file)";
+    throw new HttpError("bad_request", `Invalid input: ${message}.`, {}, [{ path: "Content-Type", message }]);
+  }
   if (!declared || essence === "application/octet-stream" || essence === "application/x-www-form-urlencoded")
     return mimeTypeFor(name);
   return parseInput(z.object({ "Content-Type": mimeTypeSchema }), { "Content-Type": declared })["Content-Type"];
