@@ -80,7 +80,8 @@ export const linkFlaggedPayloadSchema = z.strictObject({
   link_id: z.string(),
   order_number: z.string().nullable(),
   /** Which threshold the link crossed. */
-  reason: z.enum(["too_many_networks", "too_many_countries"]),
+  /** The `sharing` bound that was passed, as the link view's `flagged.reason` says it. */
+  reason: z.enum(["max_networks", "max_countries"]),
   /** Distinct networks (/24, /48) and countries seen within the policy's window. */
   networks: z.number().int(),
   countries: z.number().int(),

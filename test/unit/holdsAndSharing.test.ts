@@ -60,7 +60,7 @@ describe("linkFlaggedEvent: the webhook link.flagged", () => {
       data: {
         link_id: "l1",
         order_number: "1001",
-        reason: "too_many_networks",
+        reason: "max_networks",
         networks: 4,
         countries: 2,
         action: "block",

@@ -125,7 +125,7 @@ describe("webhooks from downloads", () => {
     expect(flagged!.payload.data).toMatchObject({
       link_id: link.linkId,
       order_number: "ORD-9",
-      reason: "too_many_networks",
+      reason: "max_networks",
       networks: 2,
       action: "flag",
     });
