@@ -373,5 +373,33 @@ describe("the issuer API called with a store's key on another store's host", () 
       .bind(x.id, body.order_number)
       .first<{ n: number }>();
     expect(count?.n).toBe(0);
+    // An order placed on the shared address is not completed or canceled from there either.
+    const placed = await admin<OrderView>(x, "POST", "/orders", {
+      json: orderBody([file.id], { status: "pending" }),
+    });
+    expect(placed.status).toBe(201);
+    const number = placed.body.order_number;
+    for (const action of ["complete", "cancel", "hold"]) {
+      const json = action === "hold" ? { reason: "review" } : undefined;
+      expectError(
+        await admin({ host: y.host, adminKey: x.adminKey }, "POST", `/orders/${number}/${action}`, { json }),
+        400,
+        "bad_request",
+        ["public_url"],
+      );
+    }
+    expect((await admin<OrderView>(x, "GET", `/orders/${number}`)).body.status).toBe("pending");
+  });
+
+  it("works there for every call that mints no link: files, keys, reads", async () => {
+    const x = await createTenantWithAdminKey();
+    const y = await createTenantWithAdminKey();
+    await env.DB.prepare("DELETE FROM tenant_hosts WHERE tenant_id = ?").bind(x.id).run();
+    forgetTenant();
+    const onY = { host: y.host, adminKey: x.adminKey };
+    expect((await admin(onY, "GET", "/keys")).status).toBe(200);
+    expect((await admin(onY, "PUT", "/files/from-y", { body: "bytes" })).status).toBe(201);
+    expect((await admin(onY, "GET", "/files/from-y")).status).toBe(200);
+    expect((await admin(onY, "GET", "/events")).status).toBe(200);
   });
 });
