@@ -32,17 +32,22 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
 
 export class HttpError extends Error {
   readonly status: number;
+  /** Extra response headers (Retry-After, Content-Range, Allow, WWW-Authenticate). */
+  readonly headers: Record<string, string>;
 
   constructor(
     readonly code: ErrorCode,
     message: string,
-    /** Extra response headers (Retry-After, Content-Range, Allow). */
-    readonly headers: Record<string, string> = {},
+    headers: Record<string, string> = {},
     /** For `bad_request`: which input is wrong and why. */
     readonly details?: unknown,
   ) {
     super(message);
     this.name = "HttpError";
     this.status = ERROR_STATUS[code];
+    // RFC 9110 §15.5.2: a 401 names the scheme it would accept (a Bearer credential, everywhere here).
+    const named = Object.keys(headers).some((name) => name.toLowerCase() === "www-authenticate");
+    this.headers =
+      this.status === 401 && !named ? { "WWW-Authenticate": 'Bearer realm="dlgate"', ...headers } : headers;
   }
 }

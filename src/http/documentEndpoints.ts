@@ -43,12 +43,13 @@ const ACCESS_ERRORS: Record<Access, ErrorCode[]> = {
 
 /** The error codes an endpoint can answer with: its own plus those its declaration implies. */
 export function endpointErrors(endpoint: Endpoint): ErrorCode[] {
-  const implied: ErrorCode[] = [...ACCESS_ERRORS[endpoint.access]];
+  // Any route whose storage (D1, R2, a Durable Object) fails answers 503 + Retry-After (errorBoundary.ts).
+  const implied: ErrorCode[] = [...ACCESS_ERRORS[endpoint.access], "unavailable"];
   // A query string is strict unless the endpoint takes any (endpoint.ts readQuery): an
   // unknown parameter is a 400 even where no parameter is declared.
-  if ((endpoint.params && !endpoint.rawParams) || !endpoint.anyQuery || endpoint.body === "none")
-    implied.push("bad_request");
-  if (endpoint.body instanceof z.ZodType) implied.push("bad_request", "payload_too_large");
+  if ((endpoint.params && !endpoint.rawParams) || !endpoint.anyQuery) implied.push("bad_request");
+  // A body declared absent is still read (up to the cap) to refuse one: 400, or 413 when huge.
+  if (endpoint.body instanceof z.ZodType || endpoint.body === "none") implied.push("bad_request", "payload_too_large");
   return [...implied, ...endpoint.errors];
 }
 
@@ -128,6 +129,8 @@ function responsesOf(endpoint: Endpoint, method: Method): Record<string, Respons
 
 function documentedBody(body: BodySpec | undefined): NonNullable<RouteConfig["request"]>["body"] | undefined {
   if (body === undefined || body === "none") return undefined;
-  if (body instanceof z.ZodType) return { required: true, content: { "application/json": { schema: body } } };
+  // A body whose every field is optional may be left out (readJson reads none as `{}`).
+  if (body instanceof z.ZodType)
+    return { required: !body.safeParse({}).success, content: { "application/json": { schema: body } } };
   return { required: true, description: body.description, content: body.stream };
 }

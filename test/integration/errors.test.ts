@@ -774,6 +774,7 @@ describe("links bound to a customer (auth: true)", () => {
     const response = await gateway(tenant, `/downloads/${link.token}`, {
       headers: { Authorization: await customerBearer("a-forged-secret-0123456789abcdef", "cust-1") },
     });
+    expect(response.headers.get("WWW-Authenticate")).toBe('Bearer realm="dlgate"');
     await expectErrorAnswer(response, 401, "auth_required", "json");
     expect((await link.stub.snapshot()).count).toBe(0);
   });

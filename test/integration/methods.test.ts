@@ -223,6 +223,8 @@ describe("the issuer and operator APIs answer a known path's other methods with 
     }
     const refused = await adminFetch(tenant, "HEAD", `/orders/${order.order_number}`, { key: null });
     expect(refused.status).toBe(401);
+    // RFC 9110 §15.5.2: a 401 names the scheme it takes.
+    expect(refused.headers.get("WWW-Authenticate")).toBe('Bearer realm="dlgate"');
     expect(await bytesOf(refused)).toHaveLength(0);
     expect((await admin(tenant, "HEAD", "/orders/no-such-order")).status).toBe(404);
     // The operator scope too; an empty body reads as null.

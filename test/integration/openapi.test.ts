@@ -203,6 +203,31 @@ describe("the document", () => {
     expect(open).toEqual([]);
   });
 
+  it("marks a body required only where an empty one is refused, and 413 wherever a body is read", async () => {
+    const body = (path: string, method: string) =>
+      (doc.paths[path]?.[method] as { requestBody?: { required?: boolean } } | undefined)?.requestBody;
+    // Every field optional: sent without a body, as the README's curl does.
+    expect(body(`${ADMIN_BASE}/webhooks/secret`, "post")?.required).toBe(false);
+    expect(body(`${ADMIN_BASE}/admin-keys`, "post")?.required).toBe(false);
+    expect(body(`${ADMIN_BASE}/orders`, "post")?.required).toBe(true);
+    // A route that takes no body still reads one to refuse it: 400, or 413 past the cap.
+    for (const [path, method] of [
+      [`${ADMIN_BASE}/orders/{number}/cancel`, "post"],
+      [`${ADMIN_BASE}/files/{fileId}`, "delete"],
+    ] as const) {
+      expect(Object.keys(doc.paths[path]?.[method]?.responses ?? {})).toEqual(
+        expect.arrayContaining(["400", "413", "503"]),
+      );
+    }
+    // And every operation says it may answer 503 when its storage fails.
+    for (const { path, method, op } of operations()) {
+      expect({ route: `${method} ${path}`, has503: "503" in op.responses }).toEqual({
+        route: `${method} ${path}`,
+        has503: true,
+      });
+    }
+  });
+
   it("documents the error body on every error status", () => {
     for (const { path, method, op } of operations()) {
       for (const [status, response] of Object.entries(op.responses)) {

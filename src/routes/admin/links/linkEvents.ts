@@ -11,11 +11,12 @@ import { loadLink } from "./linkRecord.ts";
 import { downloadEventsPageSchema } from "./linkSchemas.ts";
 
 const eventsQuerySchema = z.strictObject({
-  limit: decimalInteger(1, 500).default(100),
+  limit: decimalInteger(1, 500).default(100).meta({ description: "rows per page, 1–500 (default 100)" }),
   cursor: z
     .string()
-    .regex(/^\d+_[A-Za-z0-9-]+$/)
-    .optional(),
+    .regex(/^\d+_[A-Za-z0-9-]+$/, "a next_cursor of a previous page")
+    .optional()
+    .meta({ description: "the `next_cursor` of the previous page" }),
 });
 
 /** The download log, newest first, keyset-paginated on (time, id). */
