@@ -94,6 +94,24 @@ describe("admin: /links/:id", () => {
   });
 });
 
+describe("admin: /admin-keys/:id and /customers/:id", () => {
+  it("refuses an admin key id outside its form with 400 naming id, and revokes nothing", async () => {
+    const tenant = await createTenantWithAdminKey();
+    for (const id of ["a%20b", "dlgk_XYZ", "dlgk_0123abcd_secret"]) {
+      expectError(await admin(tenant, "DELETE", `/admin-keys/${id}`), 400, "bad_request", ["id"]);
+    }
+    expect((await admin(tenant, "GET", "/keys")).status).toBe(200);
+  });
+
+  it("refuses a customer id no order can carry (a control character, blank) with 400 naming id", async () => {
+    const tenant = await createTenantWithAdminKey();
+    for (const id of ["%0A", "a%00b", "%20%20"]) {
+      expectError(await admin(tenant, "GET", `/customers/${id}/data`), 400, "bad_request", ["id"]);
+      expectError(await admin(tenant, "DELETE", `/customers/${id}/personal-data`), 400, "bad_request", ["id"]);
+    }
+  });
+});
+
 describe("POST /tenants/:id/admin-keys", () => {
   it("answers the key's created_at as stored, the same instant GET /admin-keys lists", async () => {
     const tenant = await createTenantWithAdminKey();

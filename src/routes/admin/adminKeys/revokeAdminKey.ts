@@ -24,7 +24,12 @@ export const revokeAdminKey = defineEndpoint({
   operationId: "revokeAdminKey",
   tags: ["Issuer: keys"],
   summary: "Revoke an admin API key",
-  params: z.strictObject({ id: z.string().meta({ description: "The key's id (its public prefix)" }) }),
+  params: z.strictObject({
+    id: z
+      .string()
+      .regex(/^dlgk_[0-9a-f]{8}$/, "an admin key id such as dlgk_0123abcd (the key's public prefix)")
+      .meta({ description: "The key's id (its public prefix)" }),
+  }),
   responses: { 200: { description: "The revoked key", schema: adminKeySchema } },
   errors: ["not_found", "conflict"],
   async handle({ env, tenant, params }) {

@@ -1,6 +1,7 @@
 import { z } from "zod";
+import { singleLine } from "../../../http/textInput.ts";
 
-/** `/customers/:id`: the customer id the store gave its orders (`customer_id`). */
+/** `/customers/:id`: the customer id the store gave its orders (`customer_id`), in the form orders take it. */
 export const customerParams = z.strictObject({
-  id: z.string().min(1).max(256).meta({ description: "The customer id of the store's orders" }),
+  id: singleLine(1, 256).meta({ description: "The customer id of the store's orders" }),
 });
