@@ -59,7 +59,45 @@ function toNumericDate(value: Date | number | string, now: number): number {
   return now + parseDuration(value);
 }
 
-/** Builds the claim set of docs/CONTRACT.md §3 from a grant. */
+/** The gateway's bounds on the claims (src/token/claims.ts), so a grant it would refuse fails here, not at the click. */
+const MAX_COUNT = 2 ** 31 - 1;
+const MAX_NUMERIC_DATE = 253_402_300_799;
+const isCount = (v: unknown) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= MAX_COUNT;
+const isDate = (v: unknown) => Number.isFinite(v) && (v as number) >= 0 && (v as number) <= MAX_NUMERIC_DATE;
+const textOf = (max: number) => (v: unknown) => typeof v === "string" && v.length >= 1 && v.length <= max;
+const matches = (pattern: RegExp) => (v: unknown) => typeof v === "string" && pattern.test(v);
+const listOf = (max: number, each: (v: unknown) => boolean) => (v: unknown) =>
+  Array.isArray(v) && v.length >= 1 && v.length <= max && v.every(each);
+
+const CLAIM_RULES: Record<string, [grantField: string, valid: (v: unknown) => boolean, expected: string]> = {
+  iss: ["tenant", matches(/^[a-z0-9-]{1,40}$/), "lowercase letters, digits and '-', 1–40"],
+  lid: ["link", matches(/^[A-Za-z0-9_-]{1,64}$/), "letters, digits, '_' and '-', 1–64"],
+  fid: ["file", matches(/^[A-Za-z0-9_-]{1,128}$/), "letters, digits, '_' and '-', 1–128"],
+  exp: ["expires", isDate, "a time between 1970 and 9999"],
+  nbf: ["notBefore", isDate, "a time between 1970 and 9999"],
+  lim: ["limit", isCount, `a whole number from 1 to ${MAX_COUNT}`],
+  dev: ["devices", isCount, `a whole number from 1 to ${MAX_COUNT}`],
+  ips: ["ips", listOf(64, textOf(64)), "1–64 addresses or CIDR blocks"],
+  sub: ["customer", textOf(256), "1–256 characters"],
+  fn: ["filename", textOf(255), "1–255 characters"],
+  ord: ["order", textOf(128), "1–128 characters"],
+  cca: ["countries", listOf(300, matches(/^[A-Z][A-Z0-9]$/)), "1–300 upper-case ISO 3166-1 alpha-2 codes"],
+  ccb: ["blockedCountries", listOf(300, matches(/^[A-Z][A-Z0-9]$/)), "1–300 upper-case ISO 3166-1 alpha-2 codes"],
+};
+
+/** Throws, naming the grant's field, when a claim is outside what the gateway accepts (it would answer invalid_token). */
+function assertAccepted(claims: Record<string, unknown>): void {
+  for (const [claim, value] of Object.entries(claims)) {
+    const rule = CLAIM_RULES[claim];
+    if (rule && !rule[1](value)) {
+      throw new Error(
+        `grant.${rule[0]} (${claim}): ${JSON.stringify(value)} is not ${rule[2]}; the gateway would refuse the link`,
+      );
+    }
+  }
+}
+
+/** Builds the claim set of docs/CONTRACT.md §3 from a grant; throws on a value the gateway would refuse. */
 export function grantClaims(grant: LinkGrant, now = Math.floor(Date.now() / 1000)): Record<string, unknown> {
   const claims: Record<string, unknown> = { iss: grant.tenant, lid: grant.link, fid: grant.file, iat: now };
   if (grant.expires !== undefined) claims.exp = toNumericDate(grant.expires, now);
@@ -73,6 +111,7 @@ export function grantClaims(grant: LinkGrant, now = Math.floor(Date.now() / 1000
   if (grant.order !== undefined) claims.ord = grant.order;
   if (grant.countries !== undefined && grant.countries.length > 0) claims.cca = grant.countries;
   if (grant.blockedCountries !== undefined && grant.blockedCountries.length > 0) claims.ccb = grant.blockedCountries;
+  assertAccepted(claims);
   return claims;
 }
 

@@ -1,6 +1,7 @@
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import { describe, expect, it } from "vitest";
 import { downloadUrl, grantClaims, parseDuration, signDownloadToken } from "../../src/sdk/sign.ts";
+import { claimsSchema } from "../../src/token/claims.ts";
 import { importHmacKey, type Keyring } from "../../src/token/keyring.ts";
 import { verifyToken } from "../../src/token/verifyToken.ts";
 
@@ -111,6 +112,66 @@ describe("grantClaims", () => {
     });
   });
 });
+
+describe("grantClaims refuses what the gateway would refuse", () => {
+  const base = { tenant: "shop", link: "L1", file: "F1" };
+
+  it.each([
+    ["filename", { filename: "n".repeat(256) }],
+    ["filename", { filename: "" }],
+    ["limit", { limit: 0 }],
+    ["limit", { limit: 1.5 }],
+    ["limit", { limit: 2 ** 31 }],
+    ["devices", { devices: -1 }],
+    ["tenant", { tenant: "Shop" }],
+    ["link", { link: "a b" }],
+    ["file", { file: "a.pdf" }],
+    ["customer", { customer: "c".repeat(257) }],
+    ["order", { order: "o".repeat(129) }],
+    ["expires", { expires: 1e308 }],
+    ["ips", { ips: Array.from({ length: 65 }, () => "10.0.0.1") }],
+    ["countries", { countries: ["de"] }],
+  ])("throws naming grant.%s for %j, a link that would answer invalid_token", (field, change) => {
+    const grant = { ...base, ...change };
+    expect(() => grantClaims(grant, NOW)).toThrow(`grant.${field} `);
+    // The gateway's own schema refuses the same claims.
+    const claims = { iss: grant.tenant, lid: grant.link, fid: grant.file };
+    const unchecked = { ...claims, ...renamedClaims(change) };
+    expect(claimsSchema.safeParse(unchecked).success).toBe(false);
+  });
+
+  it("accepts the bounds themselves, which the gateway accepts too", () => {
+    const grant = {
+      ...base,
+      filename: "n".repeat(255),
+      limit: 2 ** 31 - 1,
+      devices: 1,
+      customer: "c".repeat(256),
+      order: "o".repeat(128),
+      ips: ["10.0.0.0/8"],
+      countries: ["DE", "T1"],
+    };
+    expect(claimsSchema.safeParse(grantClaims(grant, NOW)).success).toBe(true);
+  });
+});
+
+/** The claims a grant's changed fields become (for the comparison with the gateway's schema). */
+function renamedClaims(change: Record<string, unknown>): Record<string, unknown> {
+  const names: Record<string, string> = {
+    filename: "fn",
+    limit: "lim",
+    devices: "dev",
+    tenant: "iss",
+    link: "lid",
+    file: "fid",
+    customer: "sub",
+    order: "ord",
+    expires: "exp",
+    ips: "ips",
+    countries: "cca",
+  };
+  return Object.fromEntries(Object.entries(change).map(([key, value]) => [names[key] ?? key, value]));
+}
 
 describe("signDownloadToken", () => {
   const secret = "sdk-test-secret-0123456789abcdef";
