@@ -54,12 +54,7 @@ const ALIASES: Readonly<Record<string, string>> = {
  * (`download_limit` on an item belongs in its `grant`).
  */
 export function issueDetails(schema: $ZodType, raw: unknown, issues: readonly $ZodIssue[]): Detail[] {
-  type Entry = { path: PropertyKey[]; key: string } | { path: PropertyKey[]; message: string };
-  const all = issues.flatMap((issue): Entry[] =>
-    issue.code === "unrecognized_keys"
-      ? issue.keys.map((key) => ({ path: issue.path, key }))
-      : [{ path: issue.path, message: issue.message }],
-  );
+  const all = flatIssues(issues);
   // A 1 MiB body can hold a hundred thousand bad fields: answer the first ones, count the rest.
   const details = all
     .slice(0, MAX_DETAILS)
@@ -70,6 +65,22 @@ export function issueDetails(schema: $ZodType, raw: unknown, issues: readonly $Z
     );
   if (all.length > MAX_DETAILS) details.push({ path: "", message: `and ${all.length - MAX_DETAILS} more` });
   return details;
+}
+
+type Entry = { path: PropertyKey[]; key: string } | { path: PropertyKey[]; message: string };
+
+/** One entry per bad field: an unknown-keys issue names each of its keys. */
+function flatIssues(issues: readonly $ZodIssue[]): Entry[] {
+  return issues.flatMap((issue): Entry[] =>
+    issue.code === "unrecognized_keys"
+      ? issue.keys.map((key) => ({ path: issue.path, key }))
+      : [{ path: issue.path, message: issue.message }],
+  );
+}
+
+/** How many bad fields the issues name, the ones past MAX_DETAILS included. */
+export function issueCount(issues: readonly $ZodIssue[]): number {
+  return flatIssues(issues).length;
 }
 
 /** How many fields one answer names. */

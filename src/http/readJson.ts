@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { HttpError } from "./HttpError.ts";
-import { issueDetails } from "./issueDetails.ts";
+import { issueCount, issueDetails } from "./issueDetails.ts";
 import { repeatedKeyAt } from "./repeatedKey.ts";
 
 /** JSON bodies of the issuer API are small; files go through the upload routes. */
@@ -106,7 +106,9 @@ export function parseInput<S extends z.ZodType>(schema: S, raw: unknown): z.infe
   if (!parsed.success) {
     const details = issueDetails(schema, raw, parsed.error.issues);
     const shown = details.slice(0, 5).map((d) => `${d.path || "(body)"}: ${d.message}`);
-    if (details.length > shown.length) shown.push(`${details.length - shown.length} more`);
+    // The count of every bad field, as `details`' last entry gives it when it stops listing.
+    const total = issueCount(parsed.error.issues);
+    if (total > shown.length) shown.push(`${total - shown.length} more`);
     throw new HttpError("bad_request", `Invalid input: ${shown.join("; ")}.`, {}, details);
   }
   return parsed.data;

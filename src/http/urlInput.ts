@@ -8,6 +8,7 @@ import { z } from "zod";
 export function urlWithoutUserInfo(protocol: RegExp, error?: string) {
   return z.url({ protocol, ...(error ? { error } : {}) }).refine((value) => {
     const url = URL.parse(value);
-    return url !== null && url.username === "" && url.password === "";
+    // Not a URL at all: z.url has said so, once; this check is only about user info.
+    return url === null || (url.username === "" && url.password === "");
   }, "no user info (user:password@): credentials in a URL are echoed back and logged");
 }

@@ -28,6 +28,13 @@ describe("parseTenantSettings", () => {
     }
   });
 
+  it("says once that a URL setting is no URL, without a user-info complaint on top", () => {
+    const parsed = tenantSettingsSchema.safeParse({ store_url: "not a url" });
+    expect(parsed.error?.issues.map((issue) => issue.path.join("."))).toEqual(["store_url"]);
+    const withUser = tenantSettingsSchema.safeParse({ store_url: "https://me:pw@shop.example/" });
+    expect(withUser.error?.issues.map((issue) => issue.message)).toEqual([expect.stringContaining("no user info")]);
+  });
+
   it("drops unknown keys of stored settings and keeps everything else", () => {
     const settings = parseTenantSettings(
       JSON.stringify({
