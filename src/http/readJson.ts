@@ -17,6 +17,12 @@ export async function readJson<S extends z.ZodType>(
 ): Promise<z.infer<S>> {
   const declared = Number(request.headers.get("Content-Length") ?? "0");
   if (declared > maxBytes) throw tooLarge(maxBytes);
+  // A compressed body would otherwise be read as text and refused as "not valid UTF-8".
+  const encoding = request.headers.get("Content-Encoding")?.trim().toLowerCase();
+  if (encoding && encoding !== "identity") {
+    const message = "compressed bodies are not accepted; send the JSON uncompressed";
+    throw new HttpError("bad_request", `Invalid input: ${message}.`, {}, [{ path: "Content-Encoding", message }]);
+  }
   let text = "";
   if (request.body) {
     const reader = request.body.getReader();
@@ -35,6 +41,8 @@ export async function readJson<S extends z.ZodType>(
     }
     text += decodeUtf8(decoder);
   }
+  // Only JSON's own whitespace is no body at all, as an empty one is.
+  if (/^[ \t\r\n]*$/.test(text)) text = "";
   let raw: unknown;
   try {
     raw = text === "" ? {} : JSON.parse(text);

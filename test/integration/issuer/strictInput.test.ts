@@ -311,6 +311,33 @@ describe("bodies are text: invalid UTF-8 and unpaired surrogates are refused, no
     expect((await admin(tenant, "POST", "/orders", { body })).status).toBe(200);
   });
 
+  it("refuses a compressed body by naming Content-Encoding, not as bad UTF-8, and stores nothing", async () => {
+    const tenant = await createTenantWithAdminKey();
+    const file = await uploadFile(tenant);
+    const json = new TextEncoder().encode(order("Book", "U-4").replace("FILE", file.id));
+    const gzipped = await new Response(
+      new Blob([json]).stream().pipeThrough(new CompressionStream("gzip")),
+    ).arrayBuffer();
+    const answer = await admin(tenant, "POST", "/orders", {
+      body: gzipped,
+      headers: { "Content-Encoding": "gzip", "Content-Type": "application/json" },
+    });
+    expectError(answer, 400, "bad_request", ["Content-Encoding"]);
+    expect(await rowCount("orders", tenant.id)).toBe(0);
+  });
+
+  it("takes a body of JSON whitespace only as no body, as an empty one", async () => {
+    const tenant = await createTenantWithAdminKey();
+    const file = await uploadFile(tenant);
+    const placed = await admin<{ order_number: string }>(tenant, "POST", "/orders", {
+      json: orderBody([file.id], { status: "pending" }),
+    });
+    const completed = await admin<{ status: string }>(tenant, "POST", `/orders/${placed.body.order_number}/complete`, {
+      body: " \r\n\t",
+    });
+    expect({ status: completed.status, order: completed.body.status }).toEqual({ status: 200, order: "complete" });
+  });
+
   it("answers a body nested 100,000 levels deep with 400, not a crash", async () => {
     const tenant = await createTenantWithAdminKey();
     const deep = `${"[".repeat(100_000)}"\\ud800"${"]".repeat(100_000)}`;
