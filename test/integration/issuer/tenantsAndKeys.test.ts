@@ -289,13 +289,19 @@ describe("POST /admin/v1/tenants", () => {
     expect(await hostsOf(first)).toEqual([host]);
   });
 
-  it("accepts the same host twice in one body (case-insensitively) as one host, not a 503", async () => {
+  it("refuses the same host twice in one body (case-insensitively) with 400 naming hosts, as allowed_origins does", async () => {
     const id = tenantId();
-    const answer = await operator<{ tenant: { hosts: string[] } }>("POST", "/tenants", {
+    const answer = await operator("POST", "/tenants", {
       json: { id, name: "Dup", hosts: [`${id}.dup.test`, `${id.toUpperCase()}.DUP.test`] },
     });
-    expect(answer.status).toBe(201);
-    expect(answer.body.tenant.hosts).toEqual([`${id}.dup.test`]);
+    expectError(answer, 400, "bad_request", ["hosts"]);
+    expect(await hostsOf(id)).toEqual([]);
+    // The same on a PATCH, which changes nothing.
+    expect((await operator("POST", "/tenants", { json: { id, name: "Dup", hosts: [`${id}.dup.test`] } })).status).toBe(
+      201,
+    );
+    const patched = await operator("PATCH", `/tenants/${id}`, { json: { hosts: ["a.dup.test", "A.dup.test"] } });
+    expectError(patched, 400, "bad_request", ["hosts"]);
     expect(await hostsOf(id)).toEqual([`${id}.dup.test`]);
   });
 });

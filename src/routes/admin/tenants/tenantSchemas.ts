@@ -2,6 +2,7 @@ import { z } from "zod";
 import { urlWithoutUserInfo } from "../../../http/urlInput.ts";
 import { singleLine } from "../../../http/textInput.ts";
 import { tenantSettingsSchema } from "../../../tenants/tenantSettings.ts";
+import { isDistinct } from "../../../utils/isDistinct.ts";
 import { listOf, tenantIdSchema } from "../adminSchemas.ts";
 import { signingKeySchema } from "../keys/keySchemas.ts";
 
@@ -13,7 +14,13 @@ const DNS_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9
 const hostSchema = z
   .string()
   .toLowerCase()
-  .refine((host) => DNS_NAME.test(host) || /^\[[0-9a-f:.]+\]$/.test(host), "a host name without port");
+  .refine(
+    (host) => DNS_NAME.test(host) || /^\[[0-9a-f:.]+\]$/.test(host),
+    "a host name without port or path, in ASCII (an internationalised name in its xn-- form)",
+  );
+
+/** Hosts, each once: the same host twice (in any case) is a mistake said as one, as `allowed_origins` does. */
+const hostListSchema = z.array(hostSchema).max(50).refine(isDistinct, "a host is listed twice");
 
 /**
  * Every field optional and *without* its default: zod's `.partial()` keeps defaults, so a
@@ -51,7 +58,7 @@ export const createTenantSchema = z
   .strictObject({
     id: tenantIdSchema,
     name: singleLine(1, 200),
-    hosts: z.array(hostSchema).max(50).default([]),
+    hosts: hostListSchema.default([]),
     origin_url: urlWithoutUserInfo(/^https?$/)
       .nullable()
       .optional(),
