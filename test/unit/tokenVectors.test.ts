@@ -159,8 +159,14 @@ function grantFor(claims: Record<string, unknown>): { grant: LinkGrant; iat: num
   if (auth === true) grant.requireLogin = true;
   if (typeof fn === "string") grant.filename = fn;
   if (typeof ord === "string") grant.order = ord;
-  // Only when the SDK would build exactly these claims, in this order.
-  return JSON.stringify(grantClaims(grant, iat)) === JSON.stringify(claims) ? { grant, iat } : null;
+  // Only when the SDK would build exactly these claims, in this order (it refuses to sign claims the gateway refuses).
+  let built: Record<string, unknown>;
+  try {
+    built = grantClaims(grant, iat);
+  } catch {
+    return null;
+  }
+  return JSON.stringify(built) === JSON.stringify(claims) ? { grant, iat } : null;
 }
 
 const SDK_HEADER_KEYS = ["alg", "kid", "typ"];
