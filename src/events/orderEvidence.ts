@@ -1,6 +1,7 @@
 import { and, asc, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { downloadEvents, files, links, orderItems, orders } from "../db/schema.ts";
+import { linkFigures } from "../policy/linkFigures.ts";
 import { isoFromMs, isoFromSeconds } from "../utils/time.ts";
 
 /** At most this many log rows go into one evidence document (an order rarely has a hundred). */
@@ -117,7 +118,9 @@ export async function orderEvidence(d1: D1Database, tenantId: string, orderNumbe
           sha256: file?.sha256 ?? null,
           link_id: link.id,
           download_count: link.downloadCount,
-          download_limit: link.limitOverride ?? link.downloadLimit,
+          // The limit in force, as the link and order views show it (override or grant, plus
+          // the downloads the store added).
+          download_limit: linkFigures(link, order.status, now, !file).limit,
           revoked: link.revoked,
         })),
     })),

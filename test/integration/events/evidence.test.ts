@@ -219,6 +219,30 @@ describe("GET /admin/v1/orders/:number/evidence", () => {
     expect(response.headers.get("Content-Type")).toBe("application/json; charset=utf-8");
   });
 
+  it("shows the limit in force, with the downloads the store added, as the link view does", async () => {
+    const tenant = await createTenantWithAdminKey();
+    const file = await uploadFile(tenant, { name: "extra.bin", size: 10 });
+    const placed = await placeOrder(tenant, {
+      order_number: "extra-1",
+      customer_id: "c",
+      items: [{ product: { id: "p", name: "P" }, file_ids: [file.id], grant: { download_limit: 3 } }],
+    });
+    const linkId = orderFiles(placed)[0]?.link_id as string;
+    const patched = await admin(tenant, "PATCH", `/links/${linkId}`, { json: { add_downloads: 3 } });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ download_limit: 6 });
+    const view = await admin<OrderView>(tenant, "GET", "/orders/extra-1");
+    expect(orderFiles(view.body)[0]).toMatchObject({ download_limit: 6 });
+    const answer = await admin<Evidence>(tenant, "GET", "/orders/extra-1/evidence");
+    expect(answer.status).toBe(200);
+    expect(answer.body.items[0]?.files[0]).toMatchObject({ link_id: linkId, download_count: 0, download_limit: 6 });
+    const page = await adminFetch(tenant, "GET", "/orders/extra-1/evidence?format=html");
+    expect(page.status).toBe(200);
+    const text = await page.text();
+    expect(text).toContain("0 of 6");
+    expect(text).not.toContain("0 of 3");
+  });
+
   it("answers 404 for an unknown order and for another tenant's order, 400 for an unknown parameter", async () => {
     expectError(await admin(shop, "GET", "/orders/nope-1/evidence"), 404, "not_found");
     const other = await createTenantWithAdminKey();

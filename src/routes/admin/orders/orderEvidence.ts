@@ -36,7 +36,10 @@ export const evidenceSchema = z
             sha256: z.string().nullable().meta({ description: "hex SHA-256 of the stored bytes, when known" }),
             link_id: z.string(),
             download_count: z.number().int(),
-            download_limit: nullableInt,
+            download_limit: nullableInt.meta({
+              description:
+                "the limit in force, as the link view shows it: the store's override or the grant, plus added downloads; null = unlimited",
+            }),
             revoked: z.boolean(),
           }),
         ),
