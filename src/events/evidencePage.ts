@@ -14,6 +14,32 @@ th{background:#eee}td.n{text-align:right;white-space:nowrap}code,.mono{font-fami
 const bytes = (n: number | null) => (n === null ? "—" : n.toLocaleString("en-US"));
 const text = (value: string | null) => value ?? "—";
 
+type PerFile = OrderEvidence["totals"]["per_file"][number];
+type BoughtFile = OrderEvidence["items"][number]["files"][number];
+
+/** What became of the file since its deliveries, in words; nothing when it is unchanged. */
+function fileStatusNote(file: BoughtFile) {
+  if (file.file_status === "deleted") return html`<br /><span class="muted">Deleted since; no longer stored.</span>`;
+  if (file.file_status === "replaced")
+    return html`<br /><span class="muted"
+        >Replaced after a delivery${file.uploaded_at && html` (uploaded again ${file.uploaded_at})`}: name, size and
+        SHA-256 are the current version's.</span
+      >`;
+  return "";
+}
+
+/** Whether the file was received in full, and what could not be judged. */
+function receivedNote(perFile: PerFile | undefined) {
+  if (!perFile) return "—";
+  const unjudged =
+    perFile.earlier_version_ranges > 0 &&
+    html` <span class="muted"
+      >(${perFile.earlier_version_ranges} range${perFile.earlier_version_ranges === 1 ? "" : "s"} of an earlier version
+      not judged)</span
+    >`;
+  return perFile.fully_delivered ? "yes" : html`no${unjudged}`;
+}
+
 /**
  * The order's evidence as a printable page (a store attaches it to a chargeback response):
  * what was bought, each request with its facts, totals. Every value is escaped; nothing is
@@ -21,6 +47,7 @@ const text = (value: string | null) => value ?? "—";
  */
 export function evidencePage(evidence: OrderEvidence, storeName: string): Response {
   const { order, totals } = evidence;
+  const perFile = new Map(totals.per_file.map((f) => [f.link_id, f]));
   const page = html`<!doctype html>
     <html lang="en">
       <head>
@@ -51,18 +78,20 @@ export function evidencePage(evidence: OrderEvidence, storeName: string): Respon
             <th>Size (bytes)</th>
             <th>SHA-256</th>
             <th>Downloads counted</th>
+            <th>Received in full</th>
           </tr>
           ${evidence.items.flatMap((item) =>
             item.files.map(
               (file) =>
                 html`<tr>
                   <td>${item.product.name}${item.product.variant_name && html` (${item.product.variant_name})`}</td>
-                  <td>${text(file.name)} <span class="muted mono">${file.file_id}</span></td>
+                  <td>${text(file.name)} <span class="muted mono">${file.file_id}</span>${fileStatusNote(file)}</td>
                   <td class="n">${bytes(file.size)}</td>
                   <td class="mono">${text(file.sha256)}</td>
                   <td class="n">
                     ${file.download_count}${file.download_limit !== null && ` of ${file.download_limit}`}
                   </td>
+                  <td>${receivedNote(perFile.get(file.link_id))}</td>
                 </tr>`,
             ),
           )}
@@ -102,7 +131,11 @@ export function evidencePage(evidence: OrderEvidence, storeName: string): Respon
             (d) =>
               html`<tr>
                 <td class="mono">${d.at}</td>
-                <td>${text(d.file_name ?? d.file_id)}</td>
+                <td>
+                  ${text(d.file_name ?? d.file_id)}${
+                    d.file_version === "earlier" && html` <span class="muted">(earlier version)</span>`
+                  }
+                </td>
                 <td class="mono">${text(d.ip)}</td>
                 <td>${text(d.country)}</td>
                 <td class="mono">${text(d.user_agent)}</td>

@@ -8,11 +8,32 @@ import { isoFromMs, isoFromSeconds } from "../utils/time.ts";
 export const MAX_EVIDENCE_ROWS = 5000;
 
 /**
+ * What became of a file after the order's deliveries: `unchanged` (the stored version is
+ * the one every logged delivery sent, or nothing was sent), `replaced` (uploaded again, or
+ * registered again, after a delivery: its name, size and SHA-256 describe the new version),
+ * `deleted`.
+ */
+export type FileStatus = "unchanged" | "replaced" | "deleted";
+
+/**
  * Everything the gateway can say about one order for a payment dispute: what was bought
  * (items, files with size and SHA-256), every request that reached its links with its
  * facts, and totals. Null when the tenant has no such order.
+ *
+ * A file's row describes its current version only, so each file's stored object is asked
+ * when it was uploaded (R2 `uploaded`, Unix ms): a request logged before that instant was
+ * answered from an earlier version. A whole 200 written to the end proves a full delivery
+ * of whatever version it was; byte ranges are put together only within the current version
+ * (the log keeps no earlier version's size), and ranges of earlier versions are counted, not
+ * judged.
  */
-export async function orderEvidence(d1: D1Database, tenantId: string, orderNumber: string, now = Date.now()) {
+export async function orderEvidence(
+  d1: D1Database,
+  bucket: R2Bucket,
+  tenantId: string,
+  orderNumber: string,
+  now = Date.now(),
+) {
   const db = drizzle(d1);
   const [order] = await db
     .select()
@@ -45,7 +66,8 @@ export async function orderEvidence(d1: D1Database, tenantId: string, orderNumbe
                 SUM(status = 200 AND outcome = 'completed' AND bytes_sent = bytes) AS completed,
                 SUM(outcome = 'completed') AS completedResponses, COALESCE(SUM(bytes_sent), 0) AS bytes,
                 MIN(CASE WHEN outcome = 'completed' THEN at END) AS firstAt,
-                MAX(CASE WHEN outcome = 'completed' THEN at END) AS lastAt
+                MAX(CASE WHEN outcome = 'completed' THEN at END) AS lastAt,
+                MIN(CASE WHEN bytes_sent > 0 OR outcome = 'completed' THEN at END) AS firstSentAt
          FROM download_events WHERE tenant_id = ? AND order_number = ? GROUP BY link_id`,
       )
       .bind(tenantId, orderNumber)
@@ -57,14 +79,38 @@ export async function orderEvidence(d1: D1Database, tenantId: string, orderNumbe
   const instants = (pick: (row: LinkSums) => number | null) => sums.map(pick).filter((at): at is number => at !== null);
   const events = eventRows.slice(0, MAX_EVIDENCE_ROWS);
   const fileOfLink = new Map(linkRows.map((r) => [r.link.id, r]));
+  // When each file's stored version was uploaded (or fetched from its source URL); null when
+  // no version is stored (deleted, or a pull-through file not fetched since it was registered).
+  const storedIds = [...new Set(linkRows.flatMap((r) => (r.file ? [r.file.id] : [])))];
+  const uploadedAt = new Map(
+    await Promise.all(
+      storedIds.map(async (id) => [id, (await bucket.head(`${tenantId}/${id}`))?.uploaded.getTime() ?? null] as const),
+    ),
+  );
+  /** Whether a request of the link was answered from the version stored now. */
+  const ofCurrentVersion = (linkId: string, at: number) => {
+    const file = fileOfLink.get(linkId)?.file;
+    const since = file ? uploadedAt.get(file.id) : null;
+    return since !== null && since !== undefined && at >= since;
+  };
+  const statusOf = (linkId: string): FileStatus => {
+    const file = fileOfLink.get(linkId)?.file;
+    if (!file) return "deleted";
+    const firstSentAt = sumsOf.get(linkId)?.firstSentAt ?? null;
+    if (firstSentAt === null) return "unchanged";
+    return ofCurrentVersion(linkId, firstSentAt) ? "unchanged" : "replaced";
+  };
 
   const downloads = events.map((e) => {
-    const size = fileOfLink.get(e.linkId)?.file?.size ?? null;
+    const current = ofCurrentVersion(e.linkId, e.at);
+    // A 200 promised the whole file: its length is the size of the version it sent.
+    const size = e.status === 200 ? e.bytes : current ? (fileOfLink.get(e.linkId)?.file?.size ?? null) : null;
     return {
       at: isoFromMs(e.at) as string,
       link_id: e.linkId,
       file_id: e.fileId,
       file_name: fileOfLink.get(e.linkId)?.file?.name ?? null,
+      file_version: current ? ("current" as const) : ("earlier" as const),
       ip: e.ip,
       country: e.country,
       user_agent: e.userAgent,
@@ -82,16 +128,21 @@ export async function orderEvidence(d1: D1Database, tenantId: string, orderNumbe
 
   const perFile = linkRows.map(({ link, file }) => {
     const own = events.filter((e) => e.linkId === link.id);
+    const current = own.filter((e) => ofCurrentVersion(link.id, e.at));
     const size = file?.size ?? null;
     const linkSums = sumsOf.get(link.id);
     return {
       link_id: link.id,
       file_id: link.fileId,
+      file_status: statusOf(link.id),
       bytes_delivered: linkSums?.bytes ?? 0,
       size,
-      // Whether the ranges written to the client, put together, cover every byte of the file
+      // A whole 200 written to the end (over every row), whatever version it sent; else whether
+      // the ranges written from the current version, put together, cover every byte of it
       // (judged on the rows listed: the first MAX_EVIDENCE_ROWS).
-      fully_delivered: size !== null && coversFile(own, size),
+      fully_delivered: (linkSums?.completed ?? 0) > 0 || (size !== null && coversFile(current, size)),
+      earlier_version_ranges: own.filter((e) => e.status === 206 && !!e.bytesSent && !ofCurrentVersion(link.id, e.at))
+        .length,
       completed_downloads: linkSums?.completed ?? 0,
       counted_downloads: linkSums?.counted ?? 0,
     };
@@ -116,6 +167,8 @@ export async function orderEvidence(d1: D1Database, tenantId: string, orderNumbe
           size: file?.size ?? null,
           mime_type: file?.mimeType ?? null,
           sha256: file?.sha256 ?? null,
+          uploaded_at: isoFromMs(file ? (uploadedAt.get(file.id) ?? null) : null),
+          file_status: statusOf(link.id),
           link_id: link.id,
           download_count: link.downloadCount,
           // The limit in force, as the link and order views show it (override or grant, plus
@@ -159,6 +212,8 @@ interface LinkSums {
   bytes: number;
   firstAt: number | null;
   lastAt: number | null;
+  /** The first request that wrote bytes (or a whole empty file). */
+  firstSentAt: number | null;
 }
 
 /**

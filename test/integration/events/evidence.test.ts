@@ -94,6 +94,8 @@ describe("GET /admin/v1/orders/:number/evidence", () => {
           link_id: bookEntry?.link_id,
           download_count: 1,
           download_limit: 3,
+          file_status: "unchanged",
+          uploaded_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
         }),
         expect.objectContaining({ file_id: audioEntry?.id, name: "audio.zip", size: 500, download_count: 1 }),
       ]),
@@ -110,6 +112,7 @@ describe("GET /admin/v1/orders/:number/evidence", () => {
         file_size: 1000,
         outcome: "completed",
         counted: true,
+        file_version: "current",
       }),
       expect.objectContaining({ range: "bytes=0-199", status: 206, bytes_sent: 200, counted: true }),
       expect.objectContaining({ range: "bytes=200-", status: 206, bytes_sent: 300, counted: false, reason: "resume" }),
@@ -131,6 +134,8 @@ describe("GET /admin/v1/orders/:number/evidence", () => {
           bytes_delivered: 500,
           size: 500,
           fully_delivered: true,
+          file_status: "unchanged",
+          earlier_version_ranges: 0,
         }),
       ]),
     );
@@ -158,6 +163,156 @@ describe("GET /admin/v1/orders/:number/evidence", () => {
       files_fully_delivered: 0,
       completed_downloads: 0,
     });
+  });
+
+  /** A one-file order for `fileId` and its download URL and link stub. */
+  async function oneFileOrder(tenant: IssuerTenant, number: string, fileId: string) {
+    const placed = await placeOrder(tenant, {
+      order_number: number,
+      customer_id: "c",
+      items: [{ product: { id: "p", name: "P" }, file_ids: [fileId] }],
+    });
+    const [entry] = orderFiles(placed);
+    return { url: entry?.download_url as string, stub: linkStub(env, tenant.id, entry?.link_id as string) };
+  }
+
+  async function settle(stub: ReturnType<typeof linkStub>) {
+    await deliveriesSettled([stub]);
+    await flushOutboxes([stub]);
+    // R2 and the log keep milliseconds: what happens next is in a later one.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+
+  async function evidencePageText(tenant: IssuerTenant, number: string) {
+    const response = await adminFetch(tenant, "GET", `/orders/${number}/evidence?format=html`);
+    expect(response.status).toBe(200);
+    return response.text();
+  }
+
+  it("keeps a whole download delivered after the file is uploaded again, and says it was replaced", async () => {
+    const tenant = await createTenantWithAdminKey();
+    await uploadFile(tenant, { id: "ev-1", name: "old.txt", size: 3 });
+    const { url, stub } = await oneFileOrder(tenant, "repl-1", "ev-1");
+    expect(await fetchAll(url, {})).toBe(200);
+    await settle(stub);
+    const before = await admin<Evidence>(tenant, "GET", "/orders/repl-1/evidence");
+    expect(before.body.totals).toMatchObject({ files_fully_delivered: 1 });
+    expect(before.body.items[0]?.files[0]).toMatchObject({ name: "old.txt", size: 3, file_status: "unchanged" });
+
+    const replaced = await uploadFile(tenant, { id: "ev-1", name: "new.txt", size: 21, seed: 5 });
+    const answer = await admin<Evidence>(tenant, "GET", "/orders/repl-1/evidence");
+    expect(answer.status).toBe(200);
+    // The old version was sent whole: that stays true whatever the file is now.
+    expect(answer.body.totals).toMatchObject({ files_fully_delivered: 1, files: 1, completed_downloads: 1 });
+    expect(answer.body.items[0]?.files[0]).toMatchObject({
+      file_id: "ev-1",
+      name: "new.txt",
+      size: 21,
+      sha256: replaced.view.sha256,
+      file_status: "replaced",
+      uploaded_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
+    expect(answer.body.downloads).toEqual([
+      expect.objectContaining({
+        status: 200,
+        bytes_sent: 3,
+        file_size: 3,
+        outcome: "completed",
+        file_version: "earlier",
+      }),
+    ]);
+    expect(answer.body.totals.per_file).toEqual([
+      expect.objectContaining({
+        file_status: "replaced",
+        size: 21,
+        fully_delivered: true,
+        earlier_version_ranges: 0,
+      }),
+    ]);
+    const page = await evidencePageText(tenant, "repl-1");
+    expect(page).toContain("Replaced after a delivery");
+    expect(page).toContain("name, size and");
+    expect(page).toContain("(earlier version)");
+    expect(page).toContain("3 of 3");
+    expect(page).toContain("1 of 1");
+    expect(page).toMatch(/<td>yes<\/td>/);
+  });
+
+  it("keeps a whole download delivered after the file is deleted, and says it was deleted", async () => {
+    const tenant = await createTenantWithAdminKey();
+    const file = await uploadFile(tenant, { name: "gone.txt", size: 7 });
+    const { url, stub } = await oneFileOrder(tenant, "del-1", file.id);
+    expect(await fetchAll(url, {})).toBe(200);
+    await settle(stub);
+    expect((await admin(tenant, "DELETE", `/files/${file.id}`)).status).toBe(204);
+    const answer = await admin<Evidence>(tenant, "GET", "/orders/del-1/evidence");
+    expect(answer.status).toBe(200);
+    expect(answer.body.totals).toMatchObject({ files_fully_delivered: 1, files: 1 });
+    expect(answer.body.items[0]?.files[0]).toMatchObject({
+      name: null,
+      size: null,
+      sha256: null,
+      uploaded_at: null,
+      file_status: "deleted",
+    });
+    expect(answer.body.downloads).toEqual([
+      expect.objectContaining({ status: 200, bytes_sent: 7, file_size: 7, file_version: "earlier" }),
+    ]);
+    expect(answer.body.totals.per_file).toEqual([
+      expect.objectContaining({ file_status: "deleted", size: null, fully_delivered: true }),
+    ]);
+    const page = await evidencePageText(tenant, "del-1");
+    expect(page).toContain("Deleted since; no longer stored.");
+    expect(page).toContain("7 of 7");
+    expect(page).toContain("1 of 1");
+  });
+
+  it("joins ranges only within the current version and counts those of an earlier one as not judged", async () => {
+    const tenant = await createTenantWithAdminKey();
+    await uploadFile(tenant, { id: "ev-r", name: "r.bin", size: 400 });
+    const { url, stub } = await oneFileOrder(tenant, "ranges-1", "ev-r");
+    expect(await fetchAll(url, { Range: "bytes=0-199" })).toBe(206);
+    await settle(stub);
+    await uploadFile(tenant, { id: "ev-r", name: "r.bin", size: 400, seed: 3 });
+    expect(await fetchAll(url, { Range: "bytes=200-" })).toBe(206);
+    await settle(stub);
+    // The old version's first half and the new version's second half make no whole file.
+    const half = await admin<Evidence>(tenant, "GET", "/orders/ranges-1/evidence");
+    expect(half.status).toBe(200);
+    expect(half.body.downloads).toEqual([
+      expect.objectContaining({ range: "bytes=0-199", file_version: "earlier", file_size: null }),
+      expect.objectContaining({ range: "bytes=200-", file_version: "current", file_size: 400 }),
+    ]);
+    expect(half.body.totals).toMatchObject({ files_fully_delivered: 0, bytes_delivered: 400 });
+    expect(half.body.totals.per_file).toEqual([
+      expect.objectContaining({ file_status: "replaced", fully_delivered: false, earlier_version_ranges: 1 }),
+    ]);
+    expect(await evidencePageText(tenant, "ranges-1")).toContain("(1 range of an earlier");
+
+    // The new version's first half completes it.
+    expect(await fetchAll(url, { Range: "bytes=0-199" })).toBe(206);
+    await settle(stub);
+    const whole = await admin<Evidence>(tenant, "GET", "/orders/ranges-1/evidence");
+    expect(whole.body.totals).toMatchObject({ files_fully_delivered: 1 });
+    expect(whole.body.totals.per_file).toEqual([
+      expect.objectContaining({ file_status: "replaced", fully_delivered: true, earlier_version_ranges: 1 }),
+    ]);
+  });
+
+  it("says unchanged when the file was replaced before any delivery", async () => {
+    const tenant = await createTenantWithAdminKey();
+    await uploadFile(tenant, { id: "ev-u", name: "u.bin", size: 5 });
+    const { url, stub } = await oneFileOrder(tenant, "unch-1", "ev-u");
+    await uploadFile(tenant, { id: "ev-u", name: "u.bin", size: 9, seed: 4 });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(await fetchAll(url, {})).toBe(200);
+    await settle(stub);
+    const answer = await admin<Evidence>(tenant, "GET", "/orders/unch-1/evidence");
+    expect(answer.body.items[0]?.files[0]).toMatchObject({ size: 9, file_status: "unchanged" });
+    expect(answer.body.downloads).toEqual([expect.objectContaining({ file_version: "current", file_size: 9 })]);
+    const page = await evidencePageText(tenant, "unch-1");
+    expect(page).not.toContain("Replaced after a delivery");
+    expect(page).not.toContain("(earlier version)");
   });
 
   it("lists at most 5,000 requests, says so, and still totals every row", async () => {

@@ -10,6 +10,13 @@ import { isoDate } from "../adminSchemas.ts";
 
 const nullableInt = z.number().int().nullable();
 
+const fileStatus = z.enum(["unchanged", "replaced", "deleted"]).meta({
+  description:
+    "what became of the file after the logged deliveries: unchanged (the stored version is the one they sent, " +
+    "or nothing was sent); replaced (uploaded or registered again after a delivery: name, size and sha256 " +
+    "describe the current version, not necessarily what was sent); deleted (name, size and sha256 are null)",
+});
+
 export const evidenceSchema = z
   .object({
     order: z.object({
@@ -34,6 +41,11 @@ export const evidenceSchema = z
             size: nullableInt,
             mime_type: z.string().nullable(),
             sha256: z.string().nullable().meta({ description: "hex SHA-256 of the stored bytes, when known" }),
+            uploaded_at: isoDate.nullable().meta({
+              description:
+                "when the stored version was uploaded (or fetched from its source URL); null when none is stored",
+            }),
+            file_status: fileStatus,
             link_id: z.string(),
             download_count: z.number().int(),
             download_limit: nullableInt.meta({
@@ -51,7 +63,10 @@ export const evidenceSchema = z
           at: isoDate,
           link_id: z.string(),
           file_id: z.string(),
-          file_name: z.string().nullable(),
+          file_name: z.string().nullable().meta({ description: "the file's current name" }),
+          file_version: z.enum(["current", "earlier"]).meta({
+            description: "current: answered from the version stored now; earlier: before it was replaced or deleted",
+          }),
           ip: z.string().nullable(),
           country: z.string().nullable(),
           user_agent: z.string().nullable(),
@@ -59,7 +74,10 @@ export const evidenceSchema = z
           range: z.string().nullable(),
           status: z.number().int(),
           bytes_sent: nullableInt,
-          file_size: nullableInt,
+          file_size: nullableInt.meta({
+            description:
+              "size of the version answered from: a 200's own length; else the current size, or null for an earlier version",
+          }),
           outcome: z.enum(["completed", "aborted"]).nullable(),
           counted: z.boolean(),
           reason: z.string().nullable(),
@@ -76,7 +94,7 @@ export const evidenceSchema = z
       files_fully_delivered: z
         .number()
         .int()
-        .meta({ description: "files whose delivered ranges together cover every byte" }),
+        .meta({ description: "files received in full (per_file.fully_delivered)" }),
       files: z.number().int(),
       first_download_at: isoDate.nullable(),
       last_download_at: isoDate.nullable(),
@@ -84,9 +102,22 @@ export const evidenceSchema = z
         z.object({
           link_id: z.string(),
           file_id: z.string(),
+          file_status: fileStatus,
           bytes_delivered: z.number().int(),
-          size: nullableInt,
-          fully_delivered: z.boolean(),
+          size: nullableInt.meta({ description: "the current version's size" }),
+          fully_delivered: z.boolean().meta({
+            description:
+              "a 200 was written to the end (a whole file, whatever version it was), or the ranges written from " +
+              "the current version together cover every byte of it",
+          }),
+          earlier_version_ranges: z
+            .number()
+            .int()
+            .meta({
+              description:
+                "206 answers that wrote bytes of a version since replaced or deleted: the log keeps no size for that " +
+                "version, so whether they covered it is not judged",
+            }),
           completed_downloads: z.number().int(),
           counted_downloads: z.number().int(),
         }),
@@ -118,7 +149,7 @@ export const orderEvidence = defineEndpoint({
   },
   errors: ["not_found"],
   async handle({ request, env, tenant, params, query }) {
-    const evidence = await loadEvidence(env.DB, tenant.id, params.number);
+    const evidence = await loadEvidence(env.DB, env.FILES, tenant.id, params.number);
     if (!evidence) throw new HttpError("not_found", `There is no order ${JSON.stringify(params.number)}.`);
     const html = query.format ? query.format === "html" : prefersHtml(request.headers.get("Accept"));
     if (html) return evidencePage(evidence, tenant.settings.store_name ?? tenant.name);
