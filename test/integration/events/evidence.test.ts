@@ -267,6 +267,33 @@ describe("GET /admin/v1/orders/:number/evidence", () => {
     expect(page).toContain("1 of 1");
   });
 
+  it("says replaced when the file was registered again from a URL and its new bytes are not fetched yet", async () => {
+    const tenant = await createTenantWithAdminKey();
+    await uploadFile(tenant, { id: "ev-p", name: "first.bin", size: 12 });
+    const { url, stub } = await oneFileOrder(tenant, "pull-1", "ev-p");
+    expect(await fetchAll(url, {})).toBe(200);
+    await settle(stub);
+    const registered = await admin(tenant, "POST", "/files/ev-p", {
+      json: { source_url: "https://files.origin.example/second.bin" },
+    });
+    expect(registered.status).toBe(201);
+    const answer = await admin<Evidence>(tenant, "GET", "/orders/pull-1/evidence");
+    expect(answer.status).toBe(200);
+    expect(answer.body.totals).toMatchObject({ files_fully_delivered: 1 });
+    expect(answer.body.items[0]?.files[0]).toMatchObject({
+      name: "second.bin",
+      size: null,
+      uploaded_at: null,
+      file_status: "replaced",
+    });
+    expect(answer.body.downloads).toEqual([
+      expect.objectContaining({ status: 200, file_size: 12, file_version: "earlier" }),
+    ]);
+    const page = await evidencePageText(tenant, "pull-1");
+    expect(page).toContain("Replaced after a delivery:");
+    expect(page).toContain("12 of 12");
+  });
+
   it("joins ranges only within the current version and counts those of an earlier one as not judged", async () => {
     const tenant = await createTenantWithAdminKey();
     await uploadFile(tenant, { id: "ev-r", name: "r.bin", size: 400 });
