@@ -31,10 +31,16 @@ const MAX_AGE_SECONDS = "600";
 /** An itty-router pattern (`/a/:b/c`) as an anchored RegExp; `:name` is one path segment. */
 const patternOf = (path: string) => new RegExp(`^${path.replace(/[.]/g, "\\.").replace(/:(\w+)/g, "(?<$1>[^/]+)")}/?$`);
 
-/** Each profile path once, with the profile that owns it. */
+/** The methods a profile path takes, as its seed system's (GET, and HEAD where declared), plus the preflight. */
+function profileAllow(path: string): string {
+  const methods = profileEndpoints.filter((e) => e.path === path && e.method !== "all").map((e) => e.method);
+  return [...new Set(methods.map((m) => m.toUpperCase())), "OPTIONS"].join(", ");
+}
+
+/** Each profile path once, with the profile that owns it and the methods it takes. */
 const profilePatterns = [
   ...new Map(profileEndpoints.map(({ path, profile }) => [path, profile as ProfileName])).entries(),
-].map(([path, profile]) => ({ pattern: patternOf(path), profile }));
+].map(([path, profile]) => ({ pattern: patternOf(path), profile, allow: profileAllow(path) }));
 const corePatterns = CORS_CORE_PATHS.flatMap((path) => [patternOf(path), patternOf(`/api/:prefix${path}`)]);
 
 /**
@@ -42,12 +48,12 @@ const corePatterns = CORS_CORE_PATHS.flatMap((path) => [patternOf(path), pattern
  * of the CORS routes (or belongs to no tenant). Profile paths count only where the Host's
  * tenant enabled the profile: elsewhere they are the storefront's own paths.
  */
-async function corsTenant(url: URL, env: Env): Promise<Tenant | null> {
+async function corsTenant(url: URL, env: Env): Promise<{ tenant: Tenant; allow: string } | null> {
   const path = url.pathname;
   const profile = profilePatterns.find(({ pattern }) => pattern.test(path));
   if (profile) {
     const tenant = await tenantByHost(env, url.host);
-    if (tenant?.settings.profiles.includes(profile.profile)) return tenant;
+    if (tenant?.settings.profiles.includes(profile.profile)) return { tenant, allow: profile.allow };
   }
   for (const pattern of corePatterns) {
     const match = pattern.exec(path);
@@ -55,8 +61,10 @@ async function corsTenant(url: URL, env: Env): Promise<Tenant | null> {
     const hostTenant = await tenantByHost(env, url.host);
     const prefix = match.groups?.prefix;
     // A host that belongs to a tenant serves that tenant only; a prefix naming another is refused.
-    if (hostTenant) return prefix === undefined || prefix === hostTenant.id ? hostTenant : null;
-    return prefix === undefined ? null : tenantById(env, prefix);
+    if (hostTenant)
+      return prefix === undefined || prefix === hostTenant.id ? { tenant: hostTenant, allow: ALLOW_METHODS } : null;
+    const named = prefix === undefined ? null : await tenantById(env, prefix);
+    return named ? { tenant: named, allow: ALLOW_METHODS } : null;
   }
   return null;
 }
@@ -66,14 +74,16 @@ interface CorsDecision {
   /** The path is one of the CORS routes of a known tenant. */
   route: boolean;
   allowedOrigin: string | null;
+  /** The methods the path takes (`Allow`, and the preflight's allowed methods). */
+  allow: string;
 }
 
 async function decide(request: Request, env: Env): Promise<CorsDecision> {
-  const tenant = await corsTenant(new URL(request.url), env);
-  if (!tenant) return { route: false, allowedOrigin: null };
+  const found = await corsTenant(new URL(request.url), env);
+  if (!found) return { route: false, allowedOrigin: null, allow: ALLOW_METHODS };
   const origin = request.headers.get("Origin");
-  const allowed = origin !== null && tenant.settings.allowed_origins.includes(origin);
-  return { route: true, allowedOrigin: allowed ? origin : null };
+  const allowed = origin !== null && found.tenant.settings.allowed_origins.includes(origin);
+  return { route: true, allowedOrigin: allowed ? origin : null, allow: found.allow };
 }
 
 /**
@@ -82,13 +92,13 @@ async function decide(request: Request, env: Env): Promise<CorsDecision> {
  */
 export async function answerPreflight(request: IRequest, env: Env): Promise<Response | undefined> {
   if (request.method !== "OPTIONS") return undefined;
-  const { route, allowedOrigin } = await decide(request, env);
+  const { route, allowedOrigin, allow } = await decide(request, env);
   if (!route) return undefined;
-  const headers = new Headers({ Allow: ALLOW_METHODS, Vary: "Origin", "Cache-Control": "no-store" });
+  const headers = new Headers({ Allow: allow, Vary: "Origin", "Cache-Control": "no-store" });
   if (allowedOrigin && request.headers.has("Access-Control-Request-Method")) {
     headers.set("Access-Control-Allow-Origin", allowedOrigin);
     headers.set("Access-Control-Allow-Credentials", "true");
-    headers.set("Access-Control-Allow-Methods", ALLOW_METHODS);
+    headers.set("Access-Control-Allow-Methods", allow);
     headers.set("Access-Control-Allow-Headers", ALLOW_HEADERS);
     headers.set("Access-Control-Max-Age", MAX_AGE_SECONDS);
   }

@@ -136,6 +136,18 @@ describe("CORS preflight", () => {
     expect(response.status).toBe(204);
     expectAllowed(response);
     expect(response.headers.get("Access-Control-Allow-Headers")).toMatch(/X-STOREFRONT-KEY/i);
+    // The methods it takes are its seed system's: GET only, no HEAD (which it answers 405).
+    expect(response.headers.get("Allow")).toBe("GET, OPTIONS");
+    expect(response.headers.get("Access-Control-Allow-Methods")).toBe("GET, OPTIONS");
+    const head = await gatewayRaw(`https://${tenant.host}/api/shop/customer-downloadable-products`, { method: "HEAD" });
+    expect(head.status).toBe(405);
+  });
+
+  it("names GET, HEAD and OPTIONS on the gateway's own CORS paths, which answer all three", async () => {
+    const tenant = await corsTenant();
+    const response = await preflight(`https://${tenant.host}/my/downloads`, SHOP);
+    expect(response.headers.get("Allow")).toBe("GET, HEAD, OPTIONS");
+    expect(response.headers.get("Access-Control-Allow-Methods")).toBe("GET, HEAD, OPTIONS");
   });
 
   it("leaves a profile path the tenant did not enable to the storefront's origin", async () => {
