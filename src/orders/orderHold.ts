@@ -1,4 +1,4 @@
-import { and, eq, ne } from "drizzle-orm";
+import { and, eq, exists, ne } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { mirrorLinkState } from "../db/mirrorLinkState.ts";
 import { links, orders } from "../db/schema.ts";
@@ -51,12 +51,18 @@ export async function setOrderHold(
   const db = drizzle(env.DB);
   const order = await findOrder(db, tenantId, orderNumber);
   if (!order) throw new HttpError("not_found", `There is no order ${JSON.stringify(orderNumber)}.`);
-  if (hold && order.status === "canceled") {
-    throw new HttpError("bad_request", "A canceled order cannot be held: its links are revoked already.", {}, [
-      { path: "status", message: "canceled" },
-    ]);
+  if (order.status === "canceled") {
+    // Neither way: a hold would change nothing for links revoked already, and a release
+    // would erase the hold a canceled order keeps as the record of its review.
+    const message = hold
+      ? "A canceled order cannot be held: its links are revoked already."
+      : "A canceled order cannot be released: its links stay revoked, and its hold is kept as the record of the review.";
+    throw new HttpError("bad_request", message, {}, [{ path: "status", message: "canceled" }]);
   }
   const thisOrder = and(eq(orders.tenantId, tenantId), eq(orders.number, orderNumber));
+  // Both writes hold only while the order is not canceled, so a cancel that lands between
+  // the read above and this batch leaves the order, its hold and its links as it left them.
+  const notCanceled = and(thisOrder, ne(orders.status, "canceled"));
   const itsLinks = and(eq(links.tenantId, tenantId), eq(links.orderNumber, orderNumber));
   const [, linkRows] = await db.batch([
     db
@@ -65,11 +71,11 @@ export async function setOrderHold(
       .set(
         hold ? { heldAt: order.heldAt ?? nowSeconds(), holdReason: hold.reason } : { heldAt: null, holdReason: null },
       )
-      .where(hold ? and(thisOrder, ne(orders.status, "canceled")) : thisOrder),
+      .where(notCanceled),
     db
       .update(links)
       .set({ held: hold !== null })
-      .where(itsLinks)
+      .where(and(itsLinks, exists(db.select({ number: orders.number }).from(orders).where(notCanceled))))
       .returning({ id: links.id }),
   ]);
   await tellEachLink(

@@ -196,6 +196,26 @@ describe("holding an order", () => {
     expectError(await release(tenant, "no-such-order"), 404, "not_found");
   });
 
+  it("refuses to release a canceled order: its hold stays the review's record and its links stay refused", async () => {
+    const { tenant, order, url, stub } = await paidOrder();
+    await hold(tenant, order.order_number, "fraud");
+    await admin(tenant, "POST", `/orders/${order.order_number}/cancel`);
+    const before = await admin<HeldView>(tenant, "GET", `/orders/${order.order_number}`);
+    expect(before.body).toMatchObject({ status: "canceled", hold: { reason: "fraud" } });
+    const refused = await release(tenant, order.order_number);
+    expectError(refused, 400, "bad_request", ["status"]);
+    expect((refused.body as unknown as { message: string }).message).toMatch(/canceled order cannot be released/);
+    expect((await admin<HeldView>(tenant, "GET", `/orders/${order.order_number}`)).body).toEqual(before.body);
+    // Refused again, the same way a hold is; and the link's object still holds it revoked and held.
+    expectError(await release(tenant, order.order_number), 400, "bad_request", ["status"]);
+    expectError(await hold(tenant, order.order_number), 400, "bad_request", ["status"]);
+    expect(await stub.snapshot()).toMatchObject({ revoked: true, held: true });
+    const download = await fetchFrom(url ?? "", {});
+    expect(download.status).toBe(410);
+    expect(await download.json()).toMatchObject({ error: "revoked" });
+    expect(firstFile(before.body)).toMatchObject({ status: "revoked", download_url: null });
+  });
+
   it("lets no other tenant hold or release an order", async () => {
     const { tenant, order, url } = await paidOrder();
     const other = await createTenantWithAdminKey();

@@ -2,7 +2,7 @@ import { defineEndpoint } from "../../../http/endpoint.ts";
 import { setOrderHold } from "../../../orders/orderHold.ts";
 import { orderAction, orderResponse } from "./orderRecord.ts";
 
-/** Ends a hold: the links work again exactly as before it, with the counts they had. */
+/** Ends a hold: the links work again exactly as before it, with the counts they had. A canceled order is refused (its hold is the record of the review). */
 export const releaseOrder = defineEndpoint({
   ...orderAction,
   method: "post",
