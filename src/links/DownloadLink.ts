@@ -7,7 +7,7 @@ import type { Claims } from "../token/claims.ts";
 import { admitNow, recordRefused, type AdmissionParts } from "./admission.ts";
 import { finalEvent, mayRefund } from "./deliveryOutcome.ts";
 import { LinkClaimsMemory } from "./LinkClaimsMemory.ts";
-import { limitBreach, type ChangeResult, type LinkChange } from "./linkChange.ts";
+import { limitBase, limitBreach, type ChangeResult, type LinkChange } from "./linkChange.ts";
 import { linkFlaggedEvent } from "./linkFlaggedEvent.ts";
 import { LinkStorage } from "./linkStorage.ts";
 import { LinkWebhooks } from "./linkWebhooks.ts";
@@ -204,13 +204,24 @@ export class DownloadLink extends DurableObject<Env> {
    * A store's change (`PATCH /links/:id`, linkChange.ts), checked against this object's
    * state and applied in one transaction: checked here, not in the Worker, because only
    * here can no other change land between the check and the write. `grantLimit` is the
-   * grant's `download_limit` as the issuer API stored it.
+   * grant's `download_limit` as the issuer API stored it; left out (a link the store signed
+   * itself), it is the `lim` of the newest token this object remembers, read here too.
+   *
+   * Extra downloads exist only while the link has a limit: a change of the limit fields
+   * that leaves the link without one drops them, and so does one on a link that had none
+   * (extra downloads stored there before this rule), so none stays hidden to surface later.
    */
-  change(change: LinkChange, grantLimit: number | null): ChangeResult {
-    const breach = limitBreach(change, this.store.overrides(), grantLimit);
+  change(change: LinkChange, grantLimit: number | null = this.parts.claims.recall()?.lim ?? null): ChangeResult {
+    const stored = this.store.overrides();
+    const touchesLimit = change.limitOverride !== undefined || change.addDownloads !== undefined;
+    const hadLimit = limitBase({}, stored, grantLimit) !== null;
+    const dropExtra = touchesLimit && (!hadLimit || limitBase(change, stored, grantLimit) === null);
+    const from = dropExtra ? { ...stored, extraDownloads: 0 } : stored;
+    const breach = limitBreach(change, from, grantLimit);
     if (breach) return { ok: false, breach };
     this.ctx.storage.transactionSync(() => {
       if (change.limitOverride !== undefined) this.store.setLimitOverride(change.limitOverride);
+      if (dropExtra && stored.extraDownloads !== 0) this.store.dropExtraDownloads();
       if (change.addDownloads !== undefined) this.store.addDownloads(change.addDownloads);
       if (change.expiresAtOverride !== undefined) this.store.setExpiryOverride(change.expiresAtOverride);
       if (change.revoked !== undefined) this.store.setRevoked(change.revoked);

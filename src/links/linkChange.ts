@@ -34,9 +34,11 @@ export type ChangeResult = { ok: true; state: LinkSnapshot } | { ok: false; brea
  * The limit in force is the override (else the grant) plus the extra downloads, and like the
  * token's `lim` it stays at most 2^31 − 1 (MAX_COUNT). A change that would take it past is
  * refused, naming the fields given, rather than clamped: the store learns that its number was
- * not applied. On an unlimited link extra downloads count from the smallest limit, 1, so any
- * limit set later still fits or is refused itself. Revoking, suspending or extending a link
+ * not applied. Extra downloads exist only on a limit: adding them to a link that has none
+ * after the change (no override, an unlimited grant) is refused, since they would show
+ * nowhere and only surface once a limit is set. Revoking, suspending or extending a link
  * (even one over the bound from before it) is never refused for it. Null when it fits.
+ * `state` is as the change starts from it: extra downloads only while the link has a limit.
  */
 export function limitBreach(
   change: LinkChange,
@@ -47,15 +49,28 @@ export function limitBreach(
   if (change.limitOverride !== undefined) fields.push("download_limit");
   if (change.addDownloads !== undefined) fields.push("add_downloads");
   if (fields.length === 0) return null;
+  const base = limitBase(change, state, grantLimit);
+  if (base === null) {
+    return change.addDownloads === undefined
+      ? null
+      : { fields: ["add_downloads"], message: "the link has no download limit; set download_limit instead" };
+  }
+  const extra = state.extraDownloads + (change.addDownloads ?? 0);
+  const limit = base + extra;
+  if (limit <= MAX_COUNT) return null;
+  return {
+    fields,
+    message: `the limit in force (${base} + ${extra} extra downloads = ${limit}) may be at most ${MAX_COUNT}`,
+  };
+}
+
+/** The limit the extra downloads add to once the change is applied: override, else grant; null = none. */
+export function limitBase(
+  change: LinkChange,
+  state: Pick<LinkSnapshot, "limitOverride">,
+  grantLimit: number | null,
+): number | null {
   // `limitOverride: null` drops the override: the grant's limit is in force again.
   const override = change.limitOverride !== undefined ? change.limitOverride : state.limitOverride;
-  const base = override ?? grantLimit;
-  const extra = state.extraDownloads + (change.addDownloads ?? 0);
-  const limit = (base ?? 1) + extra;
-  if (limit <= MAX_COUNT) return null;
-  const message =
-    base === null
-      ? `extra downloads (${extra}) would leave no room for a limit of 1 within ${MAX_COUNT}`
-      : `the limit in force (${base} + ${extra} extra downloads = ${limit}) may be at most ${MAX_COUNT}`;
-  return { fields, message };
+  return override ?? grantLimit;
 }

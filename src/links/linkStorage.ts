@@ -262,6 +262,11 @@ export class LinkStorage {
     this.sql.exec("UPDATE link SET extra_downloads = extra_downloads + ?, version = version + 1 WHERE id = 1", extra);
   }
 
+  /** The link has no limit (any more): extra downloads would add to nothing. */
+  dropExtraDownloads(): void {
+    this.sql.exec("UPDATE link SET extra_downloads = 0, version = version + 1 WHERE id = 1");
+  }
+
   setExpiryOverride(expiresAt: number | null): void {
     this.sql.exec("UPDATE link SET expires_at_override = ?, version = version + 1 WHERE id = 1", expiresAt);
   }

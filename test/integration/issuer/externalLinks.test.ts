@@ -129,6 +129,23 @@ describe("a link signed by the store, once seen", () => {
     expect((await s.link.stub.snapshot()).count).toBe(0);
   });
 
+  it("takes extra downloads only while its newest token carries a limit", async () => {
+    const s = await storeSignedLink();
+    const file = { id: s.fileId, bytes: new Uint8Array() };
+    const unlimited = await signLink(s.tenant, file, { link: s.link.linkId, expires: EXPIRES });
+    expect(await download(s, unlimited.token)).toBe(200);
+    const path = `/links/${s.link.linkId}`;
+    const refused = await admin(s.tenant, "PATCH", path, { json: { add_downloads: 2 } });
+    expectError(refused, 400, "bad_request", ["add_downloads"]);
+    expect(JSON.stringify(refused.body)).toContain("the link has no download limit");
+    expect((await s.link.stub.snapshot()).extraDownloads).toBe(0);
+    // The newest token has a limit again: the object reads it, not what the Worker saw before.
+    expect(await download(s)).toBe(200);
+    const added = await admin(s.tenant, "PATCH", path, { json: { add_downloads: 2 } });
+    expect(added.status).toBe(200);
+    expect(added.body).toMatchObject({ download_limit: 4 });
+  });
+
   it("mints a fresh URL with the very same restrictions, which counts on the same link", async () => {
     const s = await storeSignedLink();
     expect(await download(s)).toBe(200);

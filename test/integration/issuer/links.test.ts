@@ -153,6 +153,79 @@ describe("PATCH /admin/v1/links/:linkId", () => {
     expect((await durable(s)).count).toBe(3);
   });
 
+  it("refuses extra downloads on a link without a limit, storing nothing that could surface later", async () => {
+    const s = await setup();
+    const path = `/links/${s.entry.link_id}`;
+    const before = (await admin(s.tenant, "GET", path)).body;
+    const refused = await admin(s.tenant, "PATCH", path, {
+      json: { add_downloads: 2, expires_at: "2031-01-01T00:00:00Z" },
+    });
+    expectError(refused, 400, "bad_request", ["add_downloads"]);
+    expect(JSON.stringify(refused.body)).toContain("the link has no download limit; set download_limit instead");
+    expect((await admin(s.tenant, "GET", path)).body).toEqual(before);
+    expect(await durable(s)).toMatchObject({ extraDownloads: 0, expiresAtOverride: null });
+    expect(await linkRow(s.tenant.id, s.entry.link_id)).toMatchObject({ extra_downloads: 0 });
+    // A limit set afterwards is exactly that limit; with one in the same change, extra downloads add to it.
+    const limited = await admin(s.tenant, "PATCH", path, { json: { download_limit: 1 } });
+    expect(limited.body).toMatchObject({ download_limit: 1 });
+    const both = await admin(s.tenant, "PATCH", path, { json: { download_limit: 3, add_downloads: 2 } });
+    expect(both.body).toMatchObject({ download_limit: 5 });
+  });
+
+  it("drops the extra downloads with the limit they added to, so none stays hidden", async () => {
+    const s = await setup();
+    const path = `/links/${s.entry.link_id}`;
+    expect(
+      (await admin(s.tenant, "PATCH", path, { json: { download_limit: 5, add_downloads: 2 } })).body,
+    ).toMatchObject({ download_limit: 7 });
+    // Back to the grant, which has no limit: the extra downloads go with the override.
+    const unlimited = await admin(s.tenant, "PATCH", path, { json: { download_limit: null } });
+    expect(unlimited.body).toMatchObject({ download_limit: null, remaining_downloads: null });
+    expect(await durable(s)).toMatchObject({ limitOverride: null, extraDownloads: 0 });
+    expect(await linkRow(s.tenant.id, s.entry.link_id)).toMatchObject({ extra_downloads: 0 });
+    expect((await admin(s.tenant, "PATCH", path, { json: { download_limit: 1 } })).body).toMatchObject({
+      download_limit: 1,
+    });
+  });
+
+  it("drops extra downloads an unlimited link's object kept from before, when a limit is set", async () => {
+    const s = await setup();
+    const stub = linkStub(env, s.tenant.id, s.entry.link_id);
+    // As an object could hold them from before the rule: added against a limit it never had.
+    expect((await stub.change({ addDownloads: 2 }, 5)).ok).toBe(true);
+    expect((await stub.snapshot()).extraDownloads).toBe(2);
+    const limited = await admin(s.tenant, "PATCH", `/links/${s.entry.link_id}`, { json: { download_limit: 1 } });
+    expect(limited.body).toMatchObject({ download_limit: 1 });
+    expect(await durable(s)).toMatchObject({ limitOverride: 1, extraDownloads: 0 });
+    expect(await linkRow(s.tenant.id, s.entry.link_id)).toMatchObject({ extra_downloads: 0 });
+  });
+
+  it("checks extra downloads against the limit as the link's object holds it, under concurrent changes", async () => {
+    const links = await Promise.all(Array.from({ length: 4 }, () => setup({}, {})));
+    const races = await Promise.all(
+      links.map(async (s) => {
+        const path = `/links/${s.entry.link_id}`;
+        await admin(s.tenant, "PATCH", path, { json: { download_limit: 5 } });
+        const [drop, add] = await Promise.all([
+          admin(s.tenant, "PATCH", path, { json: { download_limit: null } }),
+          admin(s.tenant, "PATCH", path, { json: { add_downloads: 2 } }),
+        ]);
+        const after = await durable(s);
+        const relimited = await admin<{ download_limit: number }>(s.tenant, "PATCH", path, {
+          json: { download_limit: 1 },
+        });
+        return { drop: drop.status, add: add.status, after, relimited: relimited.body.download_limit };
+      }),
+    );
+    for (const race of races) {
+      expect(race.drop).toBe(200);
+      // Added first, then dropped with the limit; or refused, the limit gone already. Never kept.
+      expect([200, 400]).toContain(race.add);
+      expect(race.after).toMatchObject({ limitOverride: null, extraDownloads: 0 });
+      expect(race.relimited).toBe(1);
+    }
+  });
+
   it("moves the expiry: a past date closes the link (410 expired), null restores the grant", async () => {
     const s = await setup();
     const past = new Date(Date.now() - 3600_000);

@@ -14,7 +14,17 @@ const patchLinkSchema = z
       .nullable()
       .optional()
       .meta({ description: "replaces the grant's limit; null = back to the grant" }),
-    add_downloads: z.number().int().min(1).max(1_000_000).optional(),
+    add_downloads: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .optional()
+      .meta({
+        description:
+          "added to the limit in force; refused (400) on a link without a limit, which set download_limit instead. " +
+          "A change that leaves the link without a limit drops the extra downloads",
+      }),
     expires_at: boundedDateTimeSchema
       .nullable()
       .optional()
@@ -86,8 +96,10 @@ export const patchLink = defineEndpoint({
       // un-revoke would answer 200 and change nothing, so it is refused instead.
       if (body.revoked === false && row.orderStatus === "canceled") throw orderCanceled();
       const link = linkStub(env, tenant.id, params.id);
-      // One call: the object checks the limit against its own state and applies all of it, or nothing.
-      const result = await link.change(change, row.link.downloadLimit);
+      // One call: the object checks the limit against its own state and applies all of it, or
+      // nothing. A link the store signed itself has its grant in the claims its object
+      // remembers, which a newer token may replace meanwhile: the object reads them itself.
+      const result = await ("claims" in row ? link.change(change) : link.change(change, row.link.downloadLimit));
       if (!result.ok) {
         const { fields, message } = result.breach;
         throw new HttpError(
