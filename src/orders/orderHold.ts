@@ -56,7 +56,9 @@ export async function setOrderHold(
     // would erase the hold a canceled order keeps as the record of its review.
     const message = hold
       ? "A canceled order cannot be held: its links are revoked already."
-      : "A canceled order cannot be released: its links stay revoked, and its hold is kept as the record of the review.";
+      : order.heldAt !== null
+        ? "A canceled order cannot be released: its links stay revoked, and its hold is kept as the record of the review."
+        : "A canceled order cannot be released: it is not held, and its links stay revoked.";
     throw new HttpError("bad_request", message, {}, [{ path: "status", message: "canceled" }]);
   }
   const thisOrder = and(eq(orders.tenantId, tenantId), eq(orders.number, orderNumber));

@@ -188,10 +188,14 @@ describe("holding an order", () => {
     expect((await linkStub(env, tenant.id, firstFile(order).link_id).snapshot()).revoked).toBe(true);
   });
 
-  it("refuses to hold a canceled order, and 404s an unknown one", async () => {
+  it("refuses to hold or release a canceled order, and 404s an unknown one", async () => {
     const { tenant, order } = await paidOrder();
     await admin(tenant, "POST", `/orders/${order.order_number}/cancel`);
     expectError(await hold(tenant, order.order_number), 400, "bad_request", ["status"]);
+    // Nor released: never held, it has no hold, and its links stay revoked.
+    const released = await release(tenant, order.order_number);
+    expectError(released, 400, "bad_request", ["status"]);
+    expect(JSON.stringify(released.body)).toContain("it is not held");
     expectError(await hold(tenant, "no-such-order"), 404, "not_found");
     expectError(await release(tenant, "no-such-order"), 404, "not_found");
   });
