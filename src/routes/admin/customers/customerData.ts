@@ -34,8 +34,16 @@ export const customerDataSchema = z
         file_id: z.string(),
         file_name: z.string().nullable(),
         download_count: z.number().int(),
-        download_limit: z.number().int().nullable(),
-        extra_downloads: z.number().int(),
+        download_limit: z
+          .number()
+          .int()
+          .nullable()
+          .meta({
+            description:
+              "the limit as set (the store's override, else the grant; null = unlimited), before extra_downloads: " +
+              "the link and order views show the sum, the limit in force",
+          }),
+        extra_downloads: z.number().int().meta({ description: "downloads the store added (add_downloads)" }),
         expires_at: isoDate.nullable(),
         revoked: z.boolean(),
         ip_restriction: z.array(z.string()).nullable(),
