@@ -1,3 +1,5 @@
+import { utf8Length } from "../utils/encoding.ts";
+
 /**
  * `Content-Disposition: attachment` with both forms of RFC 6266 §4.3: a plain ASCII
  * `filename` for old clients (wget, IE) and `filename*` in RFC 8187/5987 UTF-8 for
@@ -45,8 +47,6 @@ const INVISIBLE_OR_CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202
  */
 export const MAX_NAME_BYTES = 255;
 
-const encoder = new TextEncoder();
-const utf8Length = (value: string): number => encoder.encode(value).byteLength;
 const trimmed = (value: string): string => value.replace(/^[\s.]+|[\s.]+$/g, "");
 
 /**

@@ -3,13 +3,12 @@
  * without the body. A string body's length is counted here; the runtime would only have
  * set it from a body that is sent, and a HEAD sends none.
  */
-
-const encoder = new TextEncoder();
+import { utf8Length } from "../utils/encoding.ts";
 
 /** The answer a GET would give with `body`, as a HEAD answer: its length, no body. */
 export function bodilessAnswer(body: string, init: { status: number; headers: Headers }): Response {
   const headers = new Headers(init.headers);
-  headers.set("Content-Length", String(encoder.encode(body).byteLength));
+  headers.set("Content-Length", String(utf8Length(body)));
   return new Response(null, { status: init.status, headers });
 }
 

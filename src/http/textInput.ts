@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { MAX_NAME_BYTES } from "../files/contentDisposition.ts";
+import { utf8Length } from "../utils/encoding.ts";
 
 /**
  * String schemas for input that ends up in a response header, a file name, a token claim or
@@ -40,7 +42,7 @@ export function multiLine(max: number): z.ZodString {
  * stored name is never cut (files/contentDisposition.ts). Path parts are cut off later, not refused.
  */
 export const fileNameSchema = singleLine(1, 255).refine(
-  (name) => new TextEncoder().encode(name).byteLength <= 255,
+  (name) => utf8Length(name) <= MAX_NAME_BYTES,
   "at most 255 bytes in UTF-8, the longest name a file system saves",
 );
 

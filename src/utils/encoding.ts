@@ -26,3 +26,10 @@ export function randomToken(byteLength: number): string {
 export async function sha256Hex(text: string): Promise<string> {
   return hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
 }
+
+const utf8 = new TextEncoder();
+
+/** How many bytes `text` takes in UTF-8: a header's Content-Length, a file system's name limit. */
+export function utf8Length(text: string): number {
+  return utf8.encode(text).byteLength;
+}
