@@ -42,7 +42,8 @@ export function multiLine(max: number): z.ZodString {
  * stored name is never cut (files/contentDisposition.ts). Path parts are cut off later, not refused.
  */
 export const fileNameSchema = singleLine(1, 255).refine(
-  (name) => utf8Length(name) <= MAX_NAME_BYTES,
+  // A name over 255 characters is already refused by the length check: said once, not twice.
+  (name) => [...name].length > 255 || utf8Length(name) <= MAX_NAME_BYTES,
   "at most 255 bytes in UTF-8, the longest name a file system saves",
 );
 

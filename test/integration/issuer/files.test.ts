@@ -301,6 +301,15 @@ describe("GET and DELETE /admin/v1/files/:fileId", () => {
   });
 });
 
+it("says a name over 255 characters is too long once, not also as too many bytes", async () => {
+  const tenant = await createTenantWithAdminKey();
+  const answer = await admin<{ details: { path: string }[] }>(tenant, "PUT", `/files/ok?name=${"n".repeat(256)}`, {
+    body: fileBytes(10),
+  });
+  expect(answer.status).toBe(400);
+  expect(answer.body.details.map((d) => d.path)).toEqual(["name"]);
+});
+
 describe("multipart upload", () => {
   it("refuses to start an upload typed as a form, starting nothing", async () => {
     const tenant = await createTenantWithAdminKey();
@@ -309,6 +318,21 @@ describe("multipart upload", () => {
     });
     expectError(answer, 400, "bad_request", ["Content-Type"]);
     expect((await env.FILES.list({ prefix: `${tenant.id}/` })).objects).toEqual([]);
+  });
+
+  it("refuses a part sent as a form (curl -F), which would store the form around the bytes", async () => {
+    const tenant = await createTenantWithAdminKey();
+    const fileId = uid("formpart");
+    const started = await admin<{ upload_id: string }>(tenant, "POST", `/files/${fileId}/uploads?name=a.txt`);
+    const form = new FormData();
+    form.append("file", new Blob([fileBytes(64)]), "a.txt");
+    const request = new Request("https://x.test/", { method: "PUT", body: form });
+    const body = new Uint8Array(await request.arrayBuffer());
+    const answer = await admin(tenant, "PUT", `/files/${fileId}/uploads/${started.body.upload_id}/parts/1`, {
+      body,
+      headers: { "Content-Type": request.headers.get("Content-Type") ?? "", "Content-Length": String(body.length) },
+    });
+    expectError(answer, 400, "bad_request", ["Content-Type"]);
   });
 
   it("uploads a file larger than one part; the completed file downloads whole", async () => {

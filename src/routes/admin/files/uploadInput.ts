@@ -70,18 +70,27 @@ export function uploadName(request: Request, queryName: string | undefined, file
  */
 export function uploadType(request: Request, name: string): string {
   const declared = request.headers.get("Content-Type")?.trim();
-  const essence = declared?.split(";")[0]?.trim().toLowerCase();
-  // `curl -F file=@a.pdf` wraps the bytes in a form: stored as sent, every customer would get
-  // the boundary lines and part headers around the file, typed as a form.
-  if (essence === "multipart/form-data") {
-    const message =
-      "the body is a form (curl -F); send the file's bytes as the body (curl -T file, or --data-binary @file)";
-    throw new HttpError("bad_request", `Invalid input: ${message}.`, {}, [{ path: "Content-Type", message }]);
-  }
+  const essence = essenceOf(request);
+  refuseForm(essence);
   if (!declared || essence === "application/octet-stream" || essence === "application/x-www-form-urlencoded")
     return mimeTypeFor(name);
   return parseInput(z.object({ "Content-Type": mimeTypeSchema }), { "Content-Type": declared })["Content-Type"];
 }
+
+/**
+ * `curl -F file=@a.pdf` wraps the bytes in a form: stored as sent, every customer would get
+ * the boundary lines and part headers around the file, typed as a form. Refused wherever
+ * bytes or a type are taken: uploads, multipart starts and their parts.
+ */
+function refuseForm(essence: string | undefined): void {
+  if (essence !== "multipart/form-data") return;
+  const message =
+    "the body is a form (curl -F); send the file's bytes as the body (curl -T file, or --data-binary @file)";
+  throw new HttpError("bad_request", `Invalid input: ${message}.`, {}, [{ path: "Content-Type", message }]);
+}
+
+/** The media type of the request's Content-Type without its parameters, in lower case. */
+const essenceOf = (request: Request) => request.headers.get("Content-Type")?.split(";")[0]?.trim().toLowerCase();
 
 export interface SizedBodyRules {
   /** The smallest length accepted (a whole file may be empty, a part may not). */
@@ -97,6 +106,7 @@ export interface SizedBodyRules {
  * holds the body to it), and the limit is checked before a byte is read.
  */
 export function sizedBody(request: Request, rules: SizedBodyRules): { body: ReadableStream; length: number } {
+  refuseForm(essenceOf(request));
   const length = Number(request.headers.get("Content-Length") ?? "NaN");
   if (!Number.isSafeInteger(length) || length < rules.min || !request.body) {
     throw new HttpError("bad_request", rules.missing, {}, [{ path: "Content-Length", message: "required" }]);
