@@ -64,7 +64,8 @@ const MAX_COUNT = 2 ** 31 - 1;
 const MAX_NUMERIC_DATE = 253_402_300_799;
 const isCount = (v: unknown) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= MAX_COUNT;
 const isDate = (v: unknown) => Number.isFinite(v) && (v as number) >= 0 && (v as number) <= MAX_NUMERIC_DATE;
-const textOf = (max: number) => (v: unknown) => typeof v === "string" && v.length >= 1 && v.length <= max;
+// Characters as the gateway's schema counts them: code points, so an emoji is one, not two.
+const textOf = (max: number) => (v: unknown) => typeof v === "string" && [...v].length >= 1 && [...v].length <= max;
 const matches = (pattern: RegExp) => (v: unknown) => typeof v === "string" && pattern.test(v);
 const listOf = (max: number, each: (v: unknown) => boolean) => (v: unknown) =>
   Array.isArray(v) && v.length >= 1 && v.length <= max && v.every(each);

@@ -140,6 +140,13 @@ describe("grantClaims refuses what the gateway would refuse", () => {
     expect(claimsSchema.safeParse(unchecked).success).toBe(false);
   });
 
+  it("counts characters as the gateway does: 255 emoji are a name it accepts, 256 one it refuses", () => {
+    const ok = grantClaims({ ...base, filename: "😀".repeat(255) }, NOW);
+    expect(claimsSchema.safeParse(ok).success).toBe(true);
+    expect(() => grantClaims({ ...base, filename: "😀".repeat(256) }, NOW)).toThrow("grant.filename ");
+    expect(claimsSchema.safeParse({ ...ok, fn: "😀".repeat(256) }).success).toBe(false);
+  });
+
   it("accepts the bounds themselves, which the gateway accepts too", () => {
     const grant = {
       ...base,
