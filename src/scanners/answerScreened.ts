@@ -84,7 +84,9 @@ export async function answerScreened(
     rangeStart: null,
     plannedStatus: 200,
     plannedBytes: 0,
-    uncounted: screening.kind === "preview" ? "preview" : "confirmation",
+    // A HEAD is logged as every HEAD is (`no_body`): it suppressed no download, so it adds
+    // nothing to the link's suppressed figures (docs/CONTRACT.md §4: a HEAD changes nothing).
+    uncounted: headOnly ? "no_body" : screening.kind === "preview" ? "preview" : "confirmation",
   });
   logDownloadEvent(ctx, env, decision);
   if (!decision.ok) throw refusalError(decision.reason);

@@ -106,6 +106,12 @@ describe("a browser gets the confirmation page first", () => {
     });
     expect((await head.arrayBuffer()).byteLength).toBe(0);
     await expectCount(s, 0);
+    // Logged as any HEAD is: it suppressed no download, so it adds nothing to `suppressed`.
+    await flushOutboxes([linkStub(env, s.tenant.id, s.linkId)]);
+    const { results } = await env.DB.prepare("SELECT reason FROM download_events WHERE link_id = ? ORDER BY at, rowid")
+      .bind(s.linkId)
+      .all<{ reason: string }>();
+    expect(results.map((row) => row.reason)).toEqual(["confirmation", "no_body"]);
   });
 
   it("counts the button's request, which delivers the file", async () => {
