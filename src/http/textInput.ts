@@ -41,9 +41,12 @@ export function multiLine(max: number): z.ZodString {
  * bytes of UTF-8, what a file system takes as one name (85 CJK characters, 63 emoji), so a
  * stored name is never cut (files/contentDisposition.ts). Path parts are cut off later, not refused.
  */
-export const fileNameSchema = singleLine(1, 255).refine(
-  // A name over 255 characters is already refused by the length check: said once, not twice.
-  (name) => [...name].length > 255 || utf8Length(name) <= MAX_NAME_BYTES,
+const MAX_NAME_CHARACTERS = 255;
+
+export const fileNameSchema = singleLine(1, MAX_NAME_CHARACTERS).refine(
+  // A name over the character limit is already refused by it (zod counts code points, as
+  // this does): said once, not twice.
+  (name) => [...name].length > MAX_NAME_CHARACTERS || utf8Length(name) <= MAX_NAME_BYTES,
   "at most 255 bytes in UTF-8, the longest name a file system saves",
 );
 

@@ -62,13 +62,14 @@ function toNumericDate(value: Date | number | string, now: number): number {
 /** The gateway's bounds on the claims (src/token/claims.ts), so a grant it would refuse fails here, not at the click. */
 const MAX_COUNT = 2 ** 31 - 1;
 const MAX_NUMERIC_DATE = 253_402_300_799;
-const isCount = (v: unknown) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= MAX_COUNT;
-const isDate = (v: unknown) => Number.isFinite(v) && (v as number) >= 0 && (v as number) <= MAX_NUMERIC_DATE;
+const between = (n: number, min: number, max: number) => n >= min && n <= max;
+const isCount = (v: unknown) => Number.isInteger(v) && between(v as number, 1, MAX_COUNT);
+const isDate = (v: unknown) => Number.isFinite(v) && between(v as number, 0, MAX_NUMERIC_DATE);
 // Characters as the gateway's schema counts them: code points, so an emoji is one, not two.
-const textOf = (max: number) => (v: unknown) => typeof v === "string" && [...v].length >= 1 && [...v].length <= max;
+const textOf = (max: number) => (v: unknown) => typeof v === "string" && between([...v].length, 1, max);
 const matches = (pattern: RegExp) => (v: unknown) => typeof v === "string" && pattern.test(v);
 const listOf = (max: number, each: (v: unknown) => boolean) => (v: unknown) =>
-  Array.isArray(v) && v.length >= 1 && v.length <= max && v.every(each);
+  Array.isArray(v) && between(v.length, 1, max) && v.every(each);
 
 const CLAIM_RULES: Record<string, [grantField: string, valid: (v: unknown) => boolean, expected: string]> = {
   iss: ["tenant", matches(/^[a-z0-9-]{1,40}$/), "lowercase letters, digits and '-', 1–40"],
