@@ -5,6 +5,7 @@ import { tenantByHost, tenantById } from "../tenants/resolveTenant.ts";
 import type { Tenant } from "../tenants/loadTenant.ts";
 import type { ProfileName } from "../tenants/tenantSettings.ts";
 import { CORS_CORE_PATHS } from "./corsPaths.ts";
+import { methodsByPath } from "./endpoint.ts";
 
 /**
  * CORS for the routes a storefront's front end calls from the browser (docs/CONTRACT.md §4):
@@ -31,9 +32,12 @@ const MAX_AGE_SECONDS = "600";
 /** An itty-router pattern (`/a/:b/c`) as an anchored RegExp; `:name` is one path segment. */
 const patternOf = (path: string) => new RegExp(`^${path.replace(/[.]/g, "\\.").replace(/:(\w+)/g, "(?<$1>[^/]+)")}/?$`);
 
-/** The methods a profile path takes, as its seed system's (GET, and HEAD where declared), plus the preflight. */
+/** The methods each profile path takes, as its seed system's (GET, and HEAD where declared). */
+const profileMethods = methodsByPath(profileEndpoints);
+
+/** A profile path's methods plus the preflight, as `Allow` lists them. */
 function profileAllow(path: string): string {
-  const methods = profileEndpoints.filter((e) => e.path === path && e.method !== "all").map((e) => e.method);
+  const methods = profileMethods.get(path) ?? [];
   return [...new Set(methods.map((m) => m.toUpperCase())), "OPTIONS"].join(", ");
 }
 

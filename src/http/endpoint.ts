@@ -275,7 +275,8 @@ export function mountEndpoints(
   }
 }
 
-function methodsByPath(endpoints: readonly Endpoint[]): Map<string, Method[]> {
+/** The methods each path's endpoints take (an `all` endpoint takes none of its own). */
+export function methodsByPath(endpoints: readonly Endpoint[]): Map<string, Method[]> {
   const byPath = new Map<string, Method[]>();
   for (const { path, method } of endpoints) {
     if (method !== "all") byPath.set(path, [...(byPath.get(path) ?? []), method]);
