@@ -40,7 +40,8 @@ const WATCH_GRACE_MS = 1000;
  * failed or timed-out pull is dropped at once, so the next request starts a fresh one
  * instead of joining a dead one. Each waiter also watches the pull itself: a pull whose
  * request context went away (its timers with it) would otherwise keep every later
- * download waiting forever.
+ * download waiting forever. The bytes are kept only if the file is still registered as the
+ * pull read it (recordSize): a store's upload, new registration or delete meanwhile wins.
  */
 export async function pullFromOrigin(env: Env, tenantId: string, fileId: string): Promise<FileMetadata | null> {
   const key = `${tenantId}/${fileId}`;
@@ -138,8 +139,8 @@ async function pull(
   tenantId: string,
   fileId: string,
   deadlines: OriginDeadlines,
+  retried = false,
 ): Promise<FileMetadata | null> {
-  const db = drizzle(env.DB);
   const row = await pullSource(env, tenantId, fileId);
   if (!row) return null;
   const where = `${tenantId}/${fileId}`;
@@ -157,11 +158,15 @@ async function pull(
   }
 
   const fixed = new FixedLengthStream(length);
+  const pipe = new AbortController();
   // A failed pipe (a stall, a short body) fails the put below; its own rejection is that.
-  response.body.pipeTo(fixed.writable).catch(() => {});
-  let object: R2Object;
+  response.body.pipeTo(fixed.writable, { signal: pipe.signal }).catch(() => {});
+  let object: R2Object | null;
   try {
     object = await env.FILES.put(where, fixed.readable, {
+      // Only into an empty key: an upload that landed while the origin was read is the
+      // file now, and must not be overwritten by the older source's bytes.
+      onlyIf: { etagDoesNotMatch: "*" },
       // A type stored before the admin API validated it must not break this write or,
       // later, every download's headers.
       httpMetadata: { contentType: validMediaType(row.mimeType) ?? mimeTypeFor(row.name) },
@@ -173,11 +178,74 @@ async function pull(
     if (origin.stalled()) throw originTimeout(`${where}: the body stalled`);
     throw originError(`${where}: ${String(error)}`);
   }
-  await db
+  if (object === null) {
+    // Something stored the file first (an upload, another isolate's pull): serve that.
+    pipe.abort();
+    return storedNow(env, where);
+  }
+  if (await recordSize(env, tenantId, fileId, row, object.size)) return toFileMetadata(object);
+  return afterChangedRegistration(env, tenantId, fileId, deadlines, retried);
+}
+
+/**
+ * Records the pulled size, only while the file's row is still the registration this pull
+ * read (source, name and type included): true when it was. A registration, upload or delete
+ * that landed while the origin was read makes it false, and the pulled bytes are not the file.
+ */
+async function recordSize(
+  env: Env,
+  tenantId: string,
+  fileId: string,
+  row: NonNullable<PullSource>,
+  size: number,
+): Promise<boolean> {
+  const updated = await drizzle(env.DB)
     .update(files)
-    .set({ size: object.size })
-    .where(and(eq(files.tenantId, tenantId), eq(files.id, fileId)));
-  return toFileMetadata(object);
+    .set({ size })
+    .where(
+      and(
+        eq(files.tenantId, tenantId),
+        eq(files.id, fileId),
+        eq(files.source, "url"),
+        eq(files.originUrl, row.originUrl),
+        eq(files.name, row.name),
+        eq(files.mimeType, row.mimeType),
+      ),
+    )
+    .returning({ id: files.id });
+  return updated.length > 0;
+}
+
+/**
+ * The file's registration changed while this pull read the origin (its bytes are in R2,
+ * but they are the old source's). An upload since then owns the key: its bytes are served.
+ * Otherwise (registered again, deleted, or this isolate's cached source was stale) the
+ * pulled bytes go, and the pull starts once more from the row as it is now.
+ */
+async function afterChangedRegistration(
+  env: Env,
+  tenantId: string,
+  fileId: string,
+  deadlines: OriginDeadlines,
+  retried: boolean,
+): Promise<FileMetadata | null> {
+  const where = `${tenantId}/${fileId}`;
+  const [now] = await drizzle(env.DB)
+    .select({ source: files.source })
+    .from(files)
+    .where(and(eq(files.tenantId, tenantId), eq(files.id, fileId)))
+    .limit(1);
+  if (now?.source === "r2") return storedNow(env, where);
+  await env.FILES.delete(where);
+  forgetPullSource(tenantId, fileId);
+  if (retried) throw originError(`${where}: the file was registered again during two pulls in a row`);
+  return pull(env, tenantId, fileId, deadlines, true);
+}
+
+/** The object R2 holds for the file now, as serving needs it; null when there is none. */
+async function storedNow(env: Env, where: string): Promise<FileMetadata | null> {
+  const object = await env.FILES.head(where);
+  return object ? toFileMetadata(object) : null;
 }
 
 /** Redirects a pull follows before it gives up (`502 origin_error`). */

@@ -816,3 +816,92 @@ describe("pull-through through the download route", () => {
     expect((await linkStub(env, tenant.id, entry.link_id).snapshot()).count).toBe(1);
   });
 });
+
+/**
+ * An origin whose answer waits until `release()`: `asked` resolves once the pull has asked
+ * it, so a test can change the file exactly while the origin is being read.
+ */
+function heldOrigin(bytesFor: (request: Request) => Uint8Array) {
+  let release!: () => void;
+  let asked!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const wasAsked = new Promise<void>((resolve) => (asked = resolve));
+  const seen = localOrigin(async (request) => {
+    asked();
+    await gate;
+    return originFile(bytesFor(request));
+  });
+  return { seen, asked: wasAsked, release };
+}
+
+describe("pull-through while the file changes (src/files/pullThrough.ts)", () => {
+  it("keeps an upload that lands while the origin is read: the older source's bytes never overwrite it", async () => {
+    const tenant = await createTenantWithAdminKey();
+    const origin = heldOrigin(() => fileBytes(600, 1));
+    const { fileId } = await registerOriginFile(tenant);
+    const pulling = pullFromOrigin(env, tenant.id, fileId);
+    await origin.asked;
+    const uploaded = await uploadFile(tenant, { id: fileId, size: 900, seed: 2 });
+    origin.release();
+
+    expect(await pulling).toMatchObject({ size: 900 });
+    expect(await r2Bytes(`${tenant.id}/${fileId}`)).toEqual(uploaded.bytes);
+    expect(await fileRow(tenant.id, fileId)).toMatchObject({ source: "r2", size: 900, origin_url: null });
+    const entry = firstFile(await placeOrder(tenant, orderBody([fileId])));
+    expect(await bodyBytes(await fetchUrl(entry.download_url as string))).toEqual(uploaded.bytes);
+  });
+
+  it("serves the new URL's bytes when the file is registered again while the old URL is read", async () => {
+    const tenant = await createTenantWithAdminKey();
+    const oldBytes = fileBytes(600, 1);
+    const newBytes = fileBytes(700, 2);
+    const { fileId, sourceUrl } = await registerOriginFile(tenant);
+    const newUrl = `https://files.origin.example/v2/${fileId}.zip`;
+    const origin = heldOrigin((request) => (request.url === newUrl ? newBytes : oldBytes));
+    const pulling = pullFromOrigin(env, tenant.id, fileId);
+    await origin.asked;
+    expect((await admin(tenant, "POST", `/files/${fileId}`, { json: { source_url: newUrl } })).status).toBe(201);
+    origin.release();
+
+    expect(await pulling).toMatchObject({ size: 700 });
+    expect(origin.seen.urls).toEqual([sourceUrl, newUrl]);
+    expect(await r2Bytes(`${tenant.id}/${fileId}`)).toEqual(newBytes);
+    expect(await fileRow(tenant.id, fileId)).toMatchObject({ source: "url", origin_url: newUrl, size: 700 });
+    const entry = firstFile(await placeOrder(tenant, orderBody([fileId])));
+    expect(await bodyBytes(await fetchUrl(entry.download_url as string))).toEqual(newBytes);
+  });
+
+  it("stores nothing when the file is deleted while the origin is read", async () => {
+    const tenant = await createTenantWithAdminKey();
+    const origin = heldOrigin(() => fileBytes(600, 1));
+    const { fileId } = await registerOriginFile(tenant);
+    const pulling = pullFromOrigin(env, tenant.id, fileId);
+    await origin.asked;
+    expect((await admin(tenant, "DELETE", `/files/${fileId}`)).status).toBe(204);
+    origin.release();
+
+    expect(await pulling).toBeNull();
+    expect(await env.FILES.head(`${tenant.id}/${fileId}`)).toBeNull();
+    expect(await fileRow(tenant.id, fileId)).toBeNull();
+  });
+
+  it("drops what it pulled from a URL this isolate still had cached after another isolate registered a new one", async () => {
+    const tenant = await createTenantWithAdminKey();
+    const oldBytes = fileBytes(600, 1);
+    const newBytes = fileBytes(700, 2);
+    const { fileId, sourceUrl } = await registerOriginFile(tenant);
+    const newUrl = `https://files.origin.example/v2/${fileId}.zip`;
+    const origin = localOrigin((request) => originFile(request.url === newUrl ? newBytes : oldBytes));
+    // A first pull caches the source in this isolate; the bytes then go, as a registration elsewhere drops them.
+    await pullFromOrigin(env, tenant.id, fileId);
+    await env.FILES.delete(`${tenant.id}/${fileId}`);
+    await env.DB.prepare("UPDATE files SET origin_url = ?, size = NULL WHERE tenant_id = ? AND id = ?")
+      .bind(newUrl, tenant.id, fileId)
+      .run();
+
+    expect(await pullFromOrigin(env, tenant.id, fileId)).toMatchObject({ size: 700 });
+    expect(origin.urls).toEqual([sourceUrl, sourceUrl, newUrl]);
+    expect(await r2Bytes(`${tenant.id}/${fileId}`)).toEqual(newBytes);
+    expect((await fileRow(tenant.id, fileId))?.size).toBe(700);
+  });
+});
