@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isHostName } from "../http/hostName.ts";
 import { urlWithoutUserInfo } from "../http/urlInput.ts";
 import { multiLine, singleLine } from "../http/textInput.ts";
 import { addressOrCidr } from "../token/claims.ts";
@@ -117,11 +118,13 @@ export const exactOrigin = z
   .refine((value) => {
     try {
       const url = new URL(value);
-      return (url.protocol === "https:" || url.protocol === "http:") && url.origin === value;
+      return (
+        (url.protocol === "https:" || url.protocol === "http:") && url.origin === value && isHostName(url.hostname)
+      );
     } catch {
       return false;
     }
-  }, "an exact origin: scheme://host[:port], no path and no trailing slash");
+  }, "an exact origin: scheme://host[:port] in lower case, no path, no trailing slash and no wildcard");
 
 /**
  * Sharing detection (src/links/sharingWatch.ts): a link whose downloads come from more

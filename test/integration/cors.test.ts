@@ -251,11 +251,23 @@ describe("CORS on the real answers", () => {
 
   it("refuses an allowed_origins entry that is not an exact origin", async () => {
     const tenant = await corsTenant();
-    for (const bad of ["https://shop.example.com/", "shop.example.com", SHOP + "/app"]) {
+    for (const bad of [
+      "https://shop.example.com/",
+      "shop.example.com",
+      SHOP + "/app",
+      // A wildcard would only ever match literally: no browser sends it.
+      "https://*.example.com",
+      "https://shop*.example.com",
+      "https://Shop.Example.com",
+    ]) {
       const answer = await operator("PATCH", `/tenants/${tenant.id}`, {
         json: { settings: { allowed_origins: [bad] } },
       });
-      expectError(answer, 400, "bad_request");
+      expectError(answer, 400, "bad_request", ["settings.allowed_origins.0"]);
     }
+    expect(
+      (await operator<{ settings: { allowed_origins: string[] } }>("GET", `/tenants/${tenant.id}`)).body.settings
+        .allowed_origins,
+    ).toEqual([SHOP, "http://localhost:5173"]);
   });
 });

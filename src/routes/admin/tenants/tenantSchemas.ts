@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isHostName } from "../../../http/hostName.ts";
 import { urlWithoutUserInfo } from "../../../http/urlInput.ts";
 import { singleLine } from "../../../http/textInput.ts";
 import { tenantSettingsSchema } from "../../../tenants/tenantSettings.ts";
@@ -8,16 +9,10 @@ import { signingKeySchema } from "../keys/keySchemas.ts";
 
 /** A tenant as the operator creates it (updateTenant.ts derives its body from it) and as it is shown. */
 
-/** A DNS name of letter-digit-hyphen labels (none empty, none starting or ending with a hyphen). */
-const DNS_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
-
 const hostSchema = z
   .string()
   .toLowerCase()
-  .refine(
-    (host) => DNS_NAME.test(host) || /^\[[0-9a-f:.]+\]$/.test(host),
-    "a host name without port or path, in ASCII (an internationalised name in its xn-- form)",
-  );
+  .refine(isHostName, "a host name without port or path, in ASCII (an internationalised name in its xn-- form)");
 
 /** Hosts, each once: the same host twice (in any case) is a mistake said as one, as `allowed_origins` does. */
 const hostListSchema = z.array(hostSchema).max(50).refine(isDistinct, "a host is listed twice");
