@@ -1,9 +1,11 @@
 /**
- * The routes `npm run bench` compares the gateway with: served only when BENCH_BASELINE
- * is "1" (never in the test or production configuration), and neither counts anything.
+ * The routes `npm run bench` compares the gateway with: the gateway's only when BENCH_BASELINE
+ * is "1" (never in the test or production configuration; elsewhere the path is the store's),
+ * and neither counts anything.
  */
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { forgetTenant } from "../../src/tenants/resolveTenant.ts";
 import { createTenant, gateway, gatewayWith, putFile, signLink } from "../helpers/fixtures.ts";
 import {
   createTenantWithAdminKey,
@@ -15,19 +17,38 @@ import {
   uploadFile,
 } from "../helpers/issuer.ts";
 
+afterEach(() => vi.restoreAllMocks());
+
 describe("bench routes", () => {
-  it("answer 404 not_found unless BENCH_BASELINE is 1", async () => {
+  it("are not the gateway's unless BENCH_BASELINE is 1: without an origin 404, with one the store's own page", async () => {
     const tenant = await createTenant();
     const file = await putFile(tenant);
-    for (const path of [
+    const paths = [
       `/__bench/r2/${tenant.id}/${file.id}`,
       `/__bench/r2-after-link/${tenant.id}/l-1/${file.id}`,
       `/__bench/listing/${tenant.id}`,
-    ]) {
+    ];
+    for (const path of paths) {
       const response = await gateway(tenant, path);
       expect(response.status).toBe(404);
       expect(await response.json()).toMatchObject({ error: "not_found" });
     }
+
+    await env.DB.prepare("UPDATE tenants SET origin_url = ? WHERE id = ?")
+      .bind("https://origin.example", tenant.id)
+      .run();
+    forgetTenant(tenant.id);
+    const asked: string[] = [];
+    vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+      asked.push(new Request(input, init).url);
+      return new Response("the store's page", { headers: { "Content-Type": "text/plain" } });
+    });
+    for (const path of paths) {
+      const response = await gateway(tenant, path);
+      expect(response.status).toBe(200);
+      expect(await response.text()).toBe("the store's page");
+    }
+    expect(asked).toEqual(paths.map((path) => `https://origin.example${path}`));
   });
 
   it("stream the object's bytes when enabled, and the link floor asks the link without counting", async () => {

@@ -8,9 +8,10 @@ import { loadOrderLinks, type OrderLinkRow } from "../../listings/orderRows.ts";
 import { tenantById } from "../../tenants/resolveTenant.ts";
 
 /**
- * What every bench route declares: public, but only routed when BENCH_BASELINE is "1";
- * left out of `/openapi.json`, its path and query taken as sent, and other methods on it
- * going on to the origin like any path that is not the gateway's.
+ * What every bench route declares: public, but only the gateway's when BENCH_BASELINE is
+ * "1" (benchOnly); left out of `/openapi.json`, its path and query taken as sent. Anywhere
+ * else, and for other methods, the path goes on to the store's origin like any path that is
+ * not the gateway's, so a store with a `/__bench/…` page of its own still gets it.
  */
 export const BENCH_ROUTE = {
   access: "public" as const,
@@ -18,16 +19,21 @@ export const BENCH_ROUTE = {
   rawParams: true as const,
   anyQuery: true as const,
   undocumented: true as const,
+  fallThrough: true as const,
   refuseOtherMethods: false as const,
 };
 
+/** The bench route's answer where the bench's own config enables it; undefined (on to the origin) elsewhere. */
+export function benchOnly(env: Env, serve: () => Promise<Response>): Promise<Response> | undefined {
+  return env.BENCH_BASELINE === "1" ? serve() : undefined;
+}
+
 /**
  * `GET /__bench/r2/:tenant/:file` streams an R2 object with no checks at all: the
- * baseline `npm run bench` compares the gateway against. Only routed when the
- * BENCH_BASELINE var is "1" (the bench's own wrangler config); 404 everywhere else.
+ * baseline `npm run bench` compares the gateway against (the bench's own wrangler config
+ * sets BENCH_BASELINE to "1"; benchOnly).
  */
 export async function serveBenchBaseline(env: Env, tenant: string, file: string): Promise<Response> {
-  if (env.BENCH_BASELINE !== "1") throw new HttpError("not_found", "No such route.");
   const object = await env.FILES.get(`${tenant}/${file}`);
   if (!object) throw new HttpError("not_found", "No such object.");
   return new Response(object.body, {
@@ -41,7 +47,6 @@ export async function serveBenchBaseline(env: Env, tenant: string, file: string)
  * Kept for comparison runs; the bench's floor is now bench/worker's FloorCounter.
  */
 export async function serveBenchLinkFloor(env: Env, tenant: string, link: string, file: string): Promise<Response> {
-  if (env.BENCH_BASELINE !== "1") throw new HttpError("not_found", "No such route.");
   await linkStub(env, tenant, link).snapshot();
   return serveBenchBaseline(env, tenant, file);
 }
@@ -53,7 +58,6 @@ export async function serveBenchLinkFloor(env: Env, tenant: string, link: string
  * credential, the same rows from D1 — and answers each link as JSON, without its URL.
  */
 export async function serveBenchListingFloor(request: Request, env: Env, tenantId: string): Promise<Response> {
-  if (env.BENCH_BASELINE !== "1") throw new HttpError("not_found", "No such route.");
   const tenant = await tenantById(env, tenantId);
   if (!tenant) throw new HttpError("not_found", "There is no store at this address.");
   const customer = await customerId(request, env, tenant);

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineEndpoint } from "../../http/endpoint.ts";
-import { BENCH_ROUTE, serveBenchLinkFloor } from "./benchBaseline.ts";
+import { BENCH_ROUTE, benchOnly, serveBenchLinkFloor } from "./benchBaseline.ts";
 
 /** `GET /__bench/r2-after-link/:tenant/:link/:file`: the baseline after one read of the link's Durable Object. */
 export const benchLinkFloor = defineEndpoint({
@@ -12,5 +12,6 @@ export const benchLinkFloor = defineEndpoint({
   params: z.object({ link: z.string(), file: z.string() }),
   responses: { 200: { description: "The object's bytes" } },
   errors: ["not_found"],
-  handle: ({ env, params, pathTenant }) => serveBenchLinkFloor(env, pathTenant ?? "", params.link, params.file),
+  handle: ({ env, params, pathTenant }) =>
+    benchOnly(env, () => serveBenchLinkFloor(env, pathTenant ?? "", params.link, params.file)),
 });

@@ -1,5 +1,5 @@
 import { defineEndpoint } from "../../http/endpoint.ts";
-import { BENCH_ROUTE, serveBenchListingFloor } from "./benchBaseline.ts";
+import { BENCH_ROUTE, benchOnly, serveBenchListingFloor } from "./benchBaseline.ts";
 
 /** `GET /__bench/listing/:tenant[?order=<number>]`: the customer listings' floor, without signing. */
 export const benchListingFloor = defineEndpoint({
@@ -10,5 +10,6 @@ export const benchListingFloor = defineEndpoint({
   summary: "Bench floor of the listings: rows without signed URLs (BENCH_BASELINE=1 only)",
   responses: { 200: { description: "Each listed link, without its URL" } },
   errors: ["auth_required", "forbidden", "not_found"],
-  handle: ({ request, env, pathTenant }) => serveBenchListingFloor(request, env, pathTenant ?? ""),
+  handle: ({ request, env, pathTenant }) =>
+    benchOnly(env, () => serveBenchListingFloor(request, env, pathTenant ?? "")),
 });

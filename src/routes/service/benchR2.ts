@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineEndpoint } from "../../http/endpoint.ts";
-import { BENCH_ROUTE, serveBenchBaseline } from "./benchBaseline.ts";
+import { BENCH_ROUTE, benchOnly, serveBenchBaseline } from "./benchBaseline.ts";
 
 /** `GET /__bench/r2/:tenant/:file`: the bench's baseline, an R2 read with no checks (benchBaseline.ts). */
 export const benchR2 = defineEndpoint({
@@ -12,5 +12,5 @@ export const benchR2 = defineEndpoint({
   params: z.object({ file: z.string() }),
   responses: { 200: { description: "The object's bytes" } },
   errors: ["not_found"],
-  handle: ({ env, params, pathTenant }) => serveBenchBaseline(env, pathTenant ?? "", params.file),
+  handle: ({ env, params, pathTenant }) => benchOnly(env, () => serveBenchBaseline(env, pathTenant ?? "", params.file)),
 });
