@@ -10,11 +10,16 @@ import { ERROR_STATUS, type ErrorCode } from "./HttpError.ts";
  * router validates with, success answers, and the error answers its codes imply.
  */
 
-/** Error answers (docs/CONTRACT.md §7) grouped by status; each status lists its codes. */
-export function errorResponses(codes: readonly ErrorCode[]): Record<string, ResponseConfig> {
+/**
+ * Error answers (docs/CONTRACT.md §7) grouped by status; each status lists its codes. The
+ * issuer and operator API answers JSON only, even to a browser (http/renderError.ts).
+ */
+export function errorResponses(codes: readonly ErrorCode[], jsonOnly = false): Record<string, ResponseConfig> {
   const content = {
     "application/json": { schema: errorSchema },
-    "text/html": { schema: z.string().meta({ description: "A small HTML page, when `Accept` prefers text/html" }) },
+    ...(!jsonOnly && {
+      "text/html": { schema: z.string().meta({ description: "A small HTML page, when `Accept` prefers text/html" }) },
+    }),
   };
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of new Set(codes)) {
@@ -120,7 +125,8 @@ function responsesOf(endpoint: Endpoint, method: Method): Record<string, Respons
       ? { description: response.description, content: { "application/json": { schema: response.schema } } }
       : response,
   ]);
-  const all = [...success, ...Object.entries(errorResponses(endpointErrors(endpoint)))];
+  const jsonOnly = endpoint.access === "admin" || endpoint.access === "operator";
+  const all = [...success, ...Object.entries(errorResponses(endpointErrors(endpoint), jsonOnly))];
   // HEAD answers carry the GET's status and headers without its body.
   return Object.fromEntries(
     method === "head" ? all.map(([status, { content: _content, ...rest }]) => [status, rest]) : all,

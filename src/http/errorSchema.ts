@@ -15,6 +15,9 @@ export const errorSchema = z
         }),
       )
       .optional()
-      .meta({ description: "bad_request only: one entry per bad field" }),
+      .meta({
+        description:
+          "bad_request: one entry per bad field; conflict: the field whose value conflicts with what is stored",
+      }),
   })
   .meta({ id: "Error" });

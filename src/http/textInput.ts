@@ -68,12 +68,16 @@ export const mimeTypeSchema = z
 /**
  * A whole number sent as text (a query parameter, a path segment), spelt in decimal digits
  * only: `Number()` would also read `0x10`, `1e1`, `0b11`, `+3`, ` 10` and `10.0`, which no
- * client means as a count and which the API would otherwise answer as if it had.
+ * client means as a count and which the API would otherwise answer as if it had. `what`
+ * describes it in `/openapi.json`, which adds the bounds.
  */
-export function decimalInteger(min: number, max: number) {
+export function decimalInteger(min: number, max: number, what?: string) {
+  // The document shows the text's pattern, so the bounds are said in its description.
+  const bounds = `${min}–${max}`;
   return z
     .string()
     .regex(/^[0-9]{1,15}$/, "a whole number in decimal digits")
     .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
+    .pipe(z.number().int().min(min).max(max))
+    .meta({ description: what ? `${what}, ${bounds}` : bounds });
 }

@@ -41,6 +41,7 @@ interface DocResponse {
 interface Operation {
   tags?: string[];
   security?: Record<string, string[]>[];
+  parameters?: { name: string; description?: string; schema?: { pattern?: string; description?: string } }[];
   responses: Record<string, DocResponse>;
 }
 interface Document {
@@ -244,6 +245,35 @@ describe("the document", () => {
         );
       }
     }
+  });
+
+  it("states the bounds of every number sent as text (a page size, a part number)", () => {
+    const seen: string[] = [];
+    for (const { path, method, op } of operations()) {
+      for (const parameter of op.parameters ?? []) {
+        if (parameter.schema?.pattern !== "^[0-9]{1,15}$") continue;
+        const where = `${method} ${path} ${parameter.name}`;
+        const description = parameter.description ?? parameter.schema.description;
+        expect(description, where).toMatch(/\b\d+–\d+$/);
+        seen.push(`${where}: ${description}`);
+      }
+    }
+    expect(seen).toContain("get /admin/v1/events limit: rows per JSON page (default 100), 1–1000");
+    expect(seen).toContain("put /admin/v1/files/{fileId}/uploads/{uploadId}/parts/{n} n: Part number, 1–10000");
+  });
+
+  it("offers an HTML error page where the gateway renders one: never on the issuer and operator API", () => {
+    let customerFacing = 0;
+    for (const { path, method, op } of operations()) {
+      if (method === "head") continue;
+      for (const [status, response] of Object.entries(op.responses)) {
+        if (Number(status) < 400 || !response.content?.["application/json"]) continue;
+        const html = response.content["text/html"] !== undefined;
+        expect(html, `${method} ${path} ${status}`).toBe(!path.startsWith("/admin/"));
+        if (html) customerFacing += 1;
+      }
+    }
+    expect(customerFacing).toBeGreaterThan(0);
   });
 });
 

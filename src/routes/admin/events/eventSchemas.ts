@@ -30,7 +30,7 @@ export const eventsQuerySchema = z
       .enum(["json", "csv", "ndjson"])
       .default("json")
       .meta({ description: "`json`: one page; `csv` and `ndjson`: every matching row, streamed" }),
-    limit: decimalInteger(1, 1000).optional().meta({ description: "rows per JSON page (default 100)" }),
+    limit: decimalInteger(1, 1000, "rows per JSON page (default 100)").optional(),
     cursor: z.string().regex(CURSOR_PATTERN, "a next_cursor of a previous page").optional(),
   })
   .superRefine((query, issues) => {

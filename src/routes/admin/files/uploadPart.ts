@@ -7,7 +7,7 @@ import { multipartUpload, refusedAsBadRequest } from "./multipartUpload.ts";
 import { MAX_SINGLE_UPLOAD_BYTES, sizedBody, sizedHeaders, streamedBytes } from "./uploadInput.ts";
 
 const partParams = uploadParams.extend({
-  n: decimalInteger(1, 10000).meta({ description: "Part number" }),
+  n: decimalInteger(1, 10000, "Part number"),
 });
 
 /** Streams one part into R2; its etag goes back in the complete call. */

@@ -11,7 +11,7 @@ import { loadLink } from "./linkRecord.ts";
 import { downloadEventsPageSchema } from "./linkSchemas.ts";
 
 const eventsQuerySchema = z.strictObject({
-  limit: decimalInteger(1, 500).default(100).meta({ description: "rows per page, 1–500 (default 100)" }),
+  limit: decimalInteger(1, 500, "rows per page (default 100)").default(100),
   cursor: z
     .string()
     .regex(/^\d+_[A-Za-z0-9-]+$/, "a next_cursor of a previous page")

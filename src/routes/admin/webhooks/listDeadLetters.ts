@@ -9,7 +9,7 @@ import { deadLetterView } from "./deadLetterRows.ts";
 import { deadLettersPageSchema } from "./webhookSchemas.ts";
 
 const deadLettersQuerySchema = z.strictObject({
-  limit: decimalInteger(1, 500).default(100),
+  limit: decimalInteger(1, 500, "rows per page (default 100)").default(100),
   cursor: z
     .string()
     .regex(/^\d+_[A-Za-z0-9_-]+$/)
