@@ -27,6 +27,8 @@ export default defineConfig(async () => ({
                 // run their whole course within a test (wrangler.toml has the production schedule).
                 WEBHOOK_RETRY_BASE_SECONDS: "1",
                 WEBHOOK_MAX_ATTEMPTS: "3",
+                // The order-change queue re-tells a changed order's links after 1 s here (30 in wrangler.toml).
+                ORDER_RECHECK_SECONDS: "1",
                 TEST_MIGRATIONS: await readD1Migrations("./migrations"),
               },
             },

@@ -1,12 +1,13 @@
 /**
  * dlgate: the Worker entry point. Routing lives in router.ts; the per-link Durable
  * Object is exported here because the runtime looks for it on this module. The queue
- * handler delivers webhooks and stores their dead letters (src/webhooks/).
+ * handler (consumeQueue.ts) delivers webhooks, stores their dead letters (src/webhooks/)
+ * and re-tells an order's links a cancel, hold or release (src/orders/orderChanges.ts).
  */
 import type { Env } from "./env.ts";
 import { pruneEventLog } from "./events/pruneEvents.ts";
 import { router } from "./router.ts";
-import { consumeQueue } from "./webhooks/consumeQueue.ts";
+import { consumeQueue } from "./consumeQueue.ts";
 
 export { DownloadLink } from "./links/DownloadLink.ts";
 

@@ -1,36 +1,12 @@
 import { and, eq, exists, ne } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { mirrorLinkState } from "../db/mirrorLinkState.ts";
 import { links, orders } from "../db/schema.ts";
 import type { Env } from "../env.ts";
 import { HttpError } from "../http/HttpError.ts";
-import { linkStub } from "../links/linkStub.ts";
-import type { LinkSnapshot } from "../links/linkTypes.ts";
 import { nowSeconds } from "../utils/time.ts";
 import { findOrder } from "../listings/orderRows.ts";
-
-/** Link objects told at once (an order has at most 500 links, MAX_LINKS_PER_ORDER). */
-const TELL_AT_ONCE = 50;
-
-/**
- * Tells each of an order's link objects a change (`tell`), TELL_AT_ONCE at a time, and
- * writes each object's new state to D1's listing copy with its version: the answer then
- * shows each link as its object holds it, and a copy of an older state still on its way
- * (a download's log batch) can no longer undo the change.
- */
-export async function tellEachLink(
-  env: Env,
-  tenantId: string,
-  ids: readonly string[],
-  tell: (link: ReturnType<typeof linkStub>) => Promise<LinkSnapshot>,
-): Promise<void> {
-  for (let i = 0; i < ids.length; i += TELL_AT_ONCE) {
-    const chunk = ids.slice(i, i + TELL_AT_ONCE);
-    const states = await Promise.all(chunk.map((id) => tell(linkStub(env, tenantId, id))));
-    const mirrors = states.map((state, j) => mirrorLinkState(env.DB, { tenantId, linkId: chunk[j] as string, state }));
-    if (mirrors.length > 0) await env.DB.batch(mirrors);
-  }
-}
+import { recheckOrderLater } from "./orderChanges.ts";
+import { tellEachLink } from "./tellEachLink.ts";
 
 /**
  * Holds an order for review (`reason` for the store's own records) or, with `null`,
@@ -40,7 +16,8 @@ export async function tellEachLink(
  * request, like a cancel revokes. The hold sits beside the order's status, so a release
  * restores exactly the order that was held: paid or still unpaid, with its counts untouched.
  * Both directions are idempotent: a store that retries after a failed call (a link object
- * that could not be reached) gets every link told again.
+ * that could not be reached) gets every link told again, and so does the order-change
+ * queue a little later without it (orderChanges.ts).
  */
 export async function setOrderHold(
   env: Env,
@@ -80,6 +57,8 @@ export async function setOrderHold(
       .where(and(itsLinks, exists(db.select({ number: orders.number }).from(orders).where(notCanceled))))
       .returning({ id: links.id }),
   ]);
+  // Should the request die on the way through the links, the order-change queue tells them again.
+  if (linkRows.length > 0) await recheckOrderLater(env, tenantId, orderNumber);
   await tellEachLink(
     env,
     tenantId,

@@ -112,9 +112,10 @@ export async function adminDirect<T = Record<string, unknown>>(
   method: string,
   path: string,
   init: AdminInit = {},
+  bindings: typeof env = env,
 ): Promise<JsonAnswer<T>> {
   const ctx = createExecutionContext();
-  const response = await worker.fetch(adminRequest(tenant, method, path, init), env, ctx);
+  const response = await worker.fetch(adminRequest(tenant, method, path, init), bindings, ctx);
   const answer = await readAnswer<T>(response);
   await waitOnExecutionContext(ctx);
   return answer;

@@ -2,7 +2,8 @@ import { and, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { links, orders } from "../../../db/schema.ts";
 import { defineEndpoint } from "../../../http/endpoint.ts";
-import { tellEachLink } from "../../../orders/orderHold.ts";
+import { recheckOrderLater } from "../../../orders/orderChanges.ts";
+import { tellEachLink } from "../../../orders/tellEachLink.ts";
 import { loadOrder, orderAction, orderResponse } from "./orderRecord.ts";
 
 /**
@@ -43,7 +44,10 @@ export const cancelOrder = defineEndpoint({
     // reads it again after it reached the object (patchLink.ts), and sees `canceled` there
     // unless this revoke reaches the object after it. Should an object call fail, the store
     // retries the cancel; the order is canceled already, so the retry comes here again.
+    // Should the request die on the way through the links, the order-change queue tells
+    // them again (orderChanges.ts), queued before the first is told.
     await db.batch([db.update(orders).set({ status: "canceled" }).where(thisOrder), revokeInD1]);
+    await recheckOrderLater(env, tenant.id, orderNumber);
     const ids = await db.select({ id: links.id }).from(links).where(ofThisOrder);
     await tellEachLink(
       env,

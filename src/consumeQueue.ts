@@ -1,8 +1,9 @@
-import type { Env } from "../env.ts";
-import { deliverWebhooks } from "./deliverWebhooks.ts";
-import { storeDeadLetters } from "./storeDeadLetters.ts";
+import type { Env } from "./env.ts";
+import { ORDER_CHANGES_QUEUE, recheckOrders } from "./orders/orderChanges.ts";
+import { deliverWebhooks } from "./webhooks/deliverWebhooks.ts";
+import { storeDeadLetters } from "./webhooks/storeDeadLetters.ts";
 
-/** The queue names of wrangler.toml: deliveries, and the dead letters of those that failed. */
+/** The queue names of wrangler.toml: webhook deliveries, and the dead letters of those that failed. */
 export const WEBHOOK_QUEUE = "dlgate-webhooks";
 export const WEBHOOK_DEAD_QUEUE = "dlgate-webhooks-dead";
 
@@ -13,6 +14,8 @@ export async function consumeQueue(batch: MessageBatch<unknown>, env: Env): Prom
       return deliverWebhooks(batch, env);
     case WEBHOOK_DEAD_QUEUE:
       return storeDeadLetters(batch, env);
+    case ORDER_CHANGES_QUEUE:
+      return recheckOrders(batch, env);
     default:
       throw new Error(`no consumer for queue ${batch.queue}`);
   }
