@@ -194,6 +194,7 @@ export async function requireLinkCustomer(
   sub: string | undefined,
 ): Promise<void> {
   const customer = await customerId(request, env, tenant);
-  if (sub === undefined || customer !== sub)
-    throw new HttpError("forbidden", "This download belongs to another customer.");
+  if (sub === undefined)
+    throw new HttpError("forbidden", "This download link names no customer, so no sign-in can open it.");
+  if (customer !== sub) throw new HttpError("forbidden", "This download belongs to another customer.");
 }

@@ -41,7 +41,7 @@ function utc(ms: number | null): string | null {
  * orders, so links of pending orders are left out. A link that cannot be used — expired,
  * revoked, of a canceled order, or suspended (its order held, or the link blocked) —
  * counts as expired (`isExpired: true`), the seed's only word for it, and is listed only
- * with `includeExpired`. Each entry gets a freshly signed URL, also the
+ * with `includeExpired`. Each entry gets the link's signed URL (linkTokenCache.ts), also the
  * expired ones (the seed's `downloadUrl` is never null; the gateway refuses them anyway).
  */
 export function merchelloDownloads(
