@@ -100,6 +100,7 @@ export function documentEndpoints(
           request: {
             ...(params ? { params } : {}),
             ...(endpoint.query ? { query: endpoint.query } : {}),
+            ...(endpoint.lenientQuery ? { query: endpoint.lenientQuery } : {}),
             ...(endpoint.headers ? { headers: endpoint.headers } : {}),
             ...(body ? { body } : {}),
           },

@@ -87,12 +87,24 @@ export interface Endpoint<
    * storefront scripts append to (`utm_*`, `_=`); their answer never depends on it.
    */
   anyQuery?: true;
+  /**
+   * With `anyQuery`: the parameters a compatibility profile reads itself, as the seed's system
+   * reads them (unknown ones ignored, a repeated one taken first). Only documented in
+   * `/openapi.json`, never validated: the handler gets no `query` from it and reads the URL.
+   */
+  lenientQuery?: z.ZodObject;
   /** The body; absent only on GET (other methods declare `"none"` to refuse one; uploads declare `stream`). */
   body?: B;
   /** Documents request headers that change the answer (Range, conditionals, Sec-Purpose). */
   headers?: z.ZodObject;
-  /** Success answers by status: a JSON schema, or a full OpenAPI response (headers, other media types). */
-  responses: Record<number, ResponseConfig | { description: string; schema: z.ZodType }>;
+  /**
+   * Success answers by status: a JSON schema, or a full OpenAPI response (headers, other media
+   * types). `default`: an answer that is not the gateway's own (a profile path whose request
+   * goes on to the store's origin where the tenant has not enabled the profile).
+   */
+  responses: Record<number, ResponseConfig | { description: string; schema: z.ZodType }> & {
+    default?: ResponseConfig;
+  };
   /** Error codes it answers with beyond those its access, params, query and body imply. */
   errors: ErrorCode[];
   /** Overrides the security the access level implies (e.g. a customer token that is optional). */
@@ -124,6 +136,8 @@ export function defineEndpoint<
     throw new Error(
       `${endpoint.operationId}: a ${endpoint.method} endpoint declares its body ("none" if it takes none)`,
     );
+  if (endpoint.lenientQuery && !endpoint.anyQuery)
+    throw new Error(`${endpoint.operationId}: a lenient query is for an endpoint that reads its own (anyQuery)`);
   return endpoint as unknown as Endpoint;
 }
 

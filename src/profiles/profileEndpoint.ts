@@ -15,6 +15,12 @@ export const PROFILE_DOC = {
   responses: { 200: { description: "The profile's answer" } },
 };
 
+/** What a profile path answers where the Host's tenant has not enabled the profile. */
+export const ORIGIN_ANSWER =
+  "Not this API's answer: where the Host's tenant has not enabled the profile, the request goes on to " +
+  "the tenant's origin unchanged and this is whatever the origin answers (404 not_found when it has none). " +
+  "Where the profile is enabled, every method but GET is 405 method_not_allowed with `Allow: GET`.";
+
 /**
  * A read-only API of a profile (seeds 001 and 002): every method other than the GET
  * declared before it on `path` is 405 with `Allow: GET`, where the profile is enabled.
@@ -30,9 +36,9 @@ export function readOnly(profile: ProfileName, path: string, operationId: string
     summary: "Any other method: this API is read-only",
     description: PROFILE_DOC.description,
     anyQuery: true,
-    responses: {
-      200: { description: "Never the profile's: the origin's answer, where the tenant has not enabled it" },
-    },
+    // Nothing here succeeds: where the tenant enabled the profile the answer is 405; elsewhere
+    // the request is the store's and its answer is whatever the origin answers.
+    responses: { default: { description: ORIGIN_ANSWER } },
     errors: ["method_not_allowed", "not_found"],
     handle() {
       throw new HttpError("method_not_allowed", "This API is read-only: only GET is allowed.", { Allow: "GET" });

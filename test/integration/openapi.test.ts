@@ -39,9 +39,16 @@ interface DocResponse {
   content?: Record<string, MediaType>;
 }
 interface Operation {
+  operationId?: string;
   tags?: string[];
   security?: Record<string, string[]>[];
-  parameters?: { name: string; description?: string; schema?: { pattern?: string; description?: string } }[];
+  parameters?: {
+    name: string;
+    in?: string;
+    required?: boolean;
+    description?: string;
+    schema?: { type?: string; pattern?: string; description?: string };
+  }[];
   responses: Record<string, DocResponse>;
 }
 interface Document {
@@ -232,7 +239,8 @@ describe("the document", () => {
   it("documents the error body on every error status", () => {
     for (const { path, method, op } of operations()) {
       for (const [status, response] of Object.entries(op.responses)) {
-        if (Number(status) < 400 || method === "head") continue;
+        // `default`: a profile path's answer where the profile is off, the origin's, not the gateway's.
+        if (status === "default" || Number(status) < 400 || method === "head") continue;
         // Seed 003's two refusals are its own JSON:API body (docs/profiles/storefront-digitals.md).
         if (path.startsWith("/api/v2/storefront/digitals/") && (status === "403" || status === "404")) {
           expect(response.content?.["application/vnd.api+json"]?.schema?.$ref, `${method} ${path} ${status}`).toBe(
@@ -262,6 +270,54 @@ describe("the document", () => {
     expect(seen).toContain("put /admin/v1/files/{fileId}/uploads/{uploadId}/parts/{n} n: Part number, 1–10000");
   });
 
+  it("declares seed 002's `id` query parameter, required, while the path keeps reading its query leniently", () => {
+    const path = "/api/v2/customer-account-orders";
+    const id = doc.paths[path]?.get?.parameters?.filter((p) => p.name === "id");
+    expect(id).toEqual([
+      expect.objectContaining({ in: "query", required: true, schema: expect.objectContaining({ type: "string" }) }),
+    ]);
+    expect(id?.[0]?.description).toMatch(/access_key/);
+    // Lenient: documenting the query adds no 400 for unknown parameters beyond the missing `id`.
+    expect(doc.paths[path]?.get?.responses["400"]?.description).toBe("bad_request");
+  });
+
+  it("declares the profiles' request credentials: seed 001's storefront key, the customer's sign-in", () => {
+    const op = (path: string) => doc.paths[path]?.get;
+    const products = "/api/shop/customer-downloadable-products";
+    expect(op(products)?.parameters?.filter((p) => p.name === "X-STOREFRONT-KEY")).toEqual([
+      expect.objectContaining({ in: "header", required: true }),
+    ]);
+    // The customer's bearer token, or the store's cookie / auth_url (the `{}` alternative), as on dlgate's listings.
+    for (const path of [
+      products,
+      "/api/merchello/downloads/customer",
+      "/api/merchello/downloads/invoice/{invoiceId}",
+      "/api/merchello/downloads/{token}",
+    ]) {
+      expect({ path, security: op(path)?.security }).toEqual({ path, security: [{ customerToken: [] }, {}] });
+    }
+    // Seed 003 takes no credential, but a link issued with `auth: true` needs the customer's.
+    expect(op("/api/v2/storefront/digitals/{token}")?.security).toEqual([{}, { customerToken: [] }]);
+    // Seed 002: the access key in the query is the credential.
+    expect(op("/api/v2/customer-account-orders")?.security).toBeUndefined();
+  });
+
+  it("promises no success on a read-only profile's other methods: 405 where enabled, else the origin's answer", () => {
+    for (const path of ["/api/v2/customer-account-orders", "/api/shop/customer-downloadable-products"]) {
+      for (const method of ["head", "post", "put", "patch", "delete"]) {
+        const where = `${method} ${path}`;
+        const responses = doc.paths[path]?.[method]?.responses ?? {};
+        expect(
+          Object.keys(responses).filter((status) => /^[23]/.test(status)),
+          where,
+        ).toEqual([]);
+        expect(responses["405"]?.description, where).toContain("method_not_allowed");
+        expect(responses.default?.description, where).toMatch(/^Not this API's answer: .*origin/);
+        expect(responses.default?.content, where).toBeUndefined();
+      }
+    }
+  });
+
   it("offers an HTML error page where the gateway renders one: never on the issuer and operator API", () => {
     let customerFacing = 0;
     for (const { path, method, op } of operations()) {
@@ -288,6 +344,8 @@ interface Send {
   headers?: Record<string, string>;
   /** Bearer credential; "operator" = the operator secret (the request then carries OPERATOR_SECRET in its env). */
   bearer?: string | "operator";
+  /** A query string, without the `?`. */
+  query?: string;
   /** Hand the Worker an OPERATOR_SECRET without presenting it (implied by `bearer: "operator"`). */
   operatorEnabled?: boolean;
   host?: string;
@@ -317,7 +375,8 @@ async function send(
     body = JSON.stringify(init.json);
     headers.set("Content-Type", "application/json");
   }
-  const url = `https://${init.host ?? "gateway.test"}${fill(template, params)}`;
+  const query = init.query === undefined ? "" : `?${init.query}`;
+  const url = `https://${init.host ?? "gateway.test"}${fill(template, params)}${query}`;
   if (init.bearer !== "operator" && !init.operatorEnabled) {
     return exports.default.fetch(new Request(url, { method, headers, body }));
   }

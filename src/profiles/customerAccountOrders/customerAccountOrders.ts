@@ -1,4 +1,5 @@
 import { drizzle } from "drizzle-orm/d1";
+import { z } from "zod";
 import { defineEndpoint } from "../../http/endpoint.ts";
 import { HttpError } from "../../http/HttpError.ts";
 import { json } from "../../http/json.ts";
@@ -27,6 +28,13 @@ export const customerAccountOrders = defineEndpoint({
   ...PROFILE_DOC,
   summary: "Seed 002: one order's download assets by its access key",
   anyQuery: true,
+  lenientQuery: z.object({
+    id: z.string().meta({
+      description:
+        "The order's access key (`access_key` of `POST /admin/v1/orders`). Missing or empty: 400; unknown: 404. " +
+        "Other parameters are ignored and a repeated `id` is read first, as the seed's system reads its query.",
+    }),
+  }),
   errors: ["bad_request", "not_found", "rate_limited"],
   async handle({ request, env, tenant }) {
     // Every lookup counts, before the answer is known: a limit applied only to misses would

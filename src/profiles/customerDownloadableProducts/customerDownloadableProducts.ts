@@ -2,11 +2,12 @@ import { drizzle } from "drizzle-orm/d1";
 import { customerId } from "../../auth/customerIdentity.ts";
 import { defineEndpoint } from "../../http/endpoint.ts";
 import { json } from "../../http/json.ts";
+import { customerSecurity } from "../../routes/customer/customerSchemas.ts";
 import { linkBaseUrl } from "../../links/mintDownloadUrl.ts";
 import { fileSources } from "../../listings/fileSources.ts";
 import { loadOrderLinks } from "../../listings/orderRows.ts";
 import { PROFILE_DOC, readOnly } from "../profileEndpoint.ts";
-import { requireStorefrontKey } from "./customerDownloadableProductsKey.ts";
+import { requireStorefrontKey, storefrontKeyHeader } from "./customerDownloadableProductsKey.ts";
 import { downloadablePurchase } from "./customerDownloadableProductsView.ts";
 
 const PROFILE = "customer-downloadable-products";
@@ -26,6 +27,9 @@ export const customerDownloadableProducts = defineEndpoint({
   ...PROFILE_DOC,
   summary: "Seed 001: the signed-in customer's downloadable products",
   anyQuery: true,
+  headers: storefrontKeyHeader,
+  // The customer's bearer token, or dlgate's customer cookie / auth_url on the store's host.
+  security: customerSecurity,
   // The storefront key (401 missing, 403 wrong), the customer's sign-in, then the listing.
   errors: ["auth_required", "forbidden", "not_found", "unavailable"],
   async handle({ request, env, tenant }) {

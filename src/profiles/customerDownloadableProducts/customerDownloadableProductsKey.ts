@@ -1,8 +1,16 @@
+import { z } from "zod";
 import { HttpError } from "../../http/HttpError.ts";
 import type { Tenant } from "../../tenants/loadTenant.ts";
 import { secretsEqual } from "../../utils/secretsEqual.ts";
 
 const HEADER = "X-STOREFRONT-KEY";
+
+/** The header as `/openapi.json` documents it: required, whatever the customer's credential. */
+export const storefrontKeyHeader = z.object({
+  [HEADER]: z.string().meta({
+    description: "The store's storefront key (tenant setting `storefront_key`): missing 401, wrong 403",
+  }),
+});
 
 /**
  * Seed 001: every call carries the store's storefront key. Missing → 401 (the client did

@@ -5,6 +5,7 @@ import { defineEndpoint } from "../../http/endpoint.ts";
 import { json } from "../../http/json.ts";
 import { cacheBusterShape } from "../../listings/customerListings.ts";
 import { loadOrderLinks } from "../../listings/orderRows.ts";
+import { customerSecurity } from "../../routes/customer/customerSchemas.ts";
 import { PROFILE_DOC } from "../profileEndpoint.ts";
 import { merchelloDownloads } from "./merchelloDownloadsListing.ts";
 import { BASE, PROFILE } from "./merchelloProfile.ts";
@@ -28,6 +29,8 @@ export const customerDownloads = defineEndpoint({
   profile: PROFILE,
   operationId: "merchelloCustomerDownloads",
   ...PROFILE_DOC,
+  // Every route of this API is behind the customer's sign-in (bearer, cookie or auth_url).
+  security: customerSecurity,
   summary: "Seed 004: the signed-in customer's download links",
   query: customerQuerySchema,
   errors: ["auth_required", "not_found", "unavailable"],

@@ -7,6 +7,7 @@ import { renderError } from "../../http/renderError.ts";
 import { clientAddress } from "../../policy/clientAddress.ts";
 import type { Refusal } from "../../policy/decideAccess.ts";
 import { serveDownload } from "../../routes/download.ts";
+import { customerSecurity } from "../../routes/customer/customerSchemas.ts";
 import { PROFILE_DOC } from "../profileEndpoint.ts";
 import { BASE, PROFILE } from "./merchelloProfile.ts";
 
@@ -55,6 +56,8 @@ export const downloadByToken = defineEndpoint({
   profile: PROFILE,
   operationId: "merchelloDownload",
   ...PROFILE_DOC,
+  // Every route of this API is behind the customer's sign-in (bearer, cookie or auth_url).
+  security: customerSecurity,
   summary: "Seed 004: download by token, for the signed-in customer it was issued to",
   // The token as sent: a credential, compared as the store issued it.
   params: z.object({ token: z.string() }),

@@ -6,6 +6,7 @@ import { HttpError } from "../../http/HttpError.ts";
 import { json } from "../../http/json.ts";
 import { findOrder, loadOrderLinks } from "../../listings/orderRows.ts";
 import { orderNumberSchema } from "../../orders/orderSchemas.ts";
+import { customerSecurity } from "../../routes/customer/customerSchemas.ts";
 import { PROFILE_DOC } from "../profileEndpoint.ts";
 import { merchelloDownloads } from "./merchelloDownloadsListing.ts";
 import { BASE, PROFILE } from "./merchelloProfile.ts";
@@ -21,6 +22,8 @@ export const invoiceDownloads = defineEndpoint({
   profile: PROFILE,
   operationId: "merchelloInvoiceDownloads",
   ...PROFILE_DOC,
+  // Every route of this API is behind the customer's sign-in (bearer, cookie or auth_url).
+  security: customerSecurity,
   summary: "Seed 004: one invoice's download links, for the customer who placed it",
   // Decoded here: a segment that cannot be an order number is the system's 404, not a 400.
   params: z.object({ invoiceId: z.string() }),

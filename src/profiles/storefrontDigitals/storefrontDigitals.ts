@@ -4,6 +4,7 @@ import { HttpError, type ErrorCode } from "../../http/HttpError.ts";
 import { SECURITY_HEADERS } from "../../http/renderError.ts";
 import type { Refusal } from "../../policy/decideAccess.ts";
 import { serveDownload } from "../../routes/download.ts";
+import { optionalCustomer } from "../../routes/customer/customerSchemas.ts";
 import { PROFILE_DOC } from "../profileEndpoint.ts";
 
 /**
@@ -88,6 +89,8 @@ const digitalAssetEndpoint = (method: "get" | "head", operationId: string, summa
     operationId,
     ...PROFILE_DOC,
     summary,
+    // No customer credential, like the seed's path; a link issued with `auth: true` still needs one.
+    security: optionalCustomer,
     params: tokenParams,
     rawParams: true,
     anyQuery: true,
