@@ -12,7 +12,6 @@ export const PROFILE_DOC = {
   description:
     "Answers in the shape of the storefront system it imitates, for tenants that enabled the profile " +
     "(settings.profiles); for other tenants the request goes on to the tenant's origin, else 404.",
-  responses: { 200: { description: "The profile's answer" } },
 };
 
 /** What a profile path answers where the Host's tenant has not enabled the profile. */

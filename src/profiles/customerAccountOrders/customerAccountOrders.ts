@@ -9,7 +9,7 @@ import { isAccessKey } from "../../listings/accessKey.ts";
 import { fileSources } from "../../listings/fileSources.ts";
 import { loadOrderLinks } from "../../listings/orderRows.ts";
 import { PROFILE_DOC, readOnly } from "../profileEndpoint.ts";
-import { accountOrder } from "./customerAccountOrdersView.ts";
+import { accountOrder, accountOrderSchema } from "./customerAccountOrdersView.ts";
 
 const PROFILE = "customer-account-orders";
 const PATH = "/api/v2/customer-account-orders";
@@ -35,6 +35,7 @@ export const customerAccountOrders = defineEndpoint({
         "Other parameters are ignored and a repeated `id` is read first, as the seed's system reads its query.",
     }),
   }),
+  responses: { 200: { description: "The order's assets, by item", schema: accountOrderSchema } },
   errors: ["bad_request", "not_found", "rate_limited"],
   async handle({ request, env, tenant }) {
     // Every lookup counts, before the answer is known: a limit applied only to misses would

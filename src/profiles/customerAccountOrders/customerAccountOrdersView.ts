@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { presentedFileName } from "../../files/fileHeaders.ts";
 import type { FileSource } from "../../listings/fileSources.ts";
 import { humanFileSize } from "../../orders/humanFileSize.ts";
@@ -5,37 +6,63 @@ import { integerOrString } from "../../orders/integerOrString.ts";
 import { mintLinkRowUrl } from "../../listings/mintLinkRowUrl.ts";
 import { rowFigures, type OrderLinkRow } from "../../listings/orderRows.ts";
 import type { Tenant } from "../../tenants/loadTenant.ts";
+import { storeIdSchema } from "../customerDownloadableProducts/customerDownloadableProductsView.ts";
 
-export interface AccountAsset {
-  limits: { downloaded: number; limit: number | null };
-  data: {
-    id: string;
-    filename: string;
-    size: string | null;
-    is_file: boolean;
-    is_link: boolean;
-    url: string | null;
-  };
-}
+/** One downloadable asset of seed 002's answer (docs/profiles/customer-account-orders.md). */
+export const accountAssetSchema = z
+  .object({
+    limits: z.object({
+      downloaded: z.int().min(0).meta({ description: "counted downloads" }),
+      limit: z.int().min(0).nullable().meta({ description: "the limit in force; null when unlimited" }),
+    }),
+    data: z.object({
+      id: z.string().meta({ description: "the file id" }),
+      filename: z.string(),
+      size: z.string().nullable().meta({ description: 'binary units, e.g. "10MB", "1.5KB"; null while unknown' }),
+      is_file: z.boolean(),
+      is_link: z.boolean(),
+      url: z
+        .string()
+        .nullable()
+        .meta({ description: "a freshly signed dlgate download URL; null while it cannot be downloaded" }),
+    }),
+  })
+  .meta({ id: "CustomerAccountAsset" });
 
-export interface AccountLine {
-  product: {
-    id: string;
-    name: string;
-    variant_name: string | null;
-    sku: string | null;
-    product_id: number | string;
-    variant_id: number | string | null;
-    vendor: string | null;
-    tags: string[];
-  };
-  assets: AccountAsset[];
-}
+const accountLineSchema = z.object({
+  product: z.object({
+    id: z.string().meta({ description: "the item id (`i_…`)" }),
+    name: z.string(),
+    variant_name: z.string().nullable(),
+    sku: z.string().nullable(),
+    product_id: storeIdSchema,
+    variant_id: z.null().meta({ description: "always null: the issuer API records no variant id" }),
+    vendor: z.string().nullable(),
+    tags: z.array(z.string()),
+  }),
+  assets: z.array(accountAssetSchema),
+});
 
-export interface AccountOrder {
-  order: { order_number: number | string; lines: AccountLine[]; assets: AccountAsset[] };
-  text: { title: string; text: string | null };
-}
+/** Seed 002's answer: one order's download assets, by item. */
+export const accountOrderSchema = z
+  .object({
+    order: z.object({
+      order_number: storeIdSchema,
+      lines: z.array(accountLineSchema),
+      assets: z
+        .array(accountAssetSchema)
+        .max(0)
+        .meta({ description: "always []: every asset of dlgate's orders belongs to a line" }),
+    }),
+    text: z
+      .object({ title: z.string(), text: z.string().nullable() })
+      .meta({ description: "the tenant's account_text" }),
+  })
+  .meta({ id: "CustomerAccountOrder" });
+
+export type AccountAsset = z.infer<typeof accountAssetSchema>;
+export type AccountLine = z.infer<typeof accountLineSchema>;
+export type AccountOrder = z.infer<typeof accountOrderSchema>;
 
 /**
  * One asset: the core's figures for the link, and a freshly signed gateway URL while it

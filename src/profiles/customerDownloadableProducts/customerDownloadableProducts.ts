@@ -8,7 +8,7 @@ import { fileSources } from "../../listings/fileSources.ts";
 import { loadOrderLinks } from "../../listings/orderRows.ts";
 import { PROFILE_DOC, readOnly } from "../profileEndpoint.ts";
 import { requireStorefrontKey, storefrontKeyHeader } from "./customerDownloadableProductsKey.ts";
-import { downloadablePurchase } from "./customerDownloadableProductsView.ts";
+import { downloadablePurchase, downloadablePurchasesSchema } from "./customerDownloadableProductsView.ts";
 
 const PROFILE = "customer-downloadable-products";
 const PATH = "/api/shop/customer-downloadable-products";
@@ -30,6 +30,12 @@ export const customerDownloadableProducts = defineEndpoint({
   headers: storefrontKeyHeader,
   // The customer's bearer token, or dlgate's customer cookie / auth_url on the store's host.
   security: customerSecurity,
+  responses: {
+    200: {
+      description: "The customer's purchases, one per file, newest orders first",
+      schema: downloadablePurchasesSchema,
+    },
+  },
   // The storefront key (401 missing, 403 wrong), the customer's sign-in, then the listing.
   errors: ["auth_required", "forbidden", "not_found", "unavailable"],
   async handle({ request, env, tenant }) {

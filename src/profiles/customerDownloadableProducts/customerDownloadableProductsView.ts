@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { presentedFileName } from "../../files/fileHeaders.ts";
 import type { FileSource } from "../../listings/fileSources.ts";
 import { integerOrString } from "../../orders/integerOrString.ts";
@@ -6,27 +7,53 @@ import { rowFigures, type OrderLinkRow } from "../../listings/orderRows.ts";
 import type { Tenant } from "../../tenants/loadTenant.ts";
 import { isoFromMs, isoFromSeconds } from "../../utils/time.ts";
 
-/** One entry of seed 001's answer: a downloadable link purchase, camelCase. */
-export interface DownloadablePurchase {
-  id: string;
-  productName: string;
-  name: string;
-  url: string | null;
-  file: string | null;
-  fileName: string;
-  type: "file" | "url";
-  downloadBought: number;
-  downloadUsed: number;
-  downloadCanceled: number;
-  status: "available" | "pending" | "expired";
-  remainingDownloads: number | null;
-  customerId: number | string;
-  orderId: number | string;
-  orderItemId: string;
-  order: { id: number | string; status: "pending" | "complete" | "canceled"; createdAt: string };
-  createdAt: string;
-  updatedAt: string;
-}
+/** An id the store supplied: a JSON integer when its text is a canonical safe integer, else the text. */
+export const storeIdSchema = z
+  .union([z.int(), z.string()])
+  .meta({ description: 'the store\'s id: an integer when its text is one ("1050" → 1050), else the text' });
+
+const purchaseStatusSchema = z.enum(["available", "pending", "expired"]);
+
+/** One entry of seed 001's answer: a downloadable link purchase, camelCase (docs/profiles/customer-downloadable-products.md). */
+export const downloadablePurchaseSchema = z
+  .object({
+    id: z.string().meta({ description: "the link id (`l_…`)" }),
+    productName: z.string(),
+    name: z.string().meta({ description: "the file's name" }),
+    url: z
+      .string()
+      .nullable()
+      .meta({ description: "`type: url`: a signed dlgate download URL while available; else null" }),
+    file: z
+      .string()
+      .nullable()
+      .meta({ description: "`type: file`: a signed dlgate download URL while available; else null" }),
+    fileName: z.string(),
+    type: z.enum(["file", "url"]),
+    downloadBought: z.int().min(0).meta({ description: "the limit in force; 0 when unlimited" }),
+    downloadUsed: z.int().min(0),
+    downloadCanceled: z.int().min(0),
+    status: purchaseStatusSchema,
+    remainingDownloads: z.int().min(0).nullable().meta({ description: "null when unlimited" }),
+    customerId: storeIdSchema,
+    orderId: storeIdSchema,
+    orderItemId: z.string().meta({ description: "the item id (`i_…`)" }),
+    order: z.object({
+      id: storeIdSchema,
+      status: z.enum(["pending", "complete", "canceled"]),
+      createdAt: z.iso.datetime(),
+    }),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: "DownloadablePurchase" });
+
+export type DownloadablePurchase = z.infer<typeof downloadablePurchaseSchema>;
+
+/** Seed 001's whole answer: a bare array, `[]` when the customer has no purchases. */
+export const downloadablePurchasesSchema = z
+  .array(downloadablePurchaseSchema)
+  .meta({ id: "DownloadablePurchases", description: "Newest orders first; [] when there are none" });
 
 /**
  * Maps one listed link to seed 001's purchase. The arithmetic is the core's

@@ -7,7 +7,7 @@ import { cacheBusterShape } from "../../listings/customerListings.ts";
 import { loadOrderLinks } from "../../listings/orderRows.ts";
 import { customerSecurity } from "../../routes/customer/customerSchemas.ts";
 import { PROFILE_DOC } from "../profileEndpoint.ts";
-import { merchelloDownloads } from "./merchelloDownloadsListing.ts";
+import { merchelloDownloads, merchelloDownloadsSchema } from "./merchelloDownloadsListing.ts";
 import { BASE, PROFILE } from "./merchelloProfile.ts";
 
 /** Strict like dlgate's own listings: an unknown parameter is 400 naming it; `_` (a cache-buster) is allowed. */
@@ -33,6 +33,7 @@ export const customerDownloads = defineEndpoint({
   security: customerSecurity,
   summary: "Seed 004: the signed-in customer's download links",
   query: customerQuerySchema,
+  responses: { 200: { description: "The customer's links, newest orders first", schema: merchelloDownloadsSchema } },
   errors: ["auth_required", "not_found", "unavailable"],
   async handle({ request, env, query, tenant }) {
     const customer = await customerId(request, env, tenant);

@@ -7,7 +7,7 @@ import { renderError } from "../../http/renderError.ts";
 import { clientAddress } from "../../policy/clientAddress.ts";
 import type { Refusal } from "../../policy/decideAccess.ts";
 import { serveDownload } from "../../routes/download.ts";
-import { customerSecurity } from "../../routes/customer/customerSchemas.ts";
+import { customerSecurity, downloadHeaders, fileResponses } from "../../routes/customer/customerSchemas.ts";
 import { PROFILE_DOC } from "../profileEndpoint.ts";
 import { BASE, PROFILE } from "./merchelloProfile.ts";
 
@@ -63,6 +63,9 @@ export const downloadByToken = defineEndpoint({
   params: z.object({ token: z.string() }),
   rawParams: true,
   anyQuery: true,
+  // The core download's answers (Range, conditionals); refusals with the seed's statuses.
+  headers: downloadHeaders,
+  responses: fileResponses,
   // One code per status the seed's map (and the unchanged ones) can answer; the body is
   // dlgate's error body, its `error` saying what happened.
   errors: [

@@ -8,7 +8,7 @@ import { findOrder, loadOrderLinks } from "../../listings/orderRows.ts";
 import { orderNumberSchema } from "../../orders/orderSchemas.ts";
 import { customerSecurity } from "../../routes/customer/customerSchemas.ts";
 import { PROFILE_DOC } from "../profileEndpoint.ts";
-import { merchelloDownloads } from "./merchelloDownloadsListing.ts";
+import { merchelloDownloads, merchelloDownloadsSchema } from "./merchelloDownloadsListing.ts";
 import { BASE, PROFILE } from "./merchelloProfile.ts";
 
 /**
@@ -29,6 +29,7 @@ export const invoiceDownloads = defineEndpoint({
   params: z.object({ invoiceId: z.string() }),
   rawParams: true,
   anyQuery: true,
+  responses: { 200: { description: "The invoice's links, expired ones included", schema: merchelloDownloadsSchema } },
   errors: ["auth_required", "forbidden", "not_found", "unavailable"],
   async handle({ request, env, params, tenant }) {
     const customer = await customerId(request, env, tenant);

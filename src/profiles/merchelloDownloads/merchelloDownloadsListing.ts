@@ -1,25 +1,39 @@
+import { z } from "zod";
 import { mintDownloadUrl } from "../../links/mintDownloadUrl.ts";
 import { linkGrantOf } from "../../listings/linkGrant.ts";
 import { rowFigures, type OrderLinkRow } from "../../listings/orderRows.ts";
 import type { Tenant } from "../../tenants/loadTenant.ts";
+import { BASE } from "./merchelloProfile.ts";
 
-/** One entry of the `merchello-downloads` listings (seed 004), field for field. */
-export interface MerchelloDownload {
-  id: string;
-  fileName: string;
-  downloadUrl: string;
-  /** null: the link never expires. */
-  expiresUtc: string | null;
-  productName: string;
-  /** null: unlimited. */
-  maxDownloads: number | null;
-  downloadCount: number;
-  /** null: unlimited. */
-  remainingDownloads: number | null;
-  lastDownloadUtc: string | null;
-  isExpired: boolean;
-  isDownloadLimitReached: boolean;
-}
+/** Seed format: ISO 8601 in UTC to the second, `2026-04-28T00:00:00Z`. */
+const utcSchema = z.iso.datetime({ precision: 0 });
+
+/** One entry of the `merchello-downloads` listings (seed 004), field for field (docs/profiles/merchello-downloads.md). */
+export const merchelloDownloadSchema = z
+  .object({
+    id: z.string().meta({ description: "the link id (`l_…`)" }),
+    fileName: z.string(),
+    downloadUrl: z
+      .string()
+      .startsWith(`${BASE}/`)
+      .meta({ description: "relative: `/api/merchello/downloads/<token>`, the link's signed token" }),
+    expiresUtc: utcSchema.nullable().meta({ description: "null: the link never expires" }),
+    productName: z.string(),
+    maxDownloads: z.int().min(0).nullable().meta({ description: "null: unlimited" }),
+    downloadCount: z.int().min(0),
+    remainingDownloads: z.int().min(0).nullable().meta({ description: "null: unlimited" }),
+    lastDownloadUtc: utcSchema.nullable().meta({ description: "null: none yet" }),
+    isExpired: z.boolean(),
+    isDownloadLimitReached: z.boolean(),
+  })
+  .meta({ id: "MerchelloDownload" });
+
+export type MerchelloDownload = z.infer<typeof merchelloDownloadSchema>;
+
+/** `/customer` and `/invoice/{invoiceId}` answer a bare array, `[]` when there is nothing to list. */
+export const merchelloDownloadsSchema = z
+  .array(merchelloDownloadSchema)
+  .meta({ id: "MerchelloDownloads", description: "[] when there is nothing to list" });
 
 /**
  * Minted links live under the profile's own base, so the store's front end keeps linking
@@ -31,7 +45,7 @@ const MINT_BASE = "/api/merchello";
 /** Statuses the seed has no word for but "expired": the link answers a refusal. */
 const UNUSABLE = new Set(["revoked", "suspended", "removed"]);
 
-/** Seed format: ISO 8601 in UTC to the second, `2026-04-28T00:00:00Z`. */
+/** In `utcSchema`'s format. */
 function utc(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 }

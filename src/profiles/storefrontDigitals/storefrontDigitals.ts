@@ -4,7 +4,7 @@ import { HttpError, type ErrorCode } from "../../http/HttpError.ts";
 import { SECURITY_HEADERS } from "../../http/renderError.ts";
 import type { Refusal } from "../../policy/decideAccess.ts";
 import { serveDownload } from "../../routes/download.ts";
-import { optionalCustomer } from "../../routes/customer/customerSchemas.ts";
+import { downloadHeaders, fileResponses, optionalCustomer } from "../../routes/customer/customerSchemas.ts";
 import { PROFILE_DOC } from "../profileEndpoint.ts";
 
 /**
@@ -67,7 +67,7 @@ const tokenParams = z.object({ token: z.string() });
 type DigitalAssetInput = EndpointInput<typeof tokenParams, undefined, "none", "profile">;
 
 /** The seed's error body, `{"error": "<its sentence>"}` as JSON:API media type. */
-const seedErrorBody = z.object({ error: z.string() }).meta({ id: "StorefrontDigitalsError" });
+export const seedErrorBody = z.object({ error: z.string() }).meta({ id: "StorefrontDigitalsError" });
 const SEED_ERROR_RESPONSES = {
   403: {
     description: `Any refusal (limits, expiry, revocation, …): {"error": "${NOT_AUTHORIZED}"}`,
@@ -94,7 +94,9 @@ const digitalAssetEndpoint = (method: "get" | "head", operationId: string, summa
     params: tokenParams,
     rawParams: true,
     anyQuery: true,
-    responses: { ...PROFILE_DOC.responses, ...SEED_ERROR_RESPONSES },
+    // The core download's answers (Range, conditionals), and the seed's two refusals.
+    headers: downloadHeaders,
+    responses: { ...fileResponses, ...SEED_ERROR_RESPONSES },
     // Past the seed's two refusals, the core download's own answers.
     errors: ["precondition_failed", "range_not_satisfiable", "origin_error", "unavailable"],
     handle: digitalAsset,
