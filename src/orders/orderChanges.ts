@@ -30,10 +30,16 @@ const RETRY_SECONDS = 30;
 export async function recheckOrderLater(env: Env, tenantId: string, orderNumber: string): Promise<void> {
   const message: OrderChangeMessage = { tenantId, orderNumber };
   const delaySeconds = Number(env.ORDER_RECHECK_SECONDS);
-  await env.ORDER_CHANGES.send(message, {
-    contentType: "json",
-    delaySeconds: Number.isSafeInteger(delaySeconds) && delaySeconds >= 0 ? delaySeconds : 30,
-  });
+  try {
+    await env.ORDER_CHANGES.send(message, {
+      contentType: "json",
+      delaySeconds: Number.isSafeInteger(delaySeconds) && delaySeconds >= 0 ? delaySeconds : 30,
+    });
+  } catch (error) {
+    // Only the backstop is lost: the change still goes to every link now, and a store that
+    // sees the request fail retries it. A queue outage must never keep a cancel from links.
+    console.error(`order change ${tenantId}/${orderNumber}: the recheck could not be queued`, error);
+  }
 }
 
 /** The queue consumer: each message's links told the order's state; a failed one retried. */

@@ -7,7 +7,7 @@
  */
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../../../src/index.ts";
 import { linkStub } from "../../../src/links/linkStub.ts";
 import { ORDER_CHANGES_QUEUE, type OrderChangeMessage } from "../../../src/orders/orderChanges.ts";
@@ -82,6 +82,8 @@ async function statuses(entries: { download_url: string | null }[]) {
     }),
   );
 }
+
+afterEach(() => vi.restoreAllMocks());
 
 describe("the order-change queue", () => {
   it("revokes the links of a cancel whose request died after D1 and before the links", async () => {
@@ -164,6 +166,30 @@ describe("the order-change queue", () => {
     expect(sent).toEqual([
       { body: { tenantId: tenant.id, orderNumber: number }, options: { contentType: "json", delaySeconds: 1 } },
     ]);
+  });
+
+  it.each([
+    ["cancel", "/cancel", undefined, "410 revoked"],
+    ["hold", "/hold", { reason: "review" }, "403 suspended"],
+  ])("a %s still reaches every link while the queue cannot take its recheck", async (_label, action, json, refusal) => {
+    const { tenant, number, entries } = await usedOrder();
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    const queue = {
+      send: () => Promise.reject(new Error("Queues is down (test double)")),
+      sendBatch: () => Promise.reject(new Error("Queues is down (test double)")),
+    } as unknown as Queue;
+    const answer = await adminDirect(
+      tenant,
+      "POST",
+      `/orders/${number}${action}`,
+      { json },
+      { ...env, ORDER_CHANGES: queue },
+    );
+    expect(answer.status).toBe(200);
+    expect(await statuses(entries)).toEqual([refusal, refusal]);
+    expect(errors.mock.calls.map((call) => String(call[0]))).toContainEqual(
+      expect.stringContaining("the recheck could not be queued"),
+    );
   });
 
   it("through the real queue, tells every link again about a second after a cancel", async () => {
