@@ -1,5 +1,9 @@
-/** A DNS name of letter-digit-hyphen labels (none empty, none starting or ending with a hyphen), lower case. */
-const DNS_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+/**
+ * A DNS name of letter-digit-hyphen labels (none empty, none starting or ending with a
+ * hyphen), lower case. Underscores are allowed too: not in a strict host name, but DNS
+ * serves them and browsers open (and send as `Origin`) hosts such as `my_shop.example.com`.
+ */
+const DNS_NAME = /^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*$/;
 
 /**
  * A host a request can carry: a lower-case DNS name (an internationalised one in its xn--

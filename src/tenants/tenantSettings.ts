@@ -262,12 +262,24 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** A copy without the unknown keys the issues name and without the top-level fields of every other issue. */
+/**
+ * A copy without the unknown keys the issues name, without the bad entries of a top-level
+ * list (one origin this version refuses must not take the tenant's other origins, profiles
+ * or scanner networks with it), and without the top-level fields of every other issue.
+ */
 function withoutBadParts(value: Record<string, unknown>, issues: readonly z.core.$ZodIssue[]): Record<string, unknown> {
   const copy = structuredClone(value);
+  const badEntries = new Map<string, Set<number>>();
   for (const issue of issues) {
-    const [field] = issue.path;
-    if (issue.code === "unrecognized_keys") {
+    const [field, index] = issue.path;
+    if (
+      typeof field === "string" &&
+      typeof index === "number" &&
+      issue.path.length === 2 &&
+      Array.isArray(copy[field])
+    ) {
+      badEntries.set(field, (badEntries.get(field) ?? new Set()).add(index));
+    } else if (issue.code === "unrecognized_keys") {
       let target: unknown = copy;
       for (const segment of issue.path)
         target = isRecord(target) || Array.isArray(target) ? target[segment as never] : undefined;
@@ -279,6 +291,10 @@ function withoutBadParts(value: Record<string, unknown>, issues: readonly z.core
       // An issue about the whole object (not possible for an object schema with defaults): start over.
       return {};
     }
+  }
+  for (const [field, indexes] of badEntries) {
+    const list = copy[field];
+    if (Array.isArray(list)) copy[field] = list.filter((_entry, i) => !indexes.has(i));
   }
   return copy;
 }

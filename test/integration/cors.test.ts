@@ -269,5 +269,14 @@ describe("CORS on the real answers", () => {
       (await operator<{ settings: { allowed_origins: string[] } }>("GET", `/tenants/${tenant.id}`)).body.settings
         .allowed_origins,
     ).toEqual([SHOP, "http://localhost:5173"]);
+
+    // An underscore is no wildcard: browsers open such hosts and send them as Origin.
+    const underscore = "https://my_shop.example.com";
+    const answer = await operator("PATCH", `/tenants/${tenant.id}`, {
+      json: { settings: { allowed_origins: [SHOP, underscore] } },
+    });
+    expect(answer.status).toBe(200);
+    forgetTenant();
+    expectAllowed(await preflight(`https://${tenant.host}/my/downloads`, underscore), underscore);
   });
 });

@@ -61,6 +61,20 @@ describe("parseTenantSettings", () => {
     expect(settings).toEqual({ ...defaults, scanner_passes: 3 });
   });
 
+  it("drops only the bad entries of a stored list, never the tenant's other origins, profiles or networks", () => {
+    const settings = parseTenantSettings(
+      JSON.stringify({
+        // A wildcard an older version stored, a profile of a newer version, a network typo.
+        allowed_origins: ["https://shop.example.com", "https://*.example.com", "http://localhost:5173"],
+        profiles: ["profile-of-the-future", "merchello-downloads"],
+        scanner_networks: ["203.0.113.0/24", "not-a-network"],
+      }),
+    );
+    expect(settings.allowed_origins).toEqual(["https://shop.example.com", "http://localhost:5173"]);
+    expect(settings.profiles).toEqual(["merchello-downloads"]);
+    expect(settings.scanner_networks).toEqual(["203.0.113.0/24"]);
+  });
+
   it("gives the defaults for corrupt JSON or a value that is no object", () => {
     for (const json of ["{oops", "[]", "null", '"text"', "42"]) expect(parseTenantSettings(json)).toEqual(defaults);
   });
