@@ -193,8 +193,9 @@ export async function requireLinkCustomer(
   tenant: Tenant,
   sub: string | undefined,
 ): Promise<void> {
-  const customer = await customerId(request, env, tenant);
+  // Before asking for a sign-in (and the store's auth_url): none would open this link.
   if (sub === undefined)
     throw new HttpError("forbidden", "This download link names no customer, so no sign-in can open it.");
+  const customer = await customerId(request, env, tenant);
   if (customer !== sub) throw new HttpError("forbidden", "This download belongs to another customer.");
 }

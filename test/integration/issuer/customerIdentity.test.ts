@@ -10,7 +10,7 @@ import { exportJWK, generateKeyPair, SignJWT, type JWK } from "jose";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { linkStub } from "../../../src/links/linkStub.ts";
 import { customerPublicJwkSchema } from "../../../src/tenants/tenantSettings.ts";
-import { uid } from "../../helpers/fixtures.ts";
+import { customerBearer, gateway, tenantFileLink, uid } from "../../helpers/fixtures.ts";
 import {
   bodyBytes,
   createTenantWithAdminKey,
@@ -484,6 +484,23 @@ describe("links with auth: true (grant require_login)", () => {
     const { url, count } = await loginLink();
     expect(await errorOf(await fetchUrl(url))).toEqual({ status: 401, error: "auth_required" });
     expect(await count()).toBe(0);
+  });
+
+  it("answers 403, not a pointless sign-in, for a login link that names no customer", async () => {
+    const secret = "customer-secret-of-this-test-0123456789";
+    const { tenant, link } = await tenantFileLink(
+      { size: 100, filename: "a.pdf" },
+      { requireLogin: true },
+      { customerSecret: secret },
+    );
+    const signedIn: Record<string, string> = { Authorization: `Bearer ${await customerBearer(secret, "anyone")}` };
+    for (const headers of [{}, signedIn]) {
+      const response = await gateway(tenant, `/downloads/${link.token}`, { headers });
+      const body = (await response.json()) as { error: string; message: string };
+      expect({ status: response.status, ...body }).toMatchObject({ status: 403, error: "forbidden" });
+      expect(body.message).toContain("names no customer");
+    }
+    expect((await link.stub.snapshot()).count).toBe(0);
   });
 
   it("answers 403 forbidden to another customer's credential and counts nothing", async () => {
