@@ -129,6 +129,11 @@ export const files = sqliteTable(
     source: text("source", { enum: ["r2", "url"] }).notNull(),
     /** For source "url": where the bytes come from. Never shown to customers. */
     originUrl: text("origin_url"),
+    /**
+     * Raised by every upload, registration or re-registration of the id: a pull-through keeps
+     * its bytes only while the row is still the generation it read (src/files/pullThrough.ts).
+     */
+    generation: integer("generation").notNull().default(0),
     createdAt: integer("created_at")
       .notNull()
       .default(sql`(unixepoch())`),

@@ -40,8 +40,9 @@ const WATCH_GRACE_MS = 1000;
  * failed or timed-out pull is dropped at once, so the next request starts a fresh one
  * instead of joining a dead one. Each waiter also watches the pull itself: a pull whose
  * request context went away (its timers with it) would otherwise keep every later
- * download waiting forever. The bytes are kept only if the file is still registered as the
- * pull read it (recordSize): a store's upload, new registration or delete meanwhile wins.
+ * download waiting forever. The bytes are kept only if the file's row is still the
+ * generation the pull read (recordSize): a store's upload, registration (also of the same
+ * URL) or delete meanwhile wins.
  */
 export async function pullFromOrigin(env: Env, tenantId: string, fileId: string): Promise<FileMetadata | null> {
   const key = `${tenantId}/${fileId}`;
@@ -109,7 +110,10 @@ function originTimeout(detail: string): HttpError {
   return new HttpError("origin_timeout", "The store's file server did not answer in time. Please try again shortly.");
 }
 
-type PullSource = { originUrl: string; mimeType: string; name: string } | null;
+type PullSource = { originUrl: string; mimeType: string; name: string; generation: number } | null;
+
+/** Custom metadata of a pulled object: the generation of the file's row it was pulled for. */
+const PULLED_FOR = "pulled_generation";
 
 /**
  * Which files are pull-through, cached per isolate (misses too), so a link to a file
@@ -121,11 +125,13 @@ const sources = new StaleWhileErrorCache<PullSource>(30_000);
 function pullSource(env: Env, tenantId: string, fileId: string): Promise<PullSource> {
   return sources.get(`${tenantId}/${fileId}`, async () => {
     const [row] = await drizzle(env.DB)
-      .select({ originUrl: files.originUrl, mimeType: files.mimeType, name: files.name })
+      .select({ originUrl: files.originUrl, mimeType: files.mimeType, name: files.name, generation: files.generation })
       .from(files)
       .where(and(eq(files.tenantId, tenantId), eq(files.id, fileId), eq(files.source, "url")))
       .limit(1);
-    return row?.originUrl ? { originUrl: row.originUrl, mimeType: row.mimeType, name: row.name } : null;
+    return row?.originUrl
+      ? { originUrl: row.originUrl, mimeType: row.mimeType, name: row.name, generation: row.generation }
+      : null;
   });
 }
 
@@ -170,7 +176,7 @@ async function pull(
       // A type stored before the admin API validated it must not break this write or,
       // later, every download's headers.
       httpMetadata: { contentType: validMediaType(row.mimeType) ?? mimeTypeFor(row.name) },
-      customMetadata: { filename: row.name },
+      customMetadata: { filename: row.name, [PULLED_FOR]: String(row.generation) },
     });
   } catch (error) {
     // A body that stalled, or one shorter than its Content-Length (a dropped origin
@@ -179,18 +185,20 @@ async function pull(
     throw originError(`${where}: ${String(error)}`);
   }
   if (object === null) {
-    // Something stored the file first (an upload, another isolate's pull): serve that.
     pipe.abort();
-    return storedNow(env, where);
+    return afterLostPut(env, tenantId, fileId, row, deadlines, retried);
   }
   if (await recordSize(env, tenantId, fileId, row, object.size)) return toFileMetadata(object);
-  return afterChangedRegistration(env, tenantId, fileId, deadlines, retried);
+  // The file was uploaded, registered again or deleted while the origin was read: these
+  // bytes are not the file. They go (unless something replaced them already), and the pull
+  // starts once more from the row as it is now.
+  await deleteIfStill(env, where, object.etag);
+  return pullAgain(env, tenantId, fileId, deadlines, retried);
 }
 
 /**
- * Records the pulled size, only while the file's row is still the registration this pull
- * read (source, name and type included): true when it was. A registration, upload or delete
- * that landed while the origin was read makes it false, and the pulled bytes are not the file.
+ * Records the pulled size, only while the file's row is still the generation this pull
+ * read: true when it was. An upload, registration or delete since raised or removed it.
  */
 async function recordSize(
   env: Env,
@@ -202,27 +210,60 @@ async function recordSize(
   const updated = await drizzle(env.DB)
     .update(files)
     .set({ size })
-    .where(
-      and(
-        eq(files.tenantId, tenantId),
-        eq(files.id, fileId),
-        eq(files.source, "url"),
-        eq(files.originUrl, row.originUrl),
-        eq(files.name, row.name),
-        eq(files.mimeType, row.mimeType),
-      ),
-    )
+    .where(thisGeneration(tenantId, fileId, row.generation))
     .returning({ id: files.id });
   return updated.length > 0;
 }
 
+function thisGeneration(tenantId: string, fileId: string, generation: number) {
+  return and(
+    eq(files.tenantId, tenantId),
+    eq(files.id, fileId),
+    eq(files.source, "url"),
+    eq(files.generation, generation),
+  );
+}
+
 /**
- * The file's registration changed while this pull read the origin (its bytes are in R2,
- * but they are the old source's). An upload since then owns the key: its bytes are served.
- * Otherwise (registered again, deleted, or this isolate's cached source was stale) the
- * pulled bytes go, and the pull starts once more from the row as it is now.
+ * R2 already held an object when this pull's bytes arrived. An upload's (no generation) or
+ * this registration's own (another isolate's pull of it) is the file: served. One pulled
+ * for an earlier registration is not: while this pull's row is still current it goes (the
+ * object that pull left), and either way the pull starts again from the row as it is.
  */
-async function afterChangedRegistration(
+async function afterLostPut(
+  env: Env,
+  tenantId: string,
+  fileId: string,
+  row: NonNullable<PullSource>,
+  deadlines: OriginDeadlines,
+  retried: boolean,
+): Promise<FileMetadata | null> {
+  const where = `${tenantId}/${fileId}`;
+  const existing = await env.FILES.head(where);
+  const pulledFor = existing?.customMetadata?.[PULLED_FOR];
+  if (existing && (pulledFor === undefined || pulledFor === String(row.generation))) return toFileMetadata(existing);
+  if (existing) {
+    const [current] = await drizzle(env.DB)
+      .select({ id: files.id })
+      .from(files)
+      .where(thisGeneration(tenantId, fileId, row.generation))
+      .limit(1);
+    if (current) await deleteIfStill(env, where, existing.etag);
+  }
+  return pullAgain(env, tenantId, fileId, deadlines, retried);
+}
+
+/** Deletes the object only if it is still the one with `etag`: a newer upload is never removed. */
+async function deleteIfStill(env: Env, where: string, etag: string): Promise<void> {
+  const now = await env.FILES.head(where);
+  if (now?.etag === etag) await env.FILES.delete(where);
+}
+
+/**
+ * One more pull from the file's row as D1 holds it now. When the row is no longer a
+ * pull-through file (uploaded since, or deleted), whatever R2 holds is the answer.
+ */
+async function pullAgain(
   env: Env,
   tenantId: string,
   fileId: string,
@@ -230,16 +271,9 @@ async function afterChangedRegistration(
   retried: boolean,
 ): Promise<FileMetadata | null> {
   const where = `${tenantId}/${fileId}`;
-  const [now] = await drizzle(env.DB)
-    .select({ source: files.source })
-    .from(files)
-    .where(and(eq(files.tenantId, tenantId), eq(files.id, fileId)))
-    .limit(1);
-  if (now?.source === "r2") return storedNow(env, where);
-  await env.FILES.delete(where);
   forgetPullSource(tenantId, fileId);
-  if (retried) throw originError(`${where}: the file was registered again during two pulls in a row`);
-  return pull(env, tenantId, fileId, deadlines, true);
+  if (retried) throw originError(`${where}: the file changed during two pulls in a row`);
+  return (await pull(env, tenantId, fileId, deadlines, true)) ?? storedNow(env, where);
 }
 
 /** The object R2 holds for the file now, as serving needs it; null when there is none. */

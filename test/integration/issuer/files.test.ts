@@ -12,9 +12,11 @@ import { HttpError } from "../../../src/http/HttpError.ts";
 import worker from "../../../src/index.ts";
 import { linkStub } from "../../../src/links/linkStub.ts";
 import { outboxEvents } from "../../helpers/deliveries.ts";
+import { gatedDB } from "../../helpers/gatedD1.ts";
 import { fileBytes, uid } from "../../helpers/fixtures.ts";
 import {
   admin,
+  adminDirect,
   adminFetch,
   bodyBytes,
   createTenantWithAdminKey,
@@ -895,7 +897,9 @@ describe("pull-through while the file changes (src/files/pullThrough.ts)", () =>
     // A first pull caches the source in this isolate; the bytes then go, as a registration elsewhere drops them.
     await pullFromOrigin(env, tenant.id, fileId);
     await env.FILES.delete(`${tenant.id}/${fileId}`);
-    await env.DB.prepare("UPDATE files SET origin_url = ?, size = NULL WHERE tenant_id = ? AND id = ?")
+    await env.DB.prepare(
+      "UPDATE files SET origin_url = ?, size = NULL, generation = generation + 1 WHERE tenant_id = ? AND id = ?",
+    )
       .bind(newUrl, tenant.id, fileId)
       .run();
 
@@ -903,5 +907,123 @@ describe("pull-through while the file changes (src/files/pullThrough.ts)", () =>
     expect(origin.urls).toEqual([sourceUrl, sourceUrl, newUrl]);
     expect(await r2Bytes(`${tenant.id}/${fileId}`)).toEqual(newBytes);
     expect((await fileRow(tenant.id, fileId))?.size).toBe(700);
+  });
+  it("stores nothing under a new registration when the old URL's pull ends between its two R2 deletes", async () => {
+    const tenant = await createTenantWithAdminKey();
+    const oldBytes = fileBytes(600, 1);
+    const newBytes = fileBytes(700, 2);
+    const { fileId } = await registerOriginFile(tenant);
+    const newUrl = `https://files.origin.example/v2/${fileId}.zip`;
+    const origin = heldOrigin((request) => (request.url === newUrl ? newBytes : oldBytes));
+    const pulling = pullFromOrigin(env, tenant.id, fileId);
+    await origin.asked;
+    // The registration has dropped R2's object; its row is not written yet when the pull ends.
+    const gated = gatedDB(env.DB, /^insert into "files"/i, "before");
+    const registering = adminDirect(
+      tenant,
+      "POST",
+      `/files/${fileId}`,
+      { json: { source_url: newUrl } },
+      { ...env, DB: gated.db },
+    );
+    await gated.atGate;
+    origin.release();
+    await pulling;
+    gated.release();
+    expect((await registering).status).toBe(201);
+
+    const entry = firstFile(await placeOrder(tenant, orderBody([fileId])));
+    expect(await bodyBytes(await fetchUrl(entry.download_url as string))).toEqual(newBytes);
+  });
+
+  it("leaves a deleted file deleted when a pull ends between the delete's R2 and D1 steps", async () => {
+    const tenant = await createTenantWithAdminKey();
+    const { fileId } = await registerOriginFile(tenant);
+    const entry = firstFile(await placeOrder(tenant, orderBody([fileId])));
+    const origin = heldOrigin(() => fileBytes(600, 1));
+    const pulling = pullFromOrigin(env, tenant.id, fileId);
+    await origin.asked;
+    const gated = gatedDB(env.DB, /^delete from "files"/i, "before");
+    const deleting = adminDirect(tenant, "DELETE", `/files/${fileId}`, {}, { ...env, DB: gated.db });
+    await gated.atGate;
+    origin.release();
+    await pulling;
+    gated.release();
+    expect((await deleting).status).toBe(204);
+
+    expect(await env.FILES.head(`${tenant.id}/${fileId}`)).toBeNull();
+    const answer = await fetchUrl(entry.download_url as string);
+    await answer.arrayBuffer();
+    expect(answer.status).toBe(404);
+  });
+
+  it("never deletes an upload that lands while a superseded pull cleans up after itself", async () => {
+    const tenant = await createTenantWithAdminKey();
+    const { fileId } = await registerOriginFile(tenant);
+    const newUrl = `https://files.origin.example/v2/${fileId}.zip`;
+    const origin = heldOrigin(() => fileBytes(600, 1));
+    // The pull's size check fails (registered again); the upload lands right after it.
+    const gated = gatedDB(env.DB, /^update "files" set "size"/i, "after");
+    const pulling = pullFromOrigin({ ...env, DB: gated.db }, tenant.id, fileId);
+    await origin.asked;
+    expect((await admin(tenant, "POST", `/files/${fileId}`, { json: { source_url: newUrl } })).status).toBe(201);
+    origin.release();
+    await gated.atGate;
+    const uploaded = await uploadFile(tenant, { id: fileId, size: 900, seed: 2 });
+    gated.release();
+
+    expect(await pulling).toMatchObject({ size: 900 });
+    expect(await r2Bytes(`${tenant.id}/${fileId}`)).toEqual(uploaded.bytes);
+    const entry = firstFile(await placeOrder(tenant, orderBody([fileId])));
+    expect(await bodyBytes(await fetchUrl(entry.download_url as string))).toEqual(uploaded.bytes);
+  });
+
+  it("does not serve what a pull of an earlier registration stored: it goes, and the current URL is pulled", async () => {
+    const tenant = await createTenantWithAdminKey();
+    const oldBytes = fileBytes(600, 1);
+    const newBytes = fileBytes(700, 2);
+    const { fileId } = await registerOriginFile(tenant);
+    const earlier = (await fileRow(tenant.id, fileId)) as unknown as { generation: number };
+    const newUrl = `https://files.origin.example/v2/${fileId}.zip`;
+    expect((await admin(tenant, "POST", `/files/${fileId}`, { json: { source_url: newUrl } })).status).toBe(201);
+    const origin = heldOrigin(() => newBytes);
+    const pulling = pullFromOrigin(env, tenant.id, fileId);
+    await origin.asked;
+    // Another isolate's pull of the old URL, started before the registration, stores now.
+    await env.FILES.put(`${tenant.id}/${fileId}`, oldBytes, {
+      onlyIf: { etagDoesNotMatch: "*" },
+      customMetadata: { filename: "Font Pack.zip", pulled_generation: String(earlier.generation) },
+    });
+    origin.release();
+
+    expect(await pulling).toMatchObject({ size: 700 });
+    expect(await r2Bytes(`${tenant.id}/${fileId}`)).toEqual(newBytes);
+  });
+
+  it("pulls the new version when the same URL is registered again while the old one is read", async () => {
+    const tenant = await createTenantWithAdminKey();
+    const v1 = fileBytes(600, 1);
+    const v2 = fileBytes(700, 2);
+    let published = v1;
+    const { fileId, sourceUrl } = await registerOriginFile(tenant);
+    let release!: () => void;
+    let asked!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const wasAsked = new Promise<void>((resolve) => (asked = resolve));
+    localOrigin(async () => {
+      const bytes = published; // what the store's server has when the request arrives
+      asked();
+      await gate;
+      return originFile(bytes);
+    });
+    const pulling = pullFromOrigin(env, tenant.id, fileId);
+    await wasAsked;
+    published = v2;
+    expect((await admin(tenant, "POST", `/files/${fileId}`, { json: { source_url: sourceUrl } })).status).toBe(201);
+    release();
+
+    expect(await pulling).toMatchObject({ size: 700 });
+    const entry = firstFile(await placeOrder(tenant, orderBody([fileId])));
+    expect(await bodyBytes(await fetchUrl(entry.download_url as string))).toEqual(v2);
   });
 });

@@ -22,10 +22,14 @@ export const deleteFile = defineEndpoint({
   async handle({ env, tenant, params }) {
     const { fileId } = params;
     await findFile(env, tenant.id, fileId);
-    await env.FILES.delete(`${tenant.id}/${fileId}`);
+    const key = `${tenant.id}/${fileId}`;
+    await env.FILES.delete(key);
     await drizzle(env.DB)
       .delete(files)
       .where(and(eq(files.tenantId, tenant.id), eq(files.id, fileId)));
+    // Again after the row: a pull that stored its bytes in between (its size check still saw
+    // the row) must not leave the deleted file downloadable.
+    await env.FILES.delete(key);
     forgetFile(tenant.id, fileId);
     return new Response(null, { status: 204 });
   },

@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { files } from "../../../db/schema.ts";
 import type { Env } from "../../../env.ts";
@@ -41,7 +41,11 @@ export async function saveFile(env: Env, tenantId: string, fileId: string, field
   const [saved] = await drizzle(env.DB)
     .insert(files)
     .values({ tenantId, id: fileId, ...fields })
-    .onConflictDoUpdate({ target: [files.tenantId, files.id], set: fields })
+    // A new generation: a pull of an earlier one keeps none of its bytes (files/pullThrough.ts).
+    .onConflictDoUpdate({
+      target: [files.tenantId, files.id],
+      set: { ...fields, generation: sql`${files.generation} + 1` },
+    })
     .returning();
   forgetFile(tenantId, fileId);
   return saved as FileRow;

@@ -51,8 +51,13 @@ export const registerFile = defineEndpoint({
       source: "url",
       originUrl: body.source_url,
     } as const;
-    await env.FILES.delete(`${tenant.id}/${params.fileId}`);
-    return json(fileView(await saveFile(env, tenant.id, params.fileId, fields)), 201);
+    const key = `${tenant.id}/${params.fileId}`;
+    await env.FILES.delete(key);
+    const saved = await saveFile(env, tenant.id, params.fileId, fields);
+    // Again after the row: a pull of the earlier registration that stored its bytes in between
+    // (its size check still saw the old row) must not stay served under the new one.
+    await env.FILES.delete(key);
+    return json(fileView(saved), 201);
   },
 });
 
