@@ -1,6 +1,6 @@
 import { bodilessAnswer } from "../http/bodiless.ts";
 import { SECURITY_HEADERS } from "../http/securityHeaders.ts";
-import { html, safeHref, type SafeHtml } from "./html.ts";
+import { html, safeHref, SafeHtml } from "./html.ts";
 import { messages, type Lang } from "./i18n.ts";
 import type { PageStore } from "./store.ts";
 
@@ -54,6 +54,13 @@ a{color:#8ab4f8}.button{background:#8ab4f8;color:#111}.muted,.product{color:#aea
 `.replace(/\n/g, "");
 
 /**
+ * The style sheet goes in unescaped: it is this file's constant, never input, and escaping
+ * would turn the font list's quotes into `&#34;`, which makes browsers drop the whole
+ * `font` declaration (a `<style>` element's text is not entity-decoded).
+ */
+const STYLE_SHEET = new SafeHtml(STYLE);
+
+/**
  * The gateway's customer-facing page: the store's name on top, the content, a link back
  * to the store. Every page (errors, the order page, preview cards, confirmation) is
  * built on this, so they look and behave alike.
@@ -70,7 +77,7 @@ export function renderPage(options: PageOptions): Response {
         <meta name="robots" content="noindex,nofollow" />
         <title>${store ? `${title} · ${store.name}` : title}</title>
         <style>
-          ${STYLE}
+          ${STYLE_SHEET}
         </style>
         ${options.head}
       </head>
