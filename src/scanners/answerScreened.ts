@@ -1,6 +1,7 @@
 import type { Env } from "../env.ts";
-import { presentedName } from "../files/fileHeaders.ts";
+import { presentedFileName, presentedName } from "../files/fileHeaders.ts";
 import { fileMetadata } from "../files/fileMetadata.ts";
+import { registeredName } from "../files/registeredName.ts";
 import { HttpError } from "../http/HttpError.ts";
 import { prefersHtml } from "../http/prefersHtml.ts";
 import { logDownloadEvent } from "../links/downloadLogBatch.ts";
@@ -91,10 +92,14 @@ export async function answerScreened(
   logDownloadEvent(ctx, env, decision);
   if (!decision.ok) throw refusalError(decision.reason);
 
-  // The name the download would be saved under; a pull-through file not fetched yet has
-  // no metadata, and a card is no reason to fetch it.
+  // The name the download would be saved under, cleaned as Content-Disposition cleans it
+  // (no U+202E from a token's `fn` on the page). A pull-through file not fetched yet has no
+  // metadata, and a card is no reason to fetch it: its registered name is what the pull
+  // will store, so that is the name without an `fn`.
   const file = await fileMetadata(env.FILES, `${tenant.id}/${claims.fid}`);
-  const fileName = file ? presentedName(file, claims.fn, claims.fid) : (claims.fn ?? claims.fid);
+  const fileName = file
+    ? presentedName(file, claims.fn, claims.fid)
+    : presentedFileName(claims.fn ?? (await registeredName(env, tenant.id, claims.fid)), claims.fid);
   const fileSize = file ? humanFileSize(file.size) : null;
   if (screening.kind === "preview") return previewCard({ lang, store, fileName, fileSize, headOnly });
 
