@@ -25,12 +25,14 @@ export interface PageOptions {
 
 /**
  * Inline, no external resources (a page must render with the gateway alone and leak no
- * request to a third party), readable on a 320 px phone, dark mode included.
+ * request to a third party), readable on a 320 px phone, dark mode included. Text may break
+ * anywhere (inherited from body): a long file name without spaces in the heading would
+ * otherwise run off a phone's screen (`break-word` first for browsers without `anywhere`).
  */
 const STYLE = `
 *{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}
-body{margin:0;font:17px/1.5 -apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,"Noto Sans","Liberation Sans",Arial,sans-serif;color:#1d1d1f;background:#f5f5f7}
+body{margin:0;font:17px/1.5 -apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,"Noto Sans","Liberation Sans",Arial,sans-serif;color:#1d1d1f;background:#f5f5f7;overflow-wrap:break-word;overflow-wrap:anywhere}
 header{padding:.9rem 1.1rem;background:#fff;border-bottom:1px solid #e3e3e8;font-weight:600;overflow-wrap:anywhere}
 main{max-width:40rem;margin:0 auto;padding:1.5rem 1.1rem 2rem}
 h1{font-size:1.45rem;line-height:1.25;margin:0 0 .8rem}

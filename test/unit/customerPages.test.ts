@@ -36,4 +36,13 @@ describe("the page shell", () => {
     expect(page).toContain("Maple &#38; Ink");
     expect(page).toContain("&#60;b&#62;&#34;x&#34;&#60;/b&#62;");
   });
+
+  it("lets headings and text wrap anywhere, so a long name without spaces fits a 390 px phone", async () => {
+    const style = styleOf(await pageText(`${"Very_Long_File_Name_Without_Spaces_".repeat(4)}.pdf`));
+    // On body, which h1, p and li inherit it from.
+    const body = /(?:^|\})body\{([^}]*)\}/.exec(style)?.[1] ?? "";
+    expect(body).toContain("overflow-wrap:anywhere");
+    // Nothing closer to the heading or the text sets it back.
+    expect(style).not.toMatch(/overflow-wrap:normal/);
+  });
 });
