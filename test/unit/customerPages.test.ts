@@ -3,6 +3,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { html } from "../../src/pages/html.ts";
+import { messages, type Lang } from "../../src/pages/i18n.ts";
 import { renderPage } from "../../src/pages/layout.ts";
 
 async function pageText(
@@ -44,5 +45,65 @@ describe("the page shell", () => {
     expect(body).toContain("overflow-wrap:anywhere");
     // Nothing closer to the heading or the text sets it back.
     expect(style).not.toMatch(/overflow-wrap:normal/);
+  });
+});
+
+describe("plural forms follow the count, per language", () => {
+  const used = (lang: Lang, count: number, limit: number) => messages(lang).used(count, limit);
+  const left = (lang: Lang, count: number, limit: number) => messages(lang).order.remaining(count, limit);
+
+  it("French: singular for 0 and 1, plural from 2", () => {
+    expect([0, 1, 2].map((n) => used("fr", n, 3))).toEqual([
+      "Vous avez utilisé 0 téléchargement sur 3.",
+      "Vous avez utilisé 1 téléchargement sur 3.",
+      "Vous avez utilisé 2 téléchargements sur 3.",
+    ]);
+    expect([0, 1, 2].map((n) => left("fr", n, 3))).toEqual([
+      "0 téléchargement restant sur 3",
+      "1 téléchargement restant sur 3",
+      "2 téléchargements restants sur 3",
+    ]);
+  });
+
+  it("Spanish: singular only for 1 (verb by what is left, noun by the limit)", () => {
+    expect([0, 1, 2].map((n) => left("es", n, 3))).toEqual([
+      "Quedan 0 de 3 descargas",
+      "Queda 1 de 3 descargas",
+      "Quedan 2 de 3 descargas",
+    ]);
+    expect([0, 1, 2].map((n) => left("es", n, 1))).toEqual([
+      "Quedan 0 de 1 descarga",
+      "Queda 1 de 1 descarga",
+      "Quedan 2 de 1 descarga",
+    ]);
+    expect([0, 1, 2].map((n) => used("es", 0, n))).toEqual([
+      "Ha usado 0 de 0 descargas.",
+      "Ha usado 0 de 1 descarga.",
+      "Ha usado 0 de 2 descargas.",
+    ]);
+  });
+
+  it("English and German: the noun follows the limit (“of 1 download”), singular only for 1", () => {
+    expect([0, 1, 2].map((n) => used("en", 0, n))).toEqual([
+      "You have used 0 of 0 downloads.",
+      "You have used 0 of 1 download.",
+      "You have used 0 of 2 downloads.",
+    ]);
+    expect([0, 1, 2].map((n) => left("en", n, 2))).toEqual([
+      "0 of 2 downloads left",
+      "1 of 2 downloads left",
+      "2 of 2 downloads left",
+    ]);
+    expect(left("en", 1, 1)).toBe("1 of 1 download left");
+    expect([0, 1, 2].map((n) => used("de", 1, n))).toEqual([
+      "Sie haben 1 von 0 Downloads genutzt.",
+      "Sie haben 1 von 1 Download genutzt.",
+      "Sie haben 1 von 2 Downloads genutzt.",
+    ]);
+    expect([0, 1, 2].map((n) => left("de", 0, n))).toEqual([
+      "0 von 0 Downloads übrig",
+      "0 von 1 Download übrig",
+      "0 von 2 Downloads übrig",
+    ]);
   });
 });

@@ -1,4 +1,5 @@
 import type { Messages } from "../i18n.ts";
+import { plural } from "../plural.ts";
 
 export const de: Messages = {
   backTo: (store) => `Zurück zu ${store}`,
@@ -79,7 +80,7 @@ export const de: Messages = {
     sharing:
       "Dieser Link wurde aus mehr Netzwerken oder Ländern genutzt, als der Shop erlaubt, und ist deshalb pausiert. Bitte wenden Sie sich an den Support des Shops.",
   },
-  used: (count, limit) => `Sie haben ${count} von ${limit} Downloads genutzt.`,
+  used: (count, limit) => `Sie haben ${count} von ${limit} ${plural("de", limit, "Download", "Downloads")} genutzt.`,
   next: {
     signIn: "Melden Sie sich mit dem Konto an, mit dem Sie gekauft haben, und öffnen Sie den Link dann erneut.",
     signInButton: "Anmelden",
@@ -101,7 +102,7 @@ export const de: Messages = {
     download: "Herunterladen",
     size: "Größe",
     unknownSize: "Größe noch unbekannt",
-    remaining: (left, limit) => `${left} von ${limit} Downloads übrig`,
+    remaining: (left, limit) => `${left} von ${limit} ${plural("de", limit, "Download", "Downloads")} übrig`,
     unlimited: "Unbegrenzte Downloads",
     until: (date) => `Verfügbar bis ${date}`,
     noExpiry: "Kein Ablaufdatum",

@@ -1,4 +1,5 @@
 import type { Messages } from "../i18n.ts";
+import { plural } from "../plural.ts";
 
 export const en: Messages = {
   backTo: (store) => `Back to ${store}`,
@@ -58,7 +59,7 @@ export const en: Messages = {
     sharing:
       "This link was used from more networks or countries than the store allows, so it has been paused. Please contact the store's support.",
   },
-  used: (count, limit) => `You have used ${count} of ${limit} downloads.`,
+  used: (count, limit) => `You have used ${count} of ${limit} ${plural("en", limit, "download", "downloads")}.`,
   next: {
     signIn: "Sign in with the account you bought it with, then open the link again.",
     signInButton: "Sign in",
@@ -79,7 +80,7 @@ export const en: Messages = {
     download: "Download",
     size: "Size",
     unknownSize: "size not known yet",
-    remaining: (left, limit) => `${left} of ${limit} downloads left`,
+    remaining: (left, limit) => `${left} of ${limit} ${plural("en", limit, "download", "downloads")} left`,
     unlimited: "Unlimited downloads",
     until: (date) => `Available until ${date}`,
     noExpiry: "No expiry date",

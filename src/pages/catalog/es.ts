@@ -1,4 +1,5 @@
 import type { Messages } from "../i18n.ts";
+import { plural } from "../plural.ts";
 
 export const es: Messages = {
   backTo: (store) => `Volver a ${store}`,
@@ -70,7 +71,7 @@ export const es: Messages = {
     sharing:
       "Este enlace se ha usado desde más redes o países de los que la tienda permite, por lo que se ha pausado. Póngase en contacto con el soporte de la tienda.",
   },
-  used: (count, limit) => `Ha usado ${count} de ${limit} descargas.`,
+  used: (count, limit) => `Ha usado ${count} de ${limit} ${plural("es", limit, "descarga", "descargas")}.`,
   next: {
     signIn: "Inicie sesión con la cuenta con la que compró y vuelva a abrir el enlace.",
     signInButton: "Iniciar sesión",
@@ -91,7 +92,8 @@ export const es: Messages = {
     download: "Descargar",
     size: "Tamaño",
     unknownSize: "tamaño aún desconocido",
-    remaining: (left, limit) => `Quedan ${left} de ${limit} descargas`,
+    remaining: (left, limit) =>
+      `${plural("es", left, "Queda", "Quedan")} ${left} de ${limit} ${plural("es", limit, "descarga", "descargas")}`,
     unlimited: "Descargas ilimitadas",
     until: (date) => `Disponible hasta el ${date}`,
     noExpiry: "Sin fecha de caducidad",

@@ -1,4 +1,5 @@
 import type { Messages } from "../i18n.ts";
+import { plural } from "../plural.ts";
 
 export const fr: Messages = {
   backTo: (store) => `Retour à ${store}`,
@@ -79,7 +80,8 @@ export const fr: Messages = {
     sharing:
       "Ce lien a été utilisé depuis plus de réseaux ou de pays que la boutique ne le permet ; il a donc été mis en pause. Veuillez contacter le support de la boutique.",
   },
-  used: (count, limit) => `Vous avez utilisé ${count} téléchargements sur ${limit}.`,
+  used: (count, limit) =>
+    `Vous avez utilisé ${count} ${plural("fr", count, "téléchargement", "téléchargements")} sur ${limit}.`,
   next: {
     signIn: "Connectez-vous avec le compte utilisé pour l’achat, puis rouvrez le lien.",
     signInButton: "Se connecter",
@@ -101,7 +103,8 @@ export const fr: Messages = {
     download: "Télécharger",
     size: "Taille",
     unknownSize: "taille encore inconnue",
-    remaining: (left, limit) => `${left} téléchargements restants sur ${limit}`,
+    remaining: (left, limit) =>
+      `${left} ${plural("fr", left, "téléchargement restant", "téléchargements restants")} sur ${limit}`,
     unlimited: "Téléchargements illimités",
     until: (date) => `Disponible jusqu’au ${date}`,
     noExpiry: "Sans date d’expiration",
