@@ -26,7 +26,10 @@ export interface Messages {
   /** Small print under an error, for support requests. */
   errorReference: (status: number, code: string) => string;
   errors: Record<ErrorCode, TitleText>;
-  /** Why a `suspended` link is paused, when the gateway knows (pages/errorFacts.ts). */
+  /**
+   * Why a `suspended` link is paused, when the gateway knows (pages/errorFacts.ts). Only why:
+   * the page's next step (`next.support`) says to contact support, once.
+   */
   suspension: Record<Suspension, string>;
   /** "You have used 3 of 3 downloads." */
   used: (count: number, limit: number) => string;

@@ -2,8 +2,11 @@
  * The customer pages' shell and texts (src/pages/), checked on the rendered HTML.
  */
 import { describe, expect, it } from "vitest";
-import { html } from "../../src/pages/html.ts";
-import { messages, type Lang } from "../../src/pages/i18n.ts";
+import { escapeHtml, html } from "../../src/pages/html.ts";
+import { HttpError } from "../../src/http/HttpError.ts";
+import { withFacts } from "../../src/pages/errorFacts.ts";
+import { errorPage } from "../../src/pages/errorPage.ts";
+import { LANGUAGES, messages, type Lang } from "../../src/pages/i18n.ts";
 import { renderPage } from "../../src/pages/layout.ts";
 
 async function pageText(
@@ -106,4 +109,23 @@ describe("plural forms follow the count, per language", () => {
       "0 von 2 Downloads übrig",
     ]);
   });
+});
+
+describe("a held order's or blocked link's error page", () => {
+  const store = { name: "Kiosk", url: null, supportUrl: "https://kiosk.example/help", signInUrl: null };
+  /** The page's sentences that send the customer to support (the button's label aside). */
+  const SUPPORT = /support|Kundendienst|service client|soporte|servicio de atención/i;
+
+  it.each(LANGUAGES.flatMap((lang) => (["order_held", "sharing"] as const).map((reason) => [lang, reason] as const)))(
+    "%s, %s: says why and sends to support once, with the support button",
+    async (lang, reason) => {
+      const error = withFacts(new HttpError("suspended", "On hold."), { suspension: reason });
+      const page = await errorPage(error, { lang, store }).text();
+      const t = messages(lang);
+      const sentences = [...page.matchAll(/<p>([^<]*)<\/p>/g)].map((m) => m[1] ?? "");
+      expect(sentences).toEqual([escapeHtml(t.suspension[reason]), escapeHtml(t.next.support)]);
+      expect(sentences.filter((s) => SUPPORT.test(s))).toHaveLength(1);
+      expect(page).toContain(`<a class="button" href="https://kiosk.example/help">${t.next.supportButton}</a>`);
+    },
+  );
 });

@@ -76,9 +76,9 @@ export const de: Messages = {
   },
   suspension: {
     order_held:
-      "Ihre Bestellung wird vom Shop geprüft. Bitte wenden Sie sich an den Support; der Download öffnet sich wieder, sobald die Prüfung abgeschlossen ist.",
+      "Ihre Bestellung wird vom Shop geprüft; der Download öffnet sich wieder, sobald die Prüfung abgeschlossen ist.",
     sharing:
-      "Dieser Link wurde aus mehr Netzwerken oder Ländern genutzt, als der Shop erlaubt, und ist deshalb pausiert. Bitte wenden Sie sich an den Support des Shops.",
+      "Dieser Link wurde aus mehr Netzwerken oder Ländern genutzt, als der Shop erlaubt, und ist deshalb pausiert.",
   },
   used: (count, limit) => `Sie haben ${count} von ${limit} ${plural("de", limit, "Download", "Downloads")} genutzt.`,
   next: {

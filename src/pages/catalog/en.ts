@@ -54,10 +54,8 @@ export const en: Messages = {
     unavailable: { title: "Temporarily unavailable", text: "The download service is briefly out of reach." },
   },
   suspension: {
-    order_held:
-      "Your order is under review by the store. Please contact its support; the download opens again once the review is done.",
-    sharing:
-      "This link was used from more networks or countries than the store allows, so it has been paused. Please contact the store's support.",
+    order_held: "Your order is under review by the store; the download opens again once the review is done.",
+    sharing: "This link was used from more networks or countries than the store allows, so it has been paused.",
   },
   used: (count, limit) => `You have used ${count} of ${limit} ${plural("en", limit, "download", "downloads")}.`,
   next: {

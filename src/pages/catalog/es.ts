@@ -66,10 +66,8 @@ export const es: Messages = {
     },
   },
   suspension: {
-    order_held:
-      "La tienda está revisando su pedido. Póngase en contacto con su soporte; la descarga se abrirá de nuevo cuando termine la revisión.",
-    sharing:
-      "Este enlace se ha usado desde más redes o países de los que la tienda permite, por lo que se ha pausado. Póngase en contacto con el soporte de la tienda.",
+    order_held: "La tienda está revisando su pedido; la descarga se abrirá de nuevo cuando termine la revisión.",
+    sharing: "Este enlace se ha usado desde más redes o países de los que la tienda permite, por lo que se ha pausado.",
   },
   used: (count, limit) => `Ha usado ${count} de ${limit} ${plural("es", limit, "descarga", "descargas")}.`,
   next: {

@@ -76,9 +76,9 @@ export const fr: Messages = {
   },
   suspension: {
     order_held:
-      "Votre commande est en cours de vérification par la boutique. Veuillez contacter son support ; le téléchargement rouvrira une fois la vérification terminée.",
+      "Votre commande est en cours de vérification par la boutique ; le téléchargement rouvrira une fois la vérification terminée.",
     sharing:
-      "Ce lien a été utilisé depuis plus de réseaux ou de pays que la boutique ne le permet ; il a donc été mis en pause. Veuillez contacter le support de la boutique.",
+      "Ce lien a été utilisé depuis plus de réseaux ou de pays que la boutique ne le permet ; il a donc été mis en pause.",
   },
   used: (count, limit) =>
     `Vous avez utilisé ${count} ${plural("fr", count, "téléchargement", "téléchargements")} sur ${limit}.`,
