@@ -1,6 +1,6 @@
 import type { LinkStatus } from "../policy/linkFigures.ts";
 import { humanFileSize } from "../orders/humanFileSize.ts";
-import { html } from "./html.ts";
+import { html, safeHref } from "./html.ts";
 import { formatDateTime, messages, type Lang, type Messages } from "./i18n.ts";
 import { renderPage } from "./layout.ts";
 import type { PageStore } from "./store.ts";
@@ -28,6 +28,9 @@ export interface OrderPageOptions {
   files: OrderPageFile[];
   headOnly?: boolean;
 }
+
+/** Statuses whose error page sends the customer to the store's support (pages/errorPage.ts). */
+const SUPPORT_STATUSES: ReadonlySet<LinkStatus> = new Set(["suspended", "exhausted", "revoked", "removed"]);
 
 function facts(file: OrderPageFile, t: Messages, lang: Lang): string {
   const size = humanFileSize(file.size) ?? t.order.unknownSize;
@@ -61,8 +64,9 @@ function fileEntry(file: OrderPageFile, t: Messages, lang: Lang, orderStatus: Or
  * Download button; a pending order says it waits for payment, a canceled one says so.
  */
 export function orderPage(options: OrderPageOptions): Response {
-  const { lang, orderStatus } = options;
+  const { lang, orderStatus, store } = options;
   const t = messages(lang);
+  // "Each button starts…" only above a button; a page of held or used-up files has none.
   const lead =
     orderStatus === "pending"
       ? html`<p class="note">${t.order.pending}</p>`
@@ -70,15 +74,25 @@ export function orderPage(options: OrderPageOptions): Response {
         ? html`<p class="note">${t.order.canceled}</p>`
         : options.files.length === 0
           ? html`<p>${t.order.empty}</p>`
-          : html`<p>${t.order.intro}</p>`;
+          : options.files.some((file) => file.url !== null) && html`<p>${t.order.intro}</p>`;
+  // A file the customer needs the store for (held for review, used up, withdrawn, removed):
+  // the store's support, as the error page of that file's link would say.
+  const needsSupport =
+    orderStatus === "complete" && options.files.some((file) => file.url === null && SUPPORT_STATUSES.has(file.status));
+  const supportUrl = safeHref(store?.supportUrl);
+  const support =
+    needsSupport &&
+    html`<p>${t.next.support}</p>
+      ${supportUrl && html`<p class="actions"><a class="button" href="${supportUrl}">${t.next.supportButton}</a></p>`}`;
   const body = html`${lead}
     <ul class="files">
       ${options.files.map((file) => fileEntry(file, t, lang, orderStatus))}
     </ul>
+    ${support}
     <p class="muted">${t.order.privacy}</p>`;
   return renderPage({
     lang,
-    store: options.store,
+    store,
     title: t.order.title(options.orderNumber),
     body,
     headOnly: options.headOnly,

@@ -8,6 +8,7 @@ import { withFacts } from "../../src/pages/errorFacts.ts";
 import { errorPage } from "../../src/pages/errorPage.ts";
 import { LANGUAGES, messages, type Lang } from "../../src/pages/i18n.ts";
 import { renderPage } from "../../src/pages/layout.ts";
+import { orderPage, type OrderPageFile, type OrderPageOptions } from "../../src/pages/orderPage.ts";
 
 async function pageText(
   title = "A file",
@@ -128,4 +129,57 @@ describe("a held order's or blocked link's error page", () => {
       expect(page).toContain(`<a class="button" href="https://kiosk.example/help">${t.next.supportButton}</a>`);
     },
   );
+});
+
+describe("the hosted order page's lead and support", () => {
+  const store = { name: "Kiosk", url: null, supportUrl: "https://kiosk.example/help", signInUrl: null };
+  const en = messages("en");
+  const file = (over: Partial<OrderPageFile>): OrderPageFile => ({
+    name: "Album.zip",
+    product: "Album",
+    variant: null,
+    size: 2048,
+    status: "available",
+    remaining: 3,
+    limit: 3,
+    expiresAt: null,
+    url: "https://kiosk.test/downloads/t",
+    ...over,
+  });
+  const render = (orderStatus: OrderPageOptions["orderStatus"], files: OrderPageFile[]) =>
+    orderPage({ lang: "en", store, orderNumber: "1001", orderStatus, files }).text();
+  const supportButton = `<a class="button" href="https://kiosk.example/help">${en.next.supportButton}</a>`;
+
+  it("says what the buttons do when there is one; support only when a file needs it", async () => {
+    const page = await render("complete", [file({}), file({ name: "b.pdf", status: "exhausted", url: null })]);
+    expect(page).toContain(en.order.intro);
+    // One file used up: the customer is pointed to support for it.
+    expect(page).toContain(escapeHtml(en.next.support));
+    const allFine = await render("complete", [file({})]);
+    expect(allFine).toContain(en.order.intro);
+    expect(allFine).not.toContain(escapeHtml(en.next.support));
+    expect(allFine).not.toContain(supportButton);
+  });
+
+  it.each([
+    ["held for review", "suspended"],
+    ["all downloads used", "exhausted"],
+  ] as const)("%s: no button, so no button lead, and the store's support with its button", async (_case, status) => {
+    const page = await render("complete", [
+      file({ status, url: null, remaining: 0 }),
+      file({ name: "b.pdf", status, url: null }),
+    ]);
+    expect(page).not.toContain(en.order.intro);
+    expect(page).not.toContain('class="button" href="https://kiosk.test/downloads');
+    expect(page).toContain(`<strong>${escapeHtml(en.order.status[status])}</strong>`);
+    expect(page.split(escapeHtml(en.next.support))).toHaveLength(2);
+    expect(page).toContain(supportButton);
+  });
+
+  it("a pending order: its note, no button lead, no support", async () => {
+    const page = await render("pending", [file({ status: "pending", url: null })]);
+    expect(page).toContain(en.order.pending);
+    expect(page).not.toContain(en.order.intro);
+    expect(page).not.toContain(supportButton);
+  });
 });
