@@ -73,6 +73,17 @@ async function recheck(body: unknown, bindings: typeof env = env) {
   return getQueueResult(batch, ctx);
 }
 
+/** An order action (`POST path`) whose Worker sends to the order-change queue through `send`. */
+function orderActionWithQueue(
+  tenant: IssuerTenant,
+  path: string,
+  json: unknown,
+  send: (body: unknown, options: unknown) => Promise<void>,
+) {
+  const queue = { send, sendBatch: () => Promise.reject(new Error("not used")) } as unknown as Queue;
+  return adminDirect(tenant, "POST", path, { json }, { ...env, ORDER_CHANGES: queue });
+}
+
 async function statuses(entries: { download_url: string | null }[]) {
   const answers = await Promise.all(entries.map((entry) => fetchUrl(entry.download_url as string)));
   return Promise.all(
@@ -151,16 +162,8 @@ describe("the order-change queue", () => {
     const { tenant, number } = await usedOrder();
     if (action === "/release") await adminDirect(tenant, "POST", `/orders/${number}/hold`, { json: { reason: "r" } });
     const sent: { body: unknown; options: unknown }[] = [];
-    const queue = {
-      send: (body: unknown, options: unknown) => Promise.resolve(void sent.push({ body, options })),
-      sendBatch: () => Promise.reject(new Error("not used")),
-    } as unknown as Queue;
-    const answer = await adminDirect(
-      tenant,
-      "POST",
-      `/orders/${number}${action}`,
-      { json },
-      { ...env, ORDER_CHANGES: queue },
+    const answer = await orderActionWithQueue(tenant, `/orders/${number}${action}`, json, (body, options) =>
+      Promise.resolve(void sent.push({ body, options })),
     );
     expect(answer.status).toBe(200);
     expect(sent).toEqual([
@@ -174,16 +177,8 @@ describe("the order-change queue", () => {
   ])("a %s still reaches every link while the queue cannot take its recheck", async (_label, action, json, refusal) => {
     const { tenant, number, entries } = await usedOrder();
     const errors = vi.spyOn(console, "error").mockImplementation(() => {});
-    const queue = {
-      send: () => Promise.reject(new Error("Queues is down (test double)")),
-      sendBatch: () => Promise.reject(new Error("Queues is down (test double)")),
-    } as unknown as Queue;
-    const answer = await adminDirect(
-      tenant,
-      "POST",
-      `/orders/${number}${action}`,
-      { json },
-      { ...env, ORDER_CHANGES: queue },
+    const answer = await orderActionWithQueue(tenant, `/orders/${number}${action}`, json, () =>
+      Promise.reject(new Error("Queues is down (test double)")),
     );
     expect(answer.status).toBe(200);
     expect(await statuses(entries)).toEqual([refusal, refusal]);
