@@ -59,8 +59,11 @@ describe("customer error pages in Chromium", () => {
     expect(await page.locator("header").innerText()).toBe(STORE_SETTINGS.store_name);
     expect(await page.locator("h1").innerText()).toBe("Download limit reached");
     const text = await page.locator("main").innerText();
-    expect(text).toContain("You have used 1 of 1 downloads.");
+    expect(text).toContain("You have used 1 of 1 download.");
     expect(text).toContain("If you need help, contact the store's support.");
+    // The page's own style sheet applies (an escaped one made Chromium drop the font: Times).
+    expect(String(await page.evaluate("getComputedStyle(document.body).fontFamily"))).toContain("Segoe UI");
+    expect(await page.evaluate("getComputedStyle(document.body).fontSize")).toBe("17px");
     expect(await page.getByRole("link", { name: "Contact support" }).getAttribute("href")).toBe(
       STORE_SETTINGS.support_url,
     );
@@ -78,7 +81,7 @@ describe("customer error pages in Chromium", () => {
     expect(await page.locator("html").getAttribute("lang")).toBe("de");
     expect(await page.locator("h1").innerText()).toBe("Download-Limit erreicht");
     const text = await page.locator("main").innerText();
-    expect(text).toContain("Sie haben 1 von 1 Downloads genutzt.");
+    expect(text).toContain("Sie haben 1 von 1 Download genutzt.");
     expect(text).toContain("Kundendienst kontaktieren");
     expect(text).toContain(`Zurück zu ${STORE_SETTINGS.store_name}`);
     await checkOnPhone(page, "error-limit-reached-de");
