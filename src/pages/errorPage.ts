@@ -38,14 +38,19 @@ function button(href: string | null, label: string): SafeHtml | null {
   return href ? html`<p class="actions"><a class="button" href="${href}">${label}</a></p>` : null;
 }
 
+/** "Contact the store's support", with its button when the store has a `support_url` (also the order page's). */
+export function supportStep(t: Messages, store: PageStore | null): SafeHtml {
+  return html`<p>${t.next.support}</p>
+    ${button(safeHref(store?.supportUrl), t.next.supportButton)}`;
+}
+
 function nextStep(step: NextStep, t: Messages, store: PageStore | null): SafeHtml | null {
   switch (step) {
     case "signIn":
       return html`<p>${t.next.signIn}</p>
         ${button(safeHref(store?.signInUrl), t.next.signInButton)}`;
     case "support":
-      return html`<p>${t.next.support}</p>
-        ${button(safeHref(store?.supportUrl), t.next.supportButton)}`;
+      return supportStep(t, store);
     case "newLink":
       return html`<p>${t.next.newLink}</p>
         ${button(safeHref(store?.supportUrl), t.next.supportButton)}`;

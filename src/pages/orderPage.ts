@@ -1,6 +1,7 @@
 import type { LinkStatus } from "../policy/linkFigures.ts";
 import { humanFileSize } from "../orders/humanFileSize.ts";
-import { html, safeHref } from "./html.ts";
+import { supportStep } from "./errorPage.ts";
+import { html } from "./html.ts";
 import { formatDateTime, messages, type Lang, type Messages } from "./i18n.ts";
 import { renderPage } from "./layout.ts";
 import type { PageStore } from "./store.ts";
@@ -79,11 +80,7 @@ export function orderPage(options: OrderPageOptions): Response {
   // the store's support, as the error page of that file's link would say.
   const needsSupport =
     orderStatus === "complete" && options.files.some((file) => file.url === null && SUPPORT_STATUSES.has(file.status));
-  const supportUrl = safeHref(store?.supportUrl);
-  const support =
-    needsSupport &&
-    html`<p>${t.next.support}</p>
-      ${supportUrl && html`<p class="actions"><a class="button" href="${supportUrl}">${t.next.supportButton}</a></p>`}`;
+  const support = needsSupport && supportStep(t, store ?? null);
   const body = html`${lead}
     <ul class="files">
       ${options.files.map((file) => fileEntry(file, t, lang, orderStatus))}

@@ -3,7 +3,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { files } from "../../../db/schema.ts";
 import { defineEndpoint } from "../../../http/endpoint.ts";
 import { fileParamNames, fileParams } from "./fileParams.ts";
-import { findFile, forgetFile } from "./fileRecord.ts";
+import { findFile, forgetFile, withStoredBytesDropped } from "./fileRecord.ts";
 
 /** Deletes the bytes and the row; links to it then answer 404 not_found. */
 export const deleteFile = defineEndpoint({
@@ -22,14 +22,11 @@ export const deleteFile = defineEndpoint({
   async handle({ env, tenant, params }) {
     const { fileId } = params;
     await findFile(env, tenant.id, fileId);
-    const key = `${tenant.id}/${fileId}`;
-    await env.FILES.delete(key);
-    await drizzle(env.DB)
-      .delete(files)
-      .where(and(eq(files.tenantId, tenant.id), eq(files.id, fileId)));
-    // Again after the row: a pull that stored its bytes in between (its size check still saw
-    // the row) must not leave the deleted file downloadable.
-    await env.FILES.delete(key);
+    await withStoredBytesDropped(env, tenant.id, fileId, () =>
+      drizzle(env.DB)
+        .delete(files)
+        .where(and(eq(files.tenantId, tenant.id), eq(files.id, fileId))),
+    );
     forgetFile(tenant.id, fileId);
     return new Response(null, { status: 204 });
   },

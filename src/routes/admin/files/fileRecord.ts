@@ -51,6 +51,25 @@ export async function saveFile(env: Env, tenantId: string, fileId: string, field
   return saved as FileRow;
 }
 
+/**
+ * Runs `write` (the file's row replaced or deleted) between two deletes of its stored bytes:
+ * before, so no download serves the old version once the row says otherwise; and after,
+ * since a pull-through that stored bytes in between (its size check still saw the old row,
+ * files/pullThrough.ts) must not leave them served under the new row, or under none.
+ */
+export async function withStoredBytesDropped<T>(
+  env: Env,
+  tenantId: string,
+  fileId: string,
+  write: () => Promise<T>,
+): Promise<T> {
+  const key = `${tenantId}/${fileId}`;
+  await env.FILES.delete(key);
+  const written = await write();
+  await env.FILES.delete(key);
+  return written;
+}
+
 /** Drops this isolate's cached view of a file (R2 metadata, pull-through source) after a change. */
 export function forgetFile(tenantId: string, fileId: string): void {
   forgetFileMetadata(`${tenantId}/${fileId}`);

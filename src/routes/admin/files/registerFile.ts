@@ -6,7 +6,7 @@ import { defineEndpoint } from "../../../http/endpoint.ts";
 import { json } from "../../../http/json.ts";
 import { fileNameSchema, mimeTypeSchema } from "../../../http/textInput.ts";
 import { fileParamNames, fileParams } from "./fileParams.ts";
-import { fileView, saveFile } from "./fileRecord.ts";
+import { fileView, saveFile, withStoredBytesDropped } from "./fileRecord.ts";
 import { fileSchema } from "./fileSchemas.ts";
 
 const registerFileSchema = z
@@ -51,12 +51,9 @@ export const registerFile = defineEndpoint({
       source: "url",
       originUrl: body.source_url,
     } as const;
-    const key = `${tenant.id}/${params.fileId}`;
-    await env.FILES.delete(key);
-    const saved = await saveFile(env, tenant.id, params.fileId, fields);
-    // Again after the row: a pull of the earlier registration that stored its bytes in between
-    // (its size check still saw the old row) must not stay served under the new one.
-    await env.FILES.delete(key);
+    const saved = await withStoredBytesDropped(env, tenant.id, params.fileId, () =>
+      saveFile(env, tenant.id, params.fileId, fields),
+    );
     return json(fileView(saved), 201);
   },
 });
